@@ -1,0 +1,172 @@
+# gcu: one plain Makefile for the whole tree.
+#
+# lib/*.c builds libgcu.a, lib/sim/*.c builds libgcusim.a (the simulator's
+# logic, the only code that needs libmicrohttpd), every stages/gcu-*.c is one
+# program in bin/, and every tests/unit/test_*.c is one TAP program run by
+# prove. The same rules build an AddressSanitizer + UBSan tree under
+# build/asan when `make check-asan` sets BUILD and the flags.
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+BIN      ?= bin
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
+DEPFLAGS  = -MMD -MP
+PKGS      = libcurl json-c yaml-0.1
+SIMPKGS   = libmicrohttpd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(SIMPKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+SIM_LIBS   = $(shell pkg-config --libs $(SIMPKGS) 2>/dev/null)
+ALL_CPPFLAGS = -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = $(WARN) $(CFLAGS)
+
+# Debian packages the build and the tests need, each with a probe.
+DEB_PACKAGES = libcurl4-openssl-dev:libcurl libjson-c-dev:json-c \
+               libyaml-dev:yaml-0.1 libmicrohttpd-dev:libmicrohttpd \
+               libcsv-dev:/usr/include/csv.h pkg-config:/usr/bin/pkg-config \
+               bats:/usr/bin/bats jq:/usr/bin/jq curl:/usr/bin/curl \
+               gnuplot-nox:/usr/bin/gnuplot
+LINT_PACKAGES = cppcheck:/usr/bin/cppcheck clang-tidy:/usr/bin/clang-tidy \
+                shellcheck:/usr/bin/shellcheck clang-format:/usr/bin/clang-format
+
+LIB_SRC   = $(sort $(wildcard lib/*.c))
+SIM_SRC   = $(sort $(wildcard lib/sim/*.c))
+STAGE_SRC = $(sort $(wildcard stages/gcu-*.c))
+UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ   = $(SIM_SRC:%.c=$(BUILD)/%.o)
+PROGRAMS  = $(STAGE_SRC:stages/%.c=$(BIN)/%) \
+            $(patsubst stages/%.sh,$(BIN)/%,$(wildcard stages/gcu-*.sh))
+UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%.t)
+MANPAGES  = $(sort $(wildcard man/*.1))
+DEPS_OK   = $(BUILD)/.deps-ok
+
+.PHONY: all deps test unit cli check-asan lint format install uninstall \
+        clean demo bench bench-offline bench-sim bench-send test-faults fuzz
+all: $(PROGRAMS)
+
+# --- dependencies ---------------------------------------------------------
+deps:
+	@rm -f $(DEPS_OK)
+	@$(MAKE) --no-print-directory $(DEPS_OK)
+
+$(DEPS_OK):
+	@missing=""; \
+	for pair in $(DEB_PACKAGES) $(if $(LINT),$(LINT_PACKAGES)); do \
+	  pkg=$${pair%%:*}; probe=$${pair#*:}; \
+	  case $$probe in \
+	    /*) [ -e "$$probe" ] || missing="$$missing $$pkg" ;; \
+	    *) pkg-config --exists "$$probe" 2>/dev/null || missing="$$missing $$pkg" ;; \
+	  esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq$$missing >/dev/null || exit 1; \
+	  else \
+	    echo "deps: missing$$missing; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	else echo "deps: all present"; fi
+	@mkdir -p $(@D) && touch $@
+
+# --- build ----------------------------------------------------------------
+$(BUILD)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/libgcu.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libgcusim.a: $(SIM_OBJ)
+	$(AR) rcs $@ $^
+
+$(BIN)/gcu-sim: $(BUILD)/stages/gcu-sim.o $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(PKG_LIBS)
+
+$(BIN)/gcu-%: $(BUILD)/stages/gcu-%.o $(BUILD)/libgcu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/%: stages/%.sh
+	@mkdir -p $(@D)
+	cp $< $@ && chmod +x $@
+
+$(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(PKG_LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) \
+         $(UNIT_SRC:%.c=$(BUILD)/%.d)
+
+# --- tests ----------------------------------------------------------------
+test: unit cli
+
+unit: $(UNITS)
+	cd tests/unit && prove -f -e '' $(addprefix $(CURDIR)/,$(UNITS))
+
+cli: $(PROGRAMS)
+	GCU_BIN=$(CURDIR)/$(BIN) bats tests/cli
+
+check-asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 test
+
+test-faults: $(PROGRAMS)
+	GCU_BIN=$(CURDIR)/$(BIN) bats tests/faults
+
+# --- lint -----------------------------------------------------------------
+C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
+           $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h)
+SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh tests/cli/*.bash .ci/run)
+
+lint: | $(DEPS_OK)
+	@$(MAKE) --no-print-directory LINT=1 deps
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	  --inline-suppr --suppress=missingIncludeSystem -Ilib $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) -- $(ALL_CPPFLAGS) -std=c11
+	shellcheck $(SH_FILES)
+	clang-format --dry-run --Werror $(C_FILES)
+
+format:
+	clang-format -i $(C_FILES)
+
+# --- install --------------------------------------------------------------
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/gcu
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 run.sh $(DESTDIR)$(PREFIX)/bin/gcu-run
+	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 config/gcu.yaml $(DESTDIR)$(PREFIX)/share/gcu/
+
+uninstall:
+	cd $(DESTDIR)$(PREFIX)/bin && rm -f $(notdir $(PROGRAMS)) gcu-run
+	cd $(DESTDIR)$(PREFIX)/share/man/man1 && rm -f $(notdir $(MANPAGES))
+	rm -rf $(DESTDIR)$(PREFIX)/share/gcu
+
+clean:
+	rm -rf $(BUILD) $(BIN) build
+
+# --- demo and benchmarks --------------------------------------------------
+demo: $(PROGRAMS)
+	@./run.sh --demo testdata/changes.csv
+
+bench: bench-offline bench-sim bench-send
+
+bench-offline: $(PROGRAMS)
+	bench/offline.sh
+
+bench-sim: $(PROGRAMS)
+	bench/sim.sh
+
+bench-send: $(PROGRAMS)
+	bench/send.sh

@@ -1,0 +1,696 @@
+/*
+ * change_reader.c - CSV and NDJSON change input.
+ *
+ * CSV is fed to libcsv one physical line at a time (through the NDJSON
+ * line reader, which gives line numbers and the line-length cap for free),
+ * so that every row knows the line it started on even when a quoted cell
+ * spans lines. libcsv calls back once per cell and once per row end; the
+ * row callback turns the collected cells into a change object.
+ */
+#include "change_reader.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <csv.h>
+
+#include "fields.h"
+#include "ndjson.h"
+
+struct cell {
+	char *text; /* NUL-terminated, NULL for an empty unquoted cell */
+	size_t len;
+};
+
+struct column {
+	const char *name;  /* points into header cells */
+	const char *field; /* NULL for the id column */
+	enum gcu_column_type type;
+	const char *media, *kind;
+	int is_json; /* implicit mapping of a structured field: the cell is JSON */
+};
+
+struct gcu_change_reader {
+	const struct gcu_config *cfg;
+	struct ndjson_reader lines;
+	enum gcu_format fmt;
+	int started;
+
+	/* CSV state */
+	struct csv_parser csv;
+	int csv_ready;
+	struct cell *cells;
+	size_t ncells, cap_cells;
+	int row_done; /* the row callback fired */
+	int row_bad;  /* the row hit a parse error or an overlong line */
+	char row_err[256];
+	unsigned long row_start;
+	char *raw; /* physical lines of the current row */
+	size_t raw_len, raw_cap;
+	struct cell *header;
+	size_t nheader;
+	char *header_line;
+	struct column *columns;
+};
+
+int gcu_format_parse(const char *s, enum gcu_format *fmt)
+{
+	if (strcmp(s, "csv") == 0)
+		*fmt = GCU_FORMAT_CSV;
+	else if (strcmp(s, "ndjson") == 0 || strcmp(s, "jsonl") == 0)
+		*fmt = GCU_FORMAT_NDJSON;
+	else if (strcmp(s, "auto") == 0)
+		*fmt = GCU_FORMAT_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
+static void on_cell(void *s, size_t len, void *data)
+{
+	struct gcu_change_reader *r = data;
+	if (r->ncells == r->cap_cells) {
+		size_t cap = r->cap_cells ? r->cap_cells * 2 : 16;
+		struct cell *grown = realloc(r->cells, cap * sizeof *grown);
+		if (grown == NULL) {
+			r->row_bad = 1;
+			snprintf(r->row_err, sizeof r->row_err, "out of memory");
+			return;
+		}
+		r->cells = grown;
+		r->cap_cells = cap;
+	}
+	struct cell *c = &r->cells[r->ncells++];
+	c->text = NULL;
+	c->len = len;
+	if (s != NULL) {
+		c->text = malloc(len + 1);
+		if (c->text == NULL) {
+			r->row_bad = 1;
+			return;
+		}
+		memcpy(c->text, s, len);
+		c->text[len] = '\0';
+	}
+}
+
+static void on_row(int term, void *data)
+{
+	struct gcu_change_reader *r = data;
+	(void)term;
+	r->row_done = 1;
+}
+
+static void clear_cells(struct gcu_change_reader *r)
+{
+	for (size_t i = 0; i < r->ncells; i++)
+		free(r->cells[i].text);
+	r->ncells = 0;
+}
+
+static int csv_reset(struct gcu_change_reader *r)
+{
+	if (r->csv_ready)
+		csv_free(&r->csv);
+	r->csv_ready = 0;
+	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) !=
+	    0)
+		return -1;
+	r->csv_ready = 1;
+	return 0;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int fd,
+                                                 const char *name, enum gcu_format fmt, char *err,
+                                                 size_t errlen)
+{
+	struct gcu_change_reader *r = calloc(1, sizeof *r);
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->cfg = c;
+	r->fmt = fmt;
+	if (fmt == GCU_FORMAT_AUTO) {
+		if (has_suffix(name, ".csv"))
+			r->fmt = GCU_FORMAT_CSV;
+		else if (has_suffix(name, ".ndjson") || has_suffix(name, ".jsonl") ||
+		         has_suffix(name, ".json"))
+			r->fmt = GCU_FORMAT_NDJSON;
+	}
+	if (ndjson_reader_fdopen(&r->lines, fd, name, (size_t)c->max_line) < 0 ||
+	    csv_reset(r) < 0) {
+		snprintf(err, errlen, "out of memory");
+		gcu_change_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+void gcu_change_reader_close(struct gcu_change_reader *r)
+{
+	if (r == NULL)
+		return;
+	clear_cells(r);
+	free(r->cells);
+	for (size_t i = 0; i < r->nheader; i++)
+		free(r->header[i].text);
+	free(r->header);
+	free(r->header_line);
+	free(r->columns);
+	free(r->raw);
+	if (r->csv_ready)
+		csv_free(&r->csv);
+	ndjson_reader_close(&r->lines);
+	free(r);
+}
+
+enum gcu_format gcu_change_reader_format(const struct gcu_change_reader *r)
+{
+	return r->fmt;
+}
+
+const char *gcu_change_reader_header(const struct gcu_change_reader *r)
+{
+	return r->header_line;
+}
+
+/* --- CSV cells to JSON values ---------------------------------------------- */
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int parse_number(const char *text, json_object **out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long ll = strtoll(text, &end, 10);
+	if (errno == 0 && end != text && *end == '\0') {
+		*out = json_object_new_int64(ll);
+		return 0;
+	}
+	errno = 0;
+	double d = strtod(text, &end);
+	if (errno == 0 && end != text && *end == '\0' && isfinite(d)) {
+		*out = json_object_new_double(d);
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_bool(const char *t, json_object **out)
+{
+	static const char *const yes[] = {"true", "yes", "y", "1"};
+	static const char *const no[] = {"false", "no", "n", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(t, yes[i]) == 0) {
+			*out = json_object_new_boolean(1);
+			return 0;
+		}
+		if (strcasecmp(t, no[i]) == 0) {
+			*out = json_object_new_boolean(0);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "a;b;c" -> ["a","b","c"] (empty items dropped) */
+static json_object *parse_list(char *text, const char *sep)
+{
+	json_object *list = json_object_new_array();
+	char *save = NULL;
+	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
+		tok = trim(tok);
+		if (*tok)
+			json_object_array_add(list, json_object_new_string(tok));
+	}
+	return list;
+}
+
+/* "id:4;id2:\N" -> {"id":4,"id2":null} */
+static int parse_skills(char *text, const struct gcu_config *c, json_object **out, char *err,
+                        size_t errlen)
+{
+	json_object *map = json_object_new_object();
+	char *save = NULL;
+	for (char *tok = strtok_r(text, c->csv_separator, &save); tok;
+	     tok = strtok_r(NULL, c->csv_separator, &save)) {
+		tok = trim(tok);
+		if (*tok == '\0')
+			continue;
+		char *colon = strrchr(tok, ':');
+		if (colon == NULL) {
+			snprintf(err, errlen, "'%.80s' is not id:proficiency", tok);
+			json_object_put(map);
+			return -1;
+		}
+		*colon = '\0';
+		char *id = trim(tok), *level = trim(colon + 1);
+		json_object *v = NULL;
+		if (strcmp(level, c->csv_null) != 0 && strcmp(level, "null") != 0 &&
+		    parse_number(level, &v) < 0) {
+			snprintf(err, errlen, "'%.80s' is not a proficiency", level);
+			json_object_put(map);
+			return -1;
+		}
+		json_object_object_add(map, id, v);
+	}
+	*out = map;
+	return 0;
+}
+
+static int implicit_column(struct column *col, const char *name)
+{
+	col->field = name;
+	switch (gcu_field_kind(name)) {
+	case GCU_FIELD_STRING:
+	case GCU_FIELD_STATE:
+	case GCU_FIELD_STATUS:
+	case GCU_FIELD_USERREF:
+		col->type = GCU_COL_STRING;
+		return 0;
+	case GCU_FIELD_BOOL:
+		col->type = GCU_COL_BOOLEAN;
+		return 0;
+	case GCU_FIELD_LIST:
+		col->type = GCU_COL_LIST;
+		return 0;
+	case GCU_FIELD_IDMAP:
+		col->type = GCU_COL_SKILLS;
+		return 0;
+	case GCU_FIELD_OBJECT:
+	case GCU_FIELD_CONTACTS:
+	case GCU_FIELD_ANY:
+		col->type = GCU_COL_STRING;
+		col->is_json = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	int have_id = 0;
+	const char *name = r->lines.name;
+
+	r->columns = calloc(r->nheader ? r->nheader : 1, sizeof *r->columns);
+	if (r->columns == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < r->nheader; i++) {
+		struct column *col = &r->columns[i];
+		const char *h = r->header[i].text ? r->header[i].text : "";
+		col->name = h;
+		if (strcmp(h, r->cfg->csv_id_column) == 0) {
+			have_id = 1;
+			continue;
+		}
+		const struct gcu_column *spec = gcu_config_column(r->cfg, h);
+		if (spec != NULL) {
+			col->field = spec->field;
+			col->type = spec->type;
+			col->media = spec->media;
+			col->kind = spec->kind;
+			if (gcu_field_kind(spec->field) == GCU_FIELD_CONTACTS &&
+			    spec->type != GCU_COL_CONTACT)
+				col->is_json = 1;
+			continue;
+		}
+		if (gcu_config_scope_of(r->cfg, h) == GCU_SCOPE_NONE) {
+			snprintf(err, errlen,
+			         "%s:%lu: unknown column '%s' (name a field or map it under "
+			         "csv.columns in the config)",
+			         name, r->row_start, h);
+			return -1;
+		}
+		implicit_column(col, h);
+	}
+	if (!have_id) {
+		snprintf(err, errlen, "%s:%lu: no '%s' column in the header", name, r->row_start,
+		         r->cfg->csv_id_column);
+		return -1;
+	}
+	return 0;
+}
+
+static int cell_value(struct gcu_change_reader *r, const struct column *col, char *text,
+                      json_object **out, char *err, size_t errlen)
+{
+	const struct gcu_config *c = r->cfg;
+	char *t = text;
+
+	*out = NULL;
+	if (strcmp(text, c->csv_null) == 0) {
+		if (col->type == GCU_COL_CONTACT) {
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "mediaType", json_object_new_string(col->media));
+			json_object_object_add(e, "type", json_object_new_string(col->kind));
+			json_object_object_add(e, "address", NULL);
+			*out = e;
+		}
+		return 0;
+	}
+	if (col->is_json) {
+		char why[256];
+		json_object *v = NULL;
+		enum json_tokener_error jerr;
+		v = json_tokener_parse_verbose(text, &jerr);
+		if (v == NULL && jerr != json_tokener_success) {
+			snprintf(why, sizeof why, "%s", json_tokener_error_desc(jerr));
+			snprintf(err, errlen, "column '%s': expected JSON (%s)", col->name, why);
+			return -1;
+		}
+		*out = v;
+		return 0;
+	}
+	switch (col->type) {
+	case GCU_COL_STRING:
+		*out = json_object_new_string(text);
+		return 0;
+	case GCU_COL_NUMBER:
+		t = trim(text);
+		if (parse_number(t, out) == 0)
+			return 0;
+		snprintf(err, errlen, "column '%s': '%.80s' is not a number", col->name, t);
+		return -1;
+	case GCU_COL_BOOLEAN:
+		t = trim(text);
+		if (parse_bool(t, out) == 0)
+			return 0;
+		snprintf(err, errlen, "column '%s': '%.80s' is not true or false", col->name, t);
+		return -1;
+	case GCU_COL_LIST:
+		*out = parse_list(text, c->csv_separator);
+		return 0;
+	case GCU_COL_SKILLS: {
+		char why[256];
+		if (parse_skills(text, c, out, why, sizeof why) == 0)
+			return 0;
+		snprintf(err, errlen, "column '%s': %s", col->name, why);
+		return -1;
+	}
+	case GCU_COL_CONTACT: {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "address", json_object_new_string(trim(text)));
+		json_object_object_add(e, "mediaType", json_object_new_string(col->media));
+		json_object_object_add(e, "type", json_object_new_string(col->kind));
+		*out = e;
+		return 0;
+	}
+	}
+	snprintf(err, errlen, "column '%s': unknown type", col->name);
+	return -1;
+}
+
+/* Turns the collected cells of one data row into {"id","changes"}. */
+static json_object *row_record(struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	json_object *rec = json_object_new_object();
+	json_object *changes = json_object_new_object();
+	json_object_object_add(rec, "changes", changes);
+
+	if (r->ncells > r->nheader) {
+		snprintf(err, errlen, "row has %zu cells, the header %zu", r->ncells, r->nheader);
+		goto bad;
+	}
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct column *col = &r->columns[i];
+		char *text = r->cells[i].text;
+		if (text == NULL)
+			continue; /* empty cell: no change */
+		if (col->field == NULL) {
+			json_object_object_add(rec, "id", json_object_new_string(trim(text)));
+			continue;
+		}
+		json_object *v = NULL;
+		if (cell_value(r, col, text, &v, err, errlen) < 0)
+			goto bad;
+		if (col->type == GCU_COL_CONTACT) {
+			json_object *list = NULL;
+			if (!json_object_object_get_ex(changes, col->field, &list)) {
+				list = json_object_new_array();
+				json_object_object_add(changes, col->field, list);
+			}
+			json_object_array_add(list, v);
+			continue;
+		}
+		if (json_object_object_get_ex(changes, col->field, NULL)) {
+			json_object_put(v);
+			snprintf(err, errlen, "two columns set field '%s'", col->field);
+			goto bad;
+		}
+		json_object_object_add(changes, col->field, v);
+	}
+	return rec;
+bad:
+	json_object_put(rec);
+	return NULL;
+}
+
+static int raw_append(struct gcu_change_reader *r, const char *s, size_t n)
+{
+	if (r->raw_len + n + 2 > r->raw_cap) {
+		size_t cap = r->raw_cap ? r->raw_cap : 256;
+		while (cap < r->raw_len + n + 2)
+			cap *= 2;
+		char *grown = realloc(r->raw, cap);
+		if (grown == NULL)
+			return -1;
+		r->raw = grown;
+		r->raw_cap = cap;
+	}
+	if (r->raw_len > 0)
+		r->raw[r->raw_len++] = '\n';
+	memcpy(r->raw + r->raw_len, s, n);
+	r->raw_len += n;
+	r->raw[r->raw_len] = '\0';
+	return 0;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/*
+ * Feeds physical lines to libcsv until one row is complete. Returns 1 with
+ * a row in r->cells (or r->row_bad set), 0 at the end of input, -1 on a
+ * read error.
+ */
+static int next_row(struct gcu_change_reader *r)
+{
+	clear_cells(r);
+	r->row_done = r->row_bad = 0;
+	r->row_err[0] = '\0';
+	r->raw_len = 0;
+	r->row_start = 0;
+	for (;;) {
+		enum ndjson_status st = ndjson_read(&r->lines);
+		if (st == NDJSON_IO_ERROR)
+			return -1;
+		if (st == NDJSON_EOF) {
+			if (r->row_start == 0)
+				return 0;
+			if (csv_fini(&r->csv, on_cell, on_row, r) != 0) {
+				r->row_bad = 1;
+				snprintf(r->row_err, sizeof r->row_err, "malformed CSV: %s",
+				         csv_strerror(csv_error(&r->csv)));
+			}
+			csv_reset(r);
+			return 1;
+		}
+		if (st == NDJSON_TOO_LONG) {
+			if (r->row_start == 0)
+				r->row_start = r->lines.lineno;
+			snprintf(r->row_err, sizeof r->row_err, "line %lu longer than %ld bytes",
+			         r->lines.lineno, r->cfg->max_line);
+			r->row_bad = 1;
+			csv_reset(r);
+			return 1;
+		}
+		char *line = r->lines.line;
+		size_t len = r->lines.line_len;
+		if (r->lines.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			line += 3; /* UTF-8 byte order mark */
+			len -= 3;
+		}
+		if (r->row_start == 0) {
+			if (is_blank(line))
+				continue;
+			r->row_start = r->lines.lineno;
+		}
+		if (raw_append(r, line, len) < 0)
+			return -1;
+		line[len] = '\n'; /* the reader's buffer always has room for the NUL */
+		size_t used = csv_parse(&r->csv, line, len + 1, on_cell, on_row, r);
+		line[len] = '\0';
+		if (used != len + 1) {
+			r->row_bad = 1;
+			snprintf(r->row_err, sizeof r->row_err, "malformed CSV: %s",
+			         csv_strerror(csv_error(&r->csv)));
+			csv_reset(r);
+			return 1;
+		}
+		if (r->row_done)
+			return 1;
+	}
+}
+
+static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	int rc = next_row(r);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	if (r->row_bad) {
+		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start,
+		         r->row_err);
+		return -1;
+	}
+	r->header = r->cells;
+	r->nheader = r->ncells;
+	r->cells = NULL;
+	r->ncells = r->cap_cells = 0;
+	r->header_line = strdup(r->raw ? r->raw : "");
+	if (r->header_line == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return setup_columns(r, err, errlen) < 0 ? -1 : 1;
+}
+
+static int next_csv(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
+                    size_t errlen)
+{
+	if (r->header == NULL) {
+		int rc = read_header(r, err, errlen);
+		if (rc <= 0)
+			return rc;
+	}
+	int rc = next_row(r);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	item->line = r->row_start;
+	item->raw = r->raw ? r->raw : "";
+	item->raw_len = r->raw_len;
+	if (r->row_bad) {
+		snprintf(item->err, sizeof item->err, "%s", r->row_err);
+		return 1;
+	}
+	item->record = row_record(r, item->err, sizeof item->err);
+	return 1;
+}
+
+static int next_ndjson(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
+                       size_t errlen)
+{
+	for (;;) {
+		enum ndjson_status st = ndjson_read(&r->lines);
+		switch (st) {
+		case NDJSON_EOF:
+			return 0;
+		case NDJSON_IO_ERROR:
+			snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
+			return -1;
+		case NDJSON_TOO_LONG:
+			item->line = r->lines.lineno;
+			item->raw = "";
+			item->raw_len = 0;
+			snprintf(item->err, sizeof item->err, "line longer than %ld bytes",
+			         r->cfg->max_line);
+			return 1;
+		case NDJSON_LINE:
+			break;
+		}
+		char *line = r->lines.line;
+		size_t len = r->lines.line_len;
+		if (r->lines.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			line += 3;
+			len -= 3;
+		}
+		if (is_blank(line))
+			continue;
+		item->line = r->lines.lineno;
+		item->raw = line;
+		item->raw_len = len;
+		item->record = ndjson_parse_object(line, len, item->err, sizeof item->err);
+		return 1;
+	}
+}
+
+/* Decides AUTO from the first non-blank line, which stays in the reader's
+ * buffer to be consumed as the first record or header. */
+static int sniff(struct gcu_change_reader *r)
+{
+	if (r->fmt != GCU_FORMAT_AUTO)
+		return 0;
+	/* Peek without consuming: fill the line reader's buffer. */
+	while (r->lines.buf_pos == r->lines.buf_end && !r->lines.eof) {
+		ssize_t n = read(r->lines.fd, r->lines.buf, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		r->lines.buf_pos = 0;
+		r->lines.buf_end = (size_t)n;
+		if (n == 0)
+			r->lines.eof = 1;
+	}
+	const char *p = r->lines.buf + r->lines.buf_pos;
+	const char *end = r->lines.buf + r->lines.buf_end;
+	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	r->fmt = (p < end && *p == '{') ? GCU_FORMAT_NDJSON : GCU_FORMAT_CSV;
+	return 0;
+}
+
+int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
+                           size_t errlen)
+{
+	item->record = NULL;
+	item->err[0] = '\0';
+	item->raw = "";
+	item->raw_len = 0;
+	if (!r->started) {
+		r->started = 1;
+		if (sniff(r) < 0) {
+			snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
+			return -1;
+		}
+	}
+	if (r->fmt == GCU_FORMAT_CSV)
+		return next_csv(r, item, err, errlen);
+	return next_ndjson(r, item, err, errlen);
+}

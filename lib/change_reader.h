@@ -1,0 +1,62 @@
+/*
+ * change_reader.h - reads change records from CSV or NDJSON, one raw
+ * change object {"id","changes"} at a time, with the line it started on
+ * and its original text.
+ *
+ * NDJSON lines are parsed as they are. CSV goes through libcsv: a header
+ * row names the columns, each mapped to a field by the config's column map
+ * or, for a column named after a platform field, by the field itself. An
+ * empty cell means "no change"; the null token (default \N) means null; a
+ * quoted "" is an empty string. Quoted fields, embedded commas and
+ * newlines, a UTF-8 BOM and CRLF line ends all work.
+ */
+#ifndef GCU_CHANGE_READER_H
+#define GCU_CHANGE_READER_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+
+enum gcu_format { GCU_FORMAT_AUTO, GCU_FORMAT_CSV, GCU_FORMAT_NDJSON };
+
+struct gcu_change_reader;
+
+struct gcu_change_item {
+	json_object *record; /* {"id","changes"}, owned by the caller; NULL when bad */
+	unsigned long line;  /* the line the record starts on */
+	const char *raw;     /* original text, valid until the next call */
+	size_t raw_len;
+	char err[512]; /* why the record is bad, when record is NULL */
+};
+
+/*
+ * Reads from fd (not closed on close). name is used in messages and must
+ * outlive the reader. fmt AUTO decides by the name's extension, else by
+ * the first byte ('{' is NDJSON). Returns a reader, or NULL with err set.
+ */
+struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int fd,
+                                                 const char *name, enum gcu_format fmt, char *err,
+                                                 size_t errlen);
+
+/*
+ * Fills item with the next record. Returns 1 when item is filled (good or
+ * bad), 0 at the end, -1 on a fatal error (unreadable input, a CSV header
+ * naming an unknown column) with "name:line: why" in err.
+ */
+int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
+                           size_t errlen);
+
+/* The format in use (after AUTO has been decided by the first record). */
+enum gcu_format gcu_change_reader_format(const struct gcu_change_reader *r);
+
+/* The CSV header line as read (NULL for NDJSON or before it was read). */
+const char *gcu_change_reader_header(const struct gcu_change_reader *r);
+
+void gcu_change_reader_close(struct gcu_change_reader *r);
+
+/* Parses "csv" or "ndjson" (also "jsonl"); returns -1 otherwise. */
+int gcu_format_parse(const char *s, enum gcu_format *fmt);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * fields.h - what gcu knows about each user field of the platform: its
+ * JSON kind, which tells the partitioner how to check a change and the
+ * merger how to compare it with the current value and build a request.
+ *
+ * Which scope a field belongs to is configuration (config.h); what a field
+ * is, is a fact of the platform and lives here. A field the config maps
+ * but this table does not know is GCU_FIELD_ANY: any JSON value, compared
+ * whole.
+ */
+#ifndef GCU_FIELDS_H
+#define GCU_FIELDS_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+enum gcu_field_kind {
+	GCU_FIELD_ANY,      /* any JSON value, replaced whole */
+	GCU_FIELD_STRING,   /* a string */
+	GCU_FIELD_BOOL,     /* true or false */
+	GCU_FIELD_STATE,    /* active | inactive | deleted, sent alone */
+	GCU_FIELD_USERREF,  /* a user id; the platform shows {"id": …} */
+	GCU_FIELD_OBJECT,   /* an object merged key by key */
+	GCU_FIELD_CONTACTS, /* a list of contacts keyed by (mediaType, type) */
+	GCU_FIELD_LIST,     /* a list replaced whole */
+	GCU_FIELD_IDMAP,    /* routing skills or languages: {id: proficiency} */
+	GCU_FIELD_STATUS    /* routing status, sent by PUT */
+};
+
+/* The kind of a field name; GCU_FIELD_ANY for names it does not know. */
+enum gcu_field_kind gcu_field_kind(const char *field);
+
+/*
+ * Checks a change value for a field and returns its canonical form (a new
+ * reference): the seed's list form of routing skills becomes a map, a
+ * string proficiency stays an error. NULL (JSON null) is valid for every
+ * field and comes back as NULL with *err left empty. On a bad value returns
+ * NULL and writes why into err (err[0] != 0).
+ */
+json_object *gcu_field_normalize(const char *field, json_object *value, char *err, size_t errlen);
+
+/* The platform's document key for a field's current value (skills for
+ * routingSkills, …); the field name itself for most. */
+const char *gcu_field_doc_key(const char *field);
+
+#endif

@@ -1,0 +1,350 @@
+/*
+ * merge.c - building versioned requests from current values and changes.
+ *
+ * One predicate, field_holds(), decides whether a change is already true;
+ * the merge sends exactly the fields for which it is false and verify
+ * reports exactly those, so the two can never disagree.
+ */
+#include "merge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "change.h"
+#include "fields.h"
+#include "uuid.h"
+
+/* Does current hold every key of the wanted object (null: key absent)? */
+static int object_holds(json_object *current, json_object *want)
+{
+	json_object_object_foreach(want, key, w)
+	{
+		json_object *have = gcu_json_get(current, key);
+		if (w == NULL) {
+			if (have != NULL)
+				return 0;
+		} else if (json_object_is_type(w, json_type_object) &&
+		           json_object_is_type(have, json_type_object)) {
+			if (!object_holds(have, w))
+				return 0;
+		} else if (!gcu_json_same(have, w)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int contact_key_eq(json_object *a, json_object *b)
+{
+	const char *ma = gcu_json_str(a, "mediaType"), *mb = gcu_json_str(b, "mediaType");
+	const char *ta = gcu_json_str(a, "type"), *tb = gcu_json_str(b, "type");
+	return ma && mb && ta && tb && strcmp(ma, mb) == 0 && strcmp(ta, tb) == 0;
+}
+
+static json_object *find_contact(json_object *list, json_object *key)
+{
+	if (!json_object_is_type(list, json_type_array))
+		return NULL;
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		if (contact_key_eq(e, key))
+			return e;
+	}
+	return NULL;
+}
+
+static int contacts_hold(json_object *current, json_object *want)
+{
+	size_t n = json_object_array_length(want);
+	for (size_t i = 0; i < n; i++) {
+		json_object *w = json_object_array_get_idx(want, i);
+		json_object *have = find_contact(current, w);
+		int removal = json_object_object_get_ex(w, "address", NULL) &&
+		              gcu_json_get(w, "address") == NULL;
+		if (removal ? have != NULL : (have == NULL || !object_holds(have, w)))
+			return 0;
+	}
+	return 1;
+}
+
+static int idmap_holds(json_object *current, json_object *want)
+{
+	json_object_object_foreach(want, key, w)
+	{
+		json_object *have = NULL;
+		int present = json_object_object_get_ex(current, key, &have);
+		if (w == NULL ? present : (!present || !gcu_json_same(have, w)))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_empty_list(json_object *v)
+{
+	return json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0;
+}
+
+static int field_holds(const char *field, json_object *current, json_object *want)
+{
+	enum gcu_field_kind kind = gcu_field_kind(field);
+
+	if (want == NULL) {
+		if (kind == GCU_FIELD_LIST || kind == GCU_FIELD_CONTACTS)
+			return current == NULL || is_empty_list(current);
+		return current == NULL;
+	}
+	switch (kind) {
+	case GCU_FIELD_OBJECT:
+		return json_object_is_type(current, json_type_object) &&
+		       object_holds(current, want);
+	case GCU_FIELD_CONTACTS:
+		return contacts_hold(current, want);
+	case GCU_FIELD_IDMAP:
+		return idmap_holds(current, want);
+	default:
+		return gcu_json_same(current, want);
+	}
+}
+
+/* current overlaid with want, key by key; null removes (new reference). */
+static json_object *object_merged(json_object *current, json_object *want)
+{
+	json_object *out = json_object_new_object();
+	if (json_object_is_type(current, json_type_object)) {
+		json_object_object_foreach(current, key, v)
+		{
+			json_object_object_add(out, key, json_object_get(v));
+		}
+	}
+	json_object_object_foreach(want, key, w)
+	{
+		json_object *have = gcu_json_get(out, key);
+		if (w == NULL) {
+			json_object_object_del(out, key);
+		} else if (json_object_is_type(w, json_type_object) &&
+		           json_object_is_type(have, json_type_object)) {
+			json_object_object_add(out, key, object_merged(have, w));
+		} else {
+			json_object_object_add(out, key, json_object_get(w));
+		}
+	}
+	return out;
+}
+
+static json_object *contacts_merged(json_object *current, json_object *want)
+{
+	json_object *out = json_object_new_array();
+	size_t n =
+	    json_object_is_type(current, json_type_array) ? json_object_array_length(current) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(current, i);
+		json_object *w = find_contact(want, e);
+		if (w == NULL)
+			json_object_array_add(out, json_object_get(e));
+		else if (gcu_json_get(w, "address") != NULL)
+			json_object_array_add(out, object_merged(e, w));
+		/* else: removed */
+	}
+	size_t m = json_object_array_length(want);
+	for (size_t i = 0; i < m; i++) {
+		json_object *w = json_object_array_get_idx(want, i);
+		if (find_contact(current, w) == NULL && gcu_json_get(w, "address") != NULL)
+			json_object_array_add(out, json_object_get(w));
+	}
+	return out;
+}
+
+/* The value a field is PATCHed with (new reference, NULL for JSON null). */
+static json_object *patch_value(const char *field, json_object *current, json_object *want)
+{
+	switch (gcu_field_kind(field)) {
+	case GCU_FIELD_OBJECT:
+		return want ? object_merged(current, want) : NULL;
+	case GCU_FIELD_CONTACTS:
+		return want ? contacts_merged(current, want) : json_object_new_array();
+	case GCU_FIELD_LIST:
+		return want ? json_object_get(want) : json_object_new_array();
+	default:
+		return json_object_get(want);
+	}
+}
+
+static json_object *request(const char *op, const char *method, const char *path, json_object *body)
+{
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "op", json_object_new_string(op));
+	json_object_object_add(r, "method", json_object_new_string(method));
+	json_object_object_add(r, "path", json_object_new_string(path));
+	json_object_object_add(r, "body", body);
+	return r;
+}
+
+static int user_path(char *buf, size_t len, const char *id, const char *tail)
+{
+	int n = snprintf(buf, len, "/api/v2/users/%s%s", id, tail);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+static json_object *versioned_body(const char *id, long version)
+{
+	json_object *b = json_object_new_object();
+	json_object_object_add(b, "id", json_object_new_string(id));
+	json_object_object_add(b, "version", json_object_new_int64(version));
+	return b;
+}
+
+/* Routing skills or languages: bulk PATCHes of at most 50, DELETEs. */
+static int merge_idmap(const char *id, const char *field, json_object *current, json_object *want,
+                       json_object *out, char *err, size_t errlen)
+{
+	int skills = strcmp(field, "routingSkills") == 0;
+	const char *seg = skills ? "routingskills" : "routinglanguages";
+	json_object *batch = NULL;
+	char path[160], tail[96];
+
+	json_object_object_foreach(want, key, w)
+	{
+		json_object *have = NULL;
+		int present = json_object_object_get_ex(current, key, &have);
+		if (!gcu_uuid_valid(key)) {
+			snprintf(err, errlen, "%s: '%.64s' is not a UUID", field, key);
+			goto fail;
+		}
+		if (w == NULL || (present && gcu_json_same(have, w)))
+			continue;
+		if (batch == NULL)
+			batch = json_object_new_array();
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(key));
+		json_object_object_add(e, "proficiency", json_object_get(w));
+		json_object_array_add(batch, e);
+		if (json_object_array_length(batch) == GCU_BULK_MAX) {
+			snprintf(tail, sizeof tail, "/%s/bulk", seg);
+			user_path(path, sizeof path, id, tail);
+			json_object_array_add(out, request(field, "PATCH", path, batch));
+			batch = NULL;
+		}
+	}
+	if (batch != NULL) {
+		snprintf(tail, sizeof tail, "/%s/bulk", seg);
+		user_path(path, sizeof path, id, tail);
+		json_object_array_add(out, request(field, "PATCH", path, batch));
+		batch = NULL;
+	}
+	json_object_object_foreach(want, rkey, rw)
+	{
+		if (rw != NULL || !json_object_object_get_ex(current, rkey, NULL))
+			continue;
+		snprintf(tail, sizeof tail, "/%s/%s", seg, rkey);
+		user_path(path, sizeof path, id, tail);
+		json_object_array_add(
+		    out, request(skills ? "routingSkillRemove" : "routingLanguageRemove", "DELETE",
+		                 path, NULL));
+	}
+	return 0;
+fail:
+	json_object_put(batch);
+	return -1;
+}
+
+json_object *gcu_merge(const char *id, json_object *current, json_object *changes, char *err,
+                       size_t errlen)
+{
+	json_object *out = json_object_new_array();
+	json_object *routing = json_object_new_array();
+	json_object *user = NULL, *state = NULL;
+	char path[160], why[256];
+	long version = -1;
+	json_object *jv = gcu_json_get(current, "version");
+
+	if (!gcu_uuid_valid(id)) {
+		snprintf(err, errlen, "id '%.64s' is not a UUID", id ? id : "");
+		goto fail;
+	}
+	if (json_object_is_type(jv, json_type_int))
+		version = (long)json_object_get_int64(jv);
+	user_path(path, sizeof path, id, "");
+
+	json_object_object_foreach(changes, field, raw)
+	{
+		json_object *want = gcu_field_normalize(field, raw, why, sizeof why);
+		json_object *have = gcu_json_get(current, field);
+		enum gcu_field_kind kind = gcu_field_kind(field);
+		int rc = 0;
+
+		if (why[0]) {
+			snprintf(err, errlen, "%s", why);
+			goto fail;
+		}
+		if (field_holds(field, have, want)) {
+			json_object_put(want);
+			continue;
+		}
+		if (kind == GCU_FIELD_IDMAP) {
+			rc = merge_idmap(id, field, have, want, routing, err, errlen);
+		} else if (kind == GCU_FIELD_STATUS) {
+			char spath[160];
+			json_object *b = json_object_new_object();
+			json_object_object_add(b, "status", json_object_get(want));
+			user_path(spath, sizeof spath, id, "/routingstatus");
+			json_object_array_add(routing, request(field, "PUT", spath, b));
+		} else if (version < 0) {
+			snprintf(err, errlen,
+			         "current has no version; cannot build a versioned PATCH");
+			rc = -1;
+		} else if (kind == GCU_FIELD_STATE) {
+			state = versioned_body(id, version);
+			json_object_object_add(state, "state", json_object_get(want));
+		} else {
+			if (user == NULL)
+				user = versioned_body(id, version);
+			json_object_object_add(user, field, patch_value(field, have, want));
+		}
+		json_object_put(want);
+		if (rc < 0)
+			goto fail;
+	}
+	/* The platform takes a change of state only alone: it goes first, and
+	 * the PATCH after it expects the version the state change produces. */
+	if (state != NULL) {
+		json_object_array_add(out, request("state", "PATCH", path, state));
+		state = NULL;
+		if (user != NULL)
+			json_object_object_add(user, "version", json_object_new_int64(version + 1));
+	}
+	if (user != NULL) {
+		json_object_array_add(out, request("user", "PATCH", path, user));
+		user = NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(routing); i++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(routing, i)));
+	json_object_put(routing);
+	return out;
+fail:
+	json_object_put(state);
+	json_object_put(user);
+	json_object_put(routing);
+	json_object_put(out);
+	return NULL;
+}
+
+json_object *gcu_merge_mismatch(json_object *current, json_object *changes)
+{
+	json_object *out = json_object_new_object();
+	char why[256];
+
+	json_object_object_foreach(changes, field, raw)
+	{
+		json_object *want = gcu_field_normalize(field, raw, why, sizeof why);
+		json_object *have = gcu_json_get(current, field);
+		if (why[0] || !field_holds(field, have, want)) {
+			json_object *m = json_object_new_object();
+			json_object_object_add(m, "want", json_object_get(raw));
+			json_object_object_add(m, "got", json_object_get(have));
+			json_object_object_add(out, field, m);
+		}
+		json_object_put(want);
+	}
+	return out;
+}

@@ -1,0 +1,41 @@
+/*
+ * merge.h - from current values and wanted changes to the platform
+ * requests that make the changes true, and the check that they are.
+ *
+ * Only what differs is sent. Non-routing fields go in one versioned
+ * PATCH of the user, except a change of state, which goes alone and
+ * first. Objects merge key by key (null removes a key); contact lists
+ * merge by (mediaType, type), so changing the work phone keeps the email;
+ * other lists are replaced whole. Routing skills and languages become bulk
+ * PATCHes of at most 50 entries and a DELETE per removed entry; routing
+ * status a PUT when it differs. The sender calls this again after a
+ * version conflict, with the freshly read current values, so that what
+ * others changed meanwhile survives.
+ */
+#ifndef GCU_MERGE_H
+#define GCU_MERGE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#define GCU_BULK_MAX 50
+
+/*
+ * Returns a new array of requests {"op","method","path","body"} in the
+ * order they must be sent (empty when every change already holds), or
+ * NULL with a message in err: an id that is not a UUID, a current record
+ * without a version when a versioned PATCH is needed, a change that is not
+ * of its field's kind. id is the user's UUID; current is a fetched
+ * record's `current` (userdoc.h); changes the record's `changes`.
+ */
+json_object *gcu_merge(const char *id, json_object *current, json_object *changes, char *err,
+                       size_t errlen);
+
+/*
+ * Returns a new object {field: {"want": …, "got": …}} naming every field
+ * of changes that does not hold in current (empty when all hold).
+ */
+json_object *gcu_merge_mismatch(json_object *current, json_object *changes);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * partition.c - two-pass scope partitioning with duplicate folding.
+ */
+#include "partition.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "change.h"
+#include "uuid.h"
+
+struct held_row {
+	unsigned long line;
+	char *raw;
+	size_t raw_len;
+};
+
+/* The rows of one user that appears more than once. */
+struct group {
+	char *id;
+	char *src;                         /* of the first good row */
+	json_object *changes[GCU_NSCOPES]; /* folded so far */
+	struct held_row *rows;
+	size_t nrows;
+	unsigned long good; /* rows that passed the checks */
+	char conflict[320]; /* why the rows disagree, or "" */
+	struct group *next;
+};
+
+struct dup {
+	uint64_t hash;
+	unsigned long remaining; /* rows still to come */
+	struct group *groups;    /* one per distinct id with that hash */
+};
+
+struct run {
+	const struct gcu_partition_opts *o;
+	struct gcu_partition_stats *st;
+	const char *name;
+	const char *header; /* CSV header for the rejects file */
+	int header_written;
+	struct dup *dups;
+	size_t ndups;
+	char *err;
+	size_t errlen;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct dup *find_dup(struct run *r, uint64_t h)
+{
+	size_t lo = 0, hi = r->ndups;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->dups[mid].hash == h)
+			return &r->dups[mid];
+		if (r->dups[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const char *record_id(json_object *rec)
+{
+	const char *id = rec ? gcu_json_str(rec, "id") : NULL;
+	return gcu_uuid_valid(id) ? id : NULL;
+}
+
+/* Makes fd seekable: a pipe or terminal is copied to an unlinked file. */
+static int seekable(int fd, int *owned, char *err, size_t errlen)
+{
+	char buf[65536];
+	char path[] = "/tmp/gcu-partition.XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char tpl[4096];
+	int tmp;
+
+	*owned = -1;
+	if (lseek(fd, 0, SEEK_CUR) >= 0)
+		return fd;
+	if (tmpdir && *tmpdir) {
+		int n = snprintf(tpl, sizeof tpl, "%s/gcu-partition.XXXXXX", tmpdir);
+		if (n < 0 || (size_t)n >= sizeof tpl)
+			tmpdir = NULL;
+	}
+	tmp = mkstemp(tmpdir && *tmpdir ? tpl : path);
+	if (tmp < 0) {
+		snprintf(err, errlen, "temporary file: %s", strerror(errno));
+		return -1;
+	}
+	unlink(tmpdir && *tmpdir ? tpl : path);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "reading input: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(tmp, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				snprintf(err, errlen, "spooling input: %s", strerror(errno));
+				goto fail;
+			}
+			off += w;
+		}
+	}
+	if (lseek(tmp, 0, SEEK_SET) < 0) {
+		snprintf(err, errlen, "spooling input: %s", strerror(errno));
+		goto fail;
+	}
+	*owned = tmp;
+	return tmp;
+fail:
+	close(tmp);
+	return -1;
+}
+
+/* Pass 1: the hashes of ids seen more than once, with their counts. */
+static int find_duplicates(struct run *r, int fd)
+{
+	struct gcu_change_item item;
+	struct gcu_change_reader *cr =
+	    gcu_change_reader_open(r->o->cfg, fd, r->name, r->o->format, r->err, r->errlen);
+	uint64_t *hashes = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -1, got;
+
+	if (cr == NULL)
+		return -1;
+	while ((got = gcu_change_reader_next(cr, &item, r->err, r->errlen)) == 1) {
+		const char *id = record_id(item.record);
+		if (id != NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				uint64_t *grown = realloc(hashes, cap * sizeof *grown);
+				if (grown == NULL) {
+					json_object_put(item.record);
+					snprintf(r->err, r->errlen, "out of memory");
+					goto out;
+				}
+				hashes = grown;
+			}
+			hashes[n++] = gcu_uuid_hash(id);
+		}
+		json_object_put(item.record);
+	}
+	if (got < 0)
+		goto out;
+	qsort(hashes, n, sizeof *hashes, cmp_u64);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && hashes[j] == hashes[i])
+			j++;
+		if (j - i > 1) {
+			struct dup *grown = realloc(r->dups, (r->ndups + 1) * sizeof *grown);
+			if (grown == NULL) {
+				snprintf(r->err, r->errlen, "out of memory");
+				goto out;
+			}
+			r->dups = grown;
+			r->dups[r->ndups++] = (struct dup){hashes[i], j - i, NULL};
+		}
+		i = j;
+	}
+	rc = 0;
+out:
+	free(hashes);
+	gcu_change_reader_close(cr);
+	return rc;
+}
+
+static int write_reject(struct run *r, const char *raw, size_t len)
+{
+	struct ndjson_writer *w = r->o->rejects;
+	if (w == NULL)
+		return 0;
+	if (r->header && !r->header_written) {
+		r->header_written = 1;
+		if (ndjson_write_raw(w, r->header, strlen(r->header)) < 0)
+			goto fail;
+	}
+	if (ndjson_write_raw(w, raw, len) == 0)
+		return 0;
+fail:
+	snprintf(r->err, r->errlen, "%s: %s", w->name, strerror(w->error));
+	return -1;
+}
+
+/* Reports one bad record. Returns 1 (rejected) or -1 (a write failed). */
+static int reject(struct run *r, unsigned long line, const char *raw, size_t len, const char *why)
+{
+	r->st->rejected++;
+	r->o->report(r->o->report_ctx, r->name, line, why);
+	return write_reject(r, raw, len) < 0 ? -1 : 1;
+}
+
+static int emit(struct run *r, const char *id, const char *src, json_object *changes[])
+{
+	for (int s = 0; s < GCU_NSCOPES; s++) {
+		struct ndjson_writer *w = r->o->out[s];
+		if (changes[s] == NULL)
+			continue;
+		json_object *rec = gcu_scoped_record(id, src, (enum gcu_scope)s, changes[s]);
+		changes[s] = NULL;
+		if (w == NULL) {
+			json_object_put(rec);
+			continue;
+		}
+		int rc = ndjson_write(w, rec);
+		json_object_put(rec);
+		if (rc < 0) {
+			snprintf(r->err, r->errlen, "%s: %s", w->name, strerror(w->error));
+			return -1;
+		}
+		r->st->written[s]++;
+	}
+	return 0;
+}
+
+static void free_group(struct group *g)
+{
+	while (g) {
+		struct group *next = g->next;
+		for (int s = 0; s < GCU_NSCOPES; s++)
+			json_object_put(g->changes[s]);
+		for (size_t i = 0; i < g->nrows; i++)
+			free(g->rows[i].raw);
+		free(g->rows);
+		free(g->id);
+		free(g->src);
+		free(g);
+		g = next;
+	}
+}
+
+/* The user's last row has been read: write the folded record or reject
+ * every row when they disagree. */
+static int finish_groups(struct run *r, struct dup *d)
+{
+	char why[512];
+	for (struct group *g = d->groups; g; g = g->next) {
+		if (g->conflict[0]) {
+			for (size_t i = 0; i < g->nrows; i++) {
+				snprintf(why, sizeof why, "user %s: rows disagree on %s", g->id,
+				         g->conflict);
+				if (reject(r, g->rows[i].line, g->rows[i].raw, g->rows[i].raw_len,
+				           why) < 0)
+					return -1;
+			}
+			continue;
+		}
+		if (g->good > 1)
+			r->st->folded += g->good - 1;
+		if (g->good > 0 && emit(r, g->id, g->src, g->changes) < 0)
+			return -1;
+	}
+	free_group(d->groups);
+	d->groups = NULL;
+	return 0;
+}
+
+static struct group *group_for(struct dup *d, const char *id)
+{
+	for (struct group *g = d->groups; g; g = g->next)
+		if (strcasecmp(g->id, id) == 0)
+			return g;
+	struct group *g = calloc(1, sizeof *g);
+	if (g == NULL)
+		return NULL;
+	g->id = strdup(id);
+	g->next = d->groups;
+	d->groups = g;
+	return g;
+}
+
+/* Holds one row of a repeated user; folds it when it is good. */
+static int hold_row(struct run *r, struct dup *d, const char *id, const char *src,
+                    const struct gcu_change_item *item, json_object *changes[])
+{
+	struct group *g = group_for(d, id);
+	struct held_row *grown;
+
+	if (g == NULL || g->id == NULL)
+		goto oom;
+	grown = realloc(g->rows, (g->nrows + 1) * sizeof *grown);
+	if (grown == NULL)
+		goto oom;
+	g->rows = grown;
+	g->rows[g->nrows].line = item->line;
+	g->rows[g->nrows].raw_len = item->raw_len;
+	g->rows[g->nrows].raw = strndup(item->raw, item->raw_len);
+	if (g->rows[g->nrows++].raw == NULL)
+		goto oom;
+	if (changes != NULL && !g->conflict[0]) {
+		g->good++;
+		if (g->src == NULL && (g->src = strdup(src)) == NULL)
+			goto oom;
+		for (int s = 0; s < GCU_NSCOPES; s++) {
+			char field[256];
+			if (changes[s] == NULL)
+				continue;
+			if (g->changes[s] == NULL) {
+				g->changes[s] = changes[s];
+				changes[s] = NULL;
+			} else if (gcu_changes_fold(g->changes[s], changes[s], field,
+			                            sizeof field) < 0) {
+				snprintf(g->conflict, sizeof g->conflict,
+				         "'%s' (line %lu and an earlier row)", field, item->line);
+			}
+		}
+	}
+	for (int s = 0; changes && s < GCU_NSCOPES; s++) {
+		json_object_put(changes[s]);
+		changes[s] = NULL;
+	}
+	if (--d->remaining == 0)
+		return finish_groups(r, d);
+	return 0;
+oom:
+	snprintf(r->err, r->errlen, "out of memory");
+	return -1;
+}
+
+/* Pass 2: check, split and write. Returns 0, 1 (strict stop) or -1. */
+static int split_all(struct run *r, int fd)
+{
+	struct gcu_change_item item;
+	struct gcu_change_reader *cr =
+	    gcu_change_reader_open(r->o->cfg, fd, r->name, r->o->format, r->err, r->errlen);
+	int got, rc = 0;
+	char src[4096], why[512];
+
+	if (cr == NULL)
+		return -1;
+	while (rc == 0 && (got = gcu_change_reader_next(cr, &item, r->err, r->errlen)) == 1) {
+		json_object *changes[GCU_NSCOPES] = {NULL};
+		const char *id = record_id(item.record);
+		struct dup *d = id ? find_dup(r, gcu_uuid_hash(id)) : NULL;
+		int bad;
+
+		r->header = gcu_change_reader_header(cr);
+		r->st->records++;
+		snprintf(src, sizeof src, "%s:%lu", r->name, item.line);
+		if (item.record == NULL) {
+			bad = 1;
+			snprintf(why, sizeof why, "%s", item.err);
+		} else {
+			bad = gcu_change_split(r->o->cfg, item.record, &id, changes, why,
+			                       sizeof why) < 0;
+			id = record_id(item.record);
+		}
+		if (d != NULL) {
+			if (bad) {
+				rc = reject(r, item.line, item.raw, item.raw_len, why);
+				rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
+			}
+			if (rc >= 0 && hold_row(r, d, id, src, &item, bad ? NULL : changes) < 0)
+				rc = -1;
+		} else if (bad) {
+			rc = reject(r, item.line, item.raw, item.raw_len, why);
+			rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
+		} else if (emit(r, id, src, changes) < 0) {
+			rc = -1;
+		}
+		for (int s = 0; s < GCU_NSCOPES; s++)
+			json_object_put(changes[s]);
+		json_object_put(item.record);
+	}
+	if (rc == 0 && got < 0)
+		rc = -1;
+	gcu_change_reader_close(cr);
+	return rc;
+}
+
+int gcu_partition(const struct gcu_partition_opts *o, int fd, const char *name,
+                  struct gcu_partition_stats *st, char *err, size_t errlen)
+{
+	struct run r = {o, st, name, NULL, 0, NULL, 0, err, errlen};
+	int owned = -1, rc = -1;
+
+	memset(st, 0, sizeof *st);
+	int in = seekable(fd, &owned, err, errlen);
+	if (in < 0)
+		return -1;
+	off_t start = lseek(in, 0, SEEK_CUR);
+	if (find_duplicates(&r, in) < 0)
+		goto out;
+	if (lseek(in, start, SEEK_SET) < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		goto out;
+	}
+	rc = split_all(&r, in);
+out:
+	for (size_t i = 0; i < r.ndups; i++)
+		free_group(r.dups[i].groups);
+	free(r.dups);
+	if (owned >= 0)
+		close(owned);
+	return rc;
+}

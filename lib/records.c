@@ -1,0 +1,122 @@
+/*
+ * records.c - the record shapes of DESIGN.md, built in one place so that
+ * every stage writes the same keys in the same order.
+ */
+#include "records.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "change.h"
+#include "merge.h"
+#include "userdoc.h"
+#include "uuid.h"
+
+int gcu_scoped_check(json_object *rec, const char **id, enum gcu_scope *scope,
+                     json_object **changes, char *why, size_t whylen)
+{
+	*id = gcu_json_str(rec, "id");
+	if (!gcu_uuid_valid(*id)) {
+		snprintf(why, whylen, *id ? "id '%.64s' is not a UUID" : "missing id%.0s",
+		         *id ? *id : "");
+		return -1;
+	}
+	*scope = gcu_scope_parse(gcu_json_str(rec, "scope"));
+	if (*scope == GCU_SCOPE_NONE) {
+		snprintf(why, whylen, "missing or unknown scope (non-routing or routing)");
+		return -1;
+	}
+	*changes = gcu_json_get(rec, "changes");
+	if (!json_object_is_type(*changes, json_type_object) ||
+	    json_object_object_length(*changes) == 0) {
+		snprintf(why, whylen, "missing or empty changes");
+		return -1;
+	}
+	return 0;
+}
+
+/* {"id","src","scope"} copied from rec (src may be absent). */
+static json_object *head(json_object *rec)
+{
+	json_object *out = json_object_new_object();
+	static const char *const keys[] = {"id", "src", "scope"};
+	for (size_t i = 0; i < 3; i++) {
+		json_object *v = gcu_json_get(rec, keys[i]);
+		if (v != NULL)
+			json_object_object_add(out, keys[i], json_object_get(v));
+	}
+	return out;
+}
+
+json_object *gcu_fetched_record(json_object *scoped, json_object *user, int status,
+                                const char *message)
+{
+	json_object *out = head(scoped);
+	json_object *changes = gcu_json_get(scoped, "changes");
+
+	json_object_object_add(out, "changes", json_object_get(changes));
+	if (user != NULL) {
+		json_object_object_add(out, "current", gcu_user_current(user, changes));
+	} else {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "status", json_object_new_int(status));
+		json_object_object_add(e, "message", json_object_new_string(message));
+		json_object_object_add(out, "error", e);
+	}
+	return out;
+}
+
+static json_object *status_line(json_object *rec, const char *status, json_object *error)
+{
+	json_object *out = head(rec);
+	json_object_object_add(out, "status", json_object_new_string(status));
+	if (error != NULL)
+		json_object_object_add(out, "error", error);
+	return out;
+}
+
+json_object *gcu_request_records(json_object *fetched, char *why, size_t whylen)
+{
+	const char *id;
+	enum gcu_scope scope;
+	json_object *changes, *current = gcu_json_get(fetched, "current");
+	json_object *error = gcu_json_get(fetched, "error");
+	json_object *lines, *reqs;
+	char err[512];
+
+	if (gcu_scoped_check(fetched, &id, &scope, &changes, why, whylen) < 0)
+		return NULL;
+	lines = json_object_new_array();
+	if (error != NULL) {
+		json_object_array_add(lines,
+		                      status_line(fetched, "failed", json_object_get(error)));
+		return lines;
+	}
+	if (!json_object_is_type(current, json_type_object)) {
+		json_object_put(lines);
+		snprintf(why, whylen, "neither current nor error (is this gcu-fetch output?)");
+		return NULL;
+	}
+	reqs = gcu_merge(id, current, changes, err, sizeof err);
+	if (reqs == NULL) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "message", json_object_new_string(err));
+		json_object_array_add(lines, status_line(fetched, "failed", e));
+		return lines;
+	}
+	size_t n = json_object_array_length(reqs);
+	if (n == 0)
+		json_object_array_add(lines, status_line(fetched, "unchanged", NULL));
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(reqs, i);
+		json_object *out = head(fetched);
+		json_object_object_foreach(r, key, val)
+		{
+			json_object_object_add(out, key, json_object_get(val));
+		}
+		json_object_object_add(out, "changes", json_object_get(changes));
+		json_object_array_add(lines, out);
+	}
+	json_object_put(reqs);
+	return lines;
+}

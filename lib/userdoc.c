@@ -1,0 +1,74 @@
+/*
+ * userdoc.c - platform user document -> the `current` values of a change.
+ */
+#include "userdoc.h"
+
+#include "change.h"
+#include "fields.h"
+
+long gcu_user_version(json_object *user)
+{
+	json_object *v = gcu_json_get(user, "version");
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	return (long)json_object_get_int64(v);
+}
+
+/* [{"id","proficiency"}] -> {id: proficiency} */
+static json_object *idmap_from_list(json_object *list)
+{
+	json_object *map = json_object_new_object();
+	if (!json_object_is_type(list, json_type_array))
+		return map;
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		const char *id = gcu_json_str(e, "id");
+		if (id == NULL)
+			continue;
+		json_object *p = gcu_json_get(e, "proficiency");
+		json_object_object_add(map, id, json_object_get(p));
+	}
+	return map;
+}
+
+static json_object *current_value(json_object *user, const char *field)
+{
+	json_object *v = gcu_json_get(user, gcu_field_doc_key(field));
+
+	switch (gcu_field_kind(field)) {
+	case GCU_FIELD_IDMAP:
+		return idmap_from_list(v);
+	case GCU_FIELD_STATUS: {
+		const char *s =
+		    json_object_is_type(v, json_type_object) ? gcu_json_str(v, "status") : NULL;
+		if (s == NULL && json_object_is_type(v, json_type_string))
+			s = json_object_get_string(v);
+		return s ? json_object_new_string(s) : NULL;
+	}
+	case GCU_FIELD_USERREF: {
+		const char *id =
+		    json_object_is_type(v, json_type_object) ? gcu_json_str(v, "id") : NULL;
+		if (id == NULL && json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		return id ? json_object_new_string(id) : NULL;
+	}
+	default:
+		return json_object_get(v);
+	}
+}
+
+json_object *gcu_user_current(json_object *user, json_object *changes)
+{
+	json_object *cur = json_object_new_object();
+	json_object *version = gcu_json_get(user, "version");
+
+	if (version != NULL)
+		json_object_object_add(cur, "version", json_object_get(version));
+	json_object_object_foreach(changes, field, change)
+	{
+		(void)change;
+		json_object_object_add(cur, field, current_value(user, field));
+	}
+	return cur;
+}

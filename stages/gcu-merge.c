@@ -1,0 +1,169 @@
+/*
+ * gcu-merge - turn fetched records into the requests that make the
+ * changes true.
+ *
+ * Writes one request record per HTTP request, an "unchanged" line for a
+ * user whose changes already hold, and a "failed" line for a fetch error
+ * or a change that cannot be merged; nothing read is dropped.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "ndjson.h"
+#include "record_loop.h"
+#include "records.h"
+#include "version.h"
+
+static int verbosity = 1;
+
+struct merge_run {
+	struct ndjson_writer *out;
+	unsigned long requests, unchanged, failed;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gcu-merge [-qv] [-c config] [--max-line bytes] [file | -]\n");
+	exit(EX_USAGE);
+}
+
+static void help(void)
+{
+	printf("usage: gcu-merge [options] [file | -]\n"
+	       "\n"
+	       "Build versioned request records from fetched records: only what differs\n"
+	       "is sent; a state change goes alone and first; routing skills and languages\n"
+	       "go in bulk requests of at most 50.\n"
+	       "\n"
+	       "  -c, --config FILE      settings file (default: $GCU_CONFIG, else built-in)\n"
+	       "      --max-line BYTES   longest accepted line (default 1048576)\n"
+	       "  -q, --quiet            no summary\n"
+	       "  -v, --verbose          more detail on stderr\n"
+	       "  -h, --help             this text\n"
+	       "  -V, --version          the version\n"
+	       "\n"
+	       "Exit: 0 all merged, 1 some records failed or were rejected, 64 usage,\n"
+	       "74 output could not be written.\n");
+	exit(0);
+}
+
+static void report(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s:%lu: %s", name, line, msg);
+}
+
+static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
+                     char *err, size_t errlen)
+{
+	struct merge_run *run = ctx;
+	json_object *lines = gcu_request_records(rec, why, whylen);
+	(void)line;
+
+	if (lines == NULL)
+		return 1;
+	size_t n = json_object_array_length(lines);
+	for (size_t i = 0; i < n; i++) {
+		json_object *l = json_object_array_get_idx(lines, i);
+		json_object *status = NULL;
+		if (!json_object_object_get_ex(l, "status", &status))
+			run->requests++;
+		else if (strcmp(json_object_get_string(status), "unchanged") == 0)
+			run->unchanged++;
+		else
+			run->failed++;
+		if (ndjson_write(run->out, l) < 0) {
+			json_object_put(lines);
+			snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
+			return -1;
+		}
+	}
+	json_object_put(lines);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {NULL, 0, NULL, 0}};
+	struct gcu_config cfg;
+	struct ndjson_reader in;
+	struct ndjson_writer out;
+	struct gcu_loop_stats st = {0};
+	struct merge_run run = {0};
+	const char *config = NULL, *max_line = NULL;
+	char errbuf[1024];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'm':
+			max_line = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity = 2;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("gcu-merge %s\n", GCU_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "%s", errbuf);
+	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--max-line: %s", errbuf);
+
+	const char *path = argc == 1 ? argv[0] : "-";
+	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+		err(EX_NOINPUT, "%s", path);
+	if (strcmp(path, "-") == 0)
+		in.name = "stdin";
+	ndjson_writer_open(&out, "-");
+	run.out = &out;
+
+	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = ndjson_writer_close(&out) < 0;
+	if (write_failed && rc >= 0)
+		warnx("stdout: %s", strerror(out.error));
+	ndjson_reader_close(&in);
+	gcu_config_free(&cfg);
+
+	if (verbosity > 0)
+		fprintf(stderr,
+		        "gcu-merge: %lu records: %lu requests, %lu unchanged, %lu failed, %lu "
+		        "rejected\n",
+		        st.records, run.requests, run.unchanged, run.failed, st.rejected);
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	return (st.rejected || run.failed) ? 1 : 0;
+}

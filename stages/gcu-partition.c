@@ -1,0 +1,236 @@
+/*
+ * gcu-partition - split user changes into non-routing and routing scopes.
+ *
+ * Reads changes as CSV or NDJSON and writes one scoped change record per
+ * user and scope. Bad records are reported as file:line on stderr, copied
+ * to --rejects, counted, and never stop the run unless --strict.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "partition.h"
+#include "version.h"
+
+static int verbosity = 1;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gcu-partition [-qv] [-c config] [--format csv|ndjson]\n"
+	                "                     [--scope non-routing|routing] [--split prefix]\n"
+	                "                     [--rejects file] [--strict] [--max-line bytes] "
+	                "[file | -]\n");
+	exit(EX_USAGE);
+}
+
+static void help(void)
+{
+	printf(
+	    "usage: gcu-partition [options] [file | -]\n"
+	    "\n"
+	    "Split user changes (CSV or NDJSON) into scoped change records:\n"
+	    "{\"id\",\"src\",\"scope\",\"changes\"}, one per user and scope.\n"
+	    "\n"
+	    "  -c, --config FILE     settings file (default: $GCU_CONFIG, else built-in)\n"
+	    "      --format FMT      csv, ndjson or auto (default: by extension, else by content)\n"
+	    "      --scope SCOPE     keep only non-routing or routing records\n"
+	    "      --split PREFIX    write PREFIX.non-routing.ndjson and PREFIX.routing.ndjson\n"
+	    "      --rejects FILE    copy the original text of every bad record to FILE\n"
+	    "      --strict          stop at the first bad record (exit 65)\n"
+	    "      --max-line BYTES  longest accepted line (default 1048576)\n"
+	    "  -q, --quiet           no summary\n"
+	    "  -v, --verbose         more detail on stderr\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         the version\n"
+	    "\n"
+	    "Exit: 0 all good, 1 some records rejected, 64 usage, 65 bad input with --strict\n"
+	    "or a bad CSV header, 66 input unreadable, 74 output could not be written.\n");
+	exit(0);
+}
+
+static void report(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s:%lu: %s", name, line, msg);
+}
+
+static int open_outputs(struct ndjson_writer w[GCU_NSCOPES], const char *split, enum gcu_scope only,
+                        struct gcu_partition_opts *o)
+{
+	for (int s = 0; s < GCU_NSCOPES; s++) {
+		o->out[s] = NULL;
+		if (only != GCU_SCOPE_NONE && only != (enum gcu_scope)s)
+			continue;
+		if (split == NULL) {
+			if (w[0].fp == NULL && ndjson_writer_open(&w[0], "-") < 0)
+				return -1;
+			o->out[s] = &w[0];
+			continue;
+		}
+		char path[4096];
+		int n = snprintf(path, sizeof path, "%s.%s.ndjson", split,
+		                 gcu_scope_name((enum gcu_scope)s));
+		if (n < 0 || (size_t)n >= sizeof path) {
+			errno = ENAMETOOLONG;
+			warn("%s", split);
+			return -1;
+		}
+		if (ndjson_writer_open_atomic(&w[s], path) < 0) {
+			warn("%s", path);
+			return -1;
+		}
+		o->out[s] = &w[s];
+	}
+	return 0;
+}
+
+/* Closes every writer; an atomic one is renamed into place only when
+ * keep is set. Returns 0 or -1 after reporting a failed write. */
+static int close_outputs(struct ndjson_writer w[GCU_NSCOPES], int keep)
+{
+	int rc = 0;
+	for (int s = 0; s < GCU_NSCOPES; s++) {
+		if (w[s].fp == NULL)
+			continue;
+		if (!keep && w[s].error == 0)
+			w[s].error = ECANCELED;
+		if (ndjson_writer_close(&w[s]) < 0 && keep) {
+			warnx("%s: %s", w[s].name, strerror(w[s].error));
+			rc = -1;
+		}
+		ndjson_writer_free(&w[s]);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},   {"format", required_argument, NULL, 'f'},
+	    {"scope", required_argument, NULL, 's'},    {"split", required_argument, NULL, 'S'},
+	    {"rejects", required_argument, NULL, 'r'},  {"strict", no_argument, NULL, 'x'},
+	    {"max-line", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},        {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+	struct gcu_config cfg;
+	struct gcu_partition_opts o = {0};
+	struct gcu_partition_stats st;
+	struct ndjson_writer out[GCU_NSCOPES] = {{0}}, rejects = {0};
+	const char *config = NULL, *split = NULL, *rejects_path = NULL, *max_line = NULL;
+	const char *format = "auto";
+	enum gcu_scope only = GCU_SCOPE_NONE;
+	char errbuf[1024];
+	int ch, fd = STDIN_FILENO, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 's':
+			only = gcu_scope_parse(optarg);
+			if (only == GCU_SCOPE_NONE) {
+				warnx("--scope: '%s' is not non-routing or routing", optarg);
+				usage();
+			}
+			break;
+		case 'S':
+			split = optarg;
+			break;
+		case 'r':
+			rejects_path = optarg;
+			break;
+		case 'x':
+			o.strict = 1;
+			break;
+		case 'm':
+			max_line = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity = 2;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("gcu-partition %s\n", GCU_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "%s", errbuf);
+	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--max-line: %s", errbuf);
+	if (gcu_format_parse(format, &o.format) < 0)
+		errx(EX_USAGE, "--format: '%s' is not csv, ndjson or auto", format);
+
+	const char *name = "stdin";
+	if (argc == 1 && strcmp(argv[0], "-") != 0) {
+		name = argv[0];
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err(EX_NOINPUT, "%s", name);
+	}
+	o.cfg = &cfg;
+	o.report = report;
+	if (open_outputs(out, split, only, &o) < 0)
+		exit(EX_CANTCREAT);
+	if (rejects_path) {
+		if (ndjson_writer_open_atomic(&rejects, rejects_path) < 0)
+			err(EX_CANTCREAT, "%s", rejects_path);
+		o.rejects = &rejects;
+	}
+
+	rc = gcu_partition(&o, fd, name, &st, errbuf, sizeof errbuf);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = close_outputs(out, rc >= 0) < 0;
+	if (rejects.fp) {
+		if (ndjson_writer_close(&rejects) < 0) {
+			warnx("%s: %s", rejects.name, strerror(rejects.error));
+			write_failed = 1;
+		}
+		ndjson_writer_free(&rejects);
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	gcu_config_free(&cfg);
+
+	if (verbosity > 0)
+		fprintf(stderr,
+		        "gcu-partition: %lu records: %lu non-routing, %lu routing, %lu rejected, "
+		        "%lu folded%s\n",
+		        st.records, st.written[GCU_SCOPE_NON_ROUTING],
+		        st.written[GCU_SCOPE_ROUTING], st.rejected, st.folded,
+		        rc == 1 ? " (stopped: --strict)" : "");
+	if (rc < 0 && strstr(errbuf, "unknown column") != NULL)
+		return EX_DATAERR;
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	if (rc == 1)
+		return EX_DATAERR;
+	return st.rejected ? 1 : 0;
+}
