@@ -520,13 +520,10 @@ int gcu_config_load(struct gcu_config *c, const char *path, char *err, size_t er
 		goto out_parser;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root == NULL) {
-		rc = 0; /* an empty file changes nothing */
-	} else if (root->type != YAML_MAPPING_NODE) {
+	if (root != NULL && root->type != YAML_MAPPING_NODE)
 		node_fail(&l, root, "expected a mapping of settings");
-	} else if (load_mapping(&l, root, "") == 0) {
-		rc = 0;
-	}
+	else /* an empty file changes nothing */
+		rc = root == NULL ? 0 : load_mapping(&l, root, "");
 	if (rc == 0 && l.holds_secret && fstat(fileno(fp), &st) == 0 &&
 	    (st.st_mode & (S_IRWXG | S_IRWXO))) {
 		fail(err, errlen,

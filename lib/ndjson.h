@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#define GCU_MAX_LINE_DEFAULT (1024u * 1024u)
+#define GCU_MAX_LINE_DEFAULT ((size_t)1024 * 1024)
 
 enum ndjson_status {
 	NDJSON_LINE,     /* a line is ready */
@@ -66,6 +66,9 @@ void ndjson_reader_close(struct ndjson_reader *r);
  * data" or "not a JSON object").
  */
 json_object *ndjson_parse_object(const char *line, size_t len, char *err, size_t errlen);
+
+/* Frees the calling thread's cached parser (for leak checkers at exit). */
+void ndjson_parse_release(void);
 
 struct ndjson_writer {
 	FILE *fp;

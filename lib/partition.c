@@ -164,7 +164,8 @@ static int find_duplicates(struct run *r, int fd)
 	}
 	if (got < 0)
 		goto out;
-	qsort(hashes, n, sizeof *hashes, cmp_u64);
+	if (n > 1)
+		qsort(hashes, n, sizeof *hashes, cmp_u64);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && hashes[j] == hashes[i])

@@ -21,7 +21,7 @@ struct gcu_snapshot {
 static void lower_id(const char *id, char out[37])
 {
 	size_t i = 0;
-	for (; id[i] && i < 36; i++)
+	for (; i < 36 && id[i]; i++)
 		out[i] = (char)tolower((unsigned char)id[i]);
 	out[i] = '\0';
 }
