@@ -49,6 +49,9 @@ DEPS_OK   = $(BUILD)/.deps-ok
         clean demo bench bench-offline bench-sim bench-send test-faults fuzz
 all: $(PROGRAMS)
 
+# Keep objects that only feed a program, so that a rebuild is incremental.
+.SECONDARY:
+
 # --- dependencies ---------------------------------------------------------
 deps:
 	@rm -f $(DEPS_OK)

@@ -19,6 +19,7 @@
 
 #include <csv.h>
 
+#include "change.h"
 #include "fields.h"
 #include "ndjson.h"
 
@@ -272,6 +273,13 @@ static int parse_skills(char *text, const struct gcu_config *c, json_object **ou
 			json_object_put(map);
 			return -1;
 		}
+		json_object *prev = NULL;
+		if (json_object_object_get_ex(map, id, &prev) && !gcu_json_same(prev, v)) {
+			snprintf(err, errlen, "'%.64s' is listed twice with different levels", id);
+			json_object_put(v);
+			json_object_put(map);
+			return -1;
+		}
 		json_object_object_add(map, id, v);
 	}
 	*out = map;
@@ -509,7 +517,7 @@ static int next_row(struct gcu_change_reader *r)
 	r->row_start = 0;
 	for (;;) {
 		enum ndjson_status st = ndjson_read(&r->lines);
-		if (st == NDJSON_IO_ERROR)
+		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN)
 			return -1;
 		if (st == NDJSON_EOF) {
 			if (r->row_start == 0)
@@ -571,7 +579,7 @@ static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 	if (r->row_bad) {
 		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start,
 		         r->row_err);
-		return -1;
+		return -2;
 	}
 	r->header = r->cells;
 	r->nheader = r->ncells;
@@ -582,7 +590,7 @@ static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return setup_columns(r, err, errlen) < 0 ? -1 : 1;
+	return setup_columns(r, err, errlen) < 0 ? -2 : 1;
 }
 
 static int next_csv(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
@@ -620,6 +628,7 @@ static int next_ndjson(struct gcu_change_reader *r, struct gcu_change_item *item
 		case NDJSON_EOF:
 			return 0;
 		case NDJSON_IO_ERROR:
+		case NDJSON_AGAIN: /* the reader's descriptor is blocking */
 			snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
 			return -1;
 		case NDJSON_TOO_LONG:

@@ -42,8 +42,9 @@ struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int
 
 /*
  * Fills item with the next record. Returns 1 when item is filled (good or
- * bad), 0 at the end, -1 on a fatal error (unreadable input, a CSV header
- * naming an unknown column) with "name:line: why" in err.
+ * bad), 0 at the end, -1 on a fatal error (unreadable input, no memory),
+ * -2 when the CSV header is unusable (an unknown column, no id column,
+ * malformed), with "name:line: why" in err.
  */
 int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
                            size_t errlen);

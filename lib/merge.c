@@ -54,15 +54,20 @@ static json_object *find_contact(json_object *list, json_object *key)
 	return NULL;
 }
 
+/* A contact change with "address": null removes that contact; one that
+ * leaves address out only changes the other keys. */
+static int is_removal(json_object *w)
+{
+	return json_object_object_get_ex(w, "address", NULL) && gcu_json_get(w, "address") == NULL;
+}
+
 static int contacts_hold(json_object *current, json_object *want)
 {
 	size_t n = json_object_array_length(want);
 	for (size_t i = 0; i < n; i++) {
 		json_object *w = json_object_array_get_idx(want, i);
 		json_object *have = find_contact(current, w);
-		int removal = json_object_object_get_ex(w, "address", NULL) &&
-		              gcu_json_get(w, "address") == NULL;
-		if (removal ? have != NULL : (have == NULL || !object_holds(have, w)))
+		if (is_removal(w) ? have != NULL : (have == NULL || !object_holds(have, w)))
 			return 0;
 	}
 	return 1;
@@ -142,14 +147,14 @@ static json_object *contacts_merged(json_object *current, json_object *want)
 		json_object *w = find_contact(want, e);
 		if (w == NULL)
 			json_object_array_add(out, json_object_get(e));
-		else if (gcu_json_get(w, "address") != NULL)
+		else if (!is_removal(w))
 			json_object_array_add(out, object_merged(e, w));
 		/* else: removed */
 	}
 	size_t m = json_object_array_length(want);
 	for (size_t i = 0; i < m; i++) {
 		json_object *w = json_object_array_get_idx(want, i);
-		if (find_contact(current, w) == NULL && gcu_json_get(w, "address") != NULL)
+		if (find_contact(current, w) == NULL && !is_removal(w))
 			json_object_array_add(out, json_object_get(w));
 	}
 	return out;
@@ -200,16 +205,21 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 {
 	int skills = strcmp(field, "routingSkills") == 0;
 	const char *seg = skills ? "routingskills" : "routinglanguages";
+	json_object *chunks = json_object_new_array();
 	json_object *batch = NULL;
 	char path[160], tail[96];
 
+	snprintf(tail, sizeof tail, "/%s/bulk", seg);
+	user_path(path, sizeof path, id, tail);
 	json_object_object_foreach(want, key, w)
 	{
 		json_object *have = NULL;
 		int present = json_object_object_get_ex(current, key, &have);
 		if (!gcu_uuid_valid(key)) {
 			snprintf(err, errlen, "%s: '%.64s' is not a UUID", field, key);
-			goto fail;
+			json_object_put(batch);
+			json_object_put(chunks);
+			return -1;
 		}
 		if (w == NULL || (present && gcu_json_same(have, w)))
 			continue;
@@ -220,18 +230,22 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 		json_object_object_add(e, "proficiency", json_object_get(w));
 		json_object_array_add(batch, e);
 		if (json_object_array_length(batch) == GCU_BULK_MAX) {
-			snprintf(tail, sizeof tail, "/%s/bulk", seg);
-			user_path(path, sizeof path, id, tail);
-			json_object_array_add(out, request(field, "PATCH", path, batch));
+			json_object_array_add(chunks, request(field, "PATCH", path, batch));
 			batch = NULL;
 		}
 	}
-	if (batch != NULL) {
-		snprintf(tail, sizeof tail, "/%s/bulk", seg);
-		user_path(path, sizeof path, id, tail);
-		json_object_array_add(out, request(field, "PATCH", path, batch));
-		batch = NULL;
+	if (batch != NULL)
+		json_object_array_add(chunks, request(field, "PATCH", path, batch));
+	/* Chunks of one change share src, op and path; "part" tells them
+	 * apart, so that a resumed run knows which ones finished. */
+	size_t n = json_object_array_length(chunks);
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(chunks, i);
+		if (n > 1)
+			json_object_object_add(r, "part", json_object_new_int((int)i));
+		json_object_array_add(out, json_object_get(r));
 	}
+	json_object_put(chunks);
 	json_object_object_foreach(want, rkey, rw)
 	{
 		if (rw != NULL || !json_object_object_get_ex(current, rkey, NULL))
@@ -243,9 +257,6 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 		                 path, NULL));
 	}
 	return 0;
-fail:
-	json_object_put(batch);
-	return -1;
 }
 
 json_object *gcu_merge(const char *id, json_object *current, json_object *changes, char *err,

@@ -26,6 +26,8 @@ static int reader_init(struct ndjson_reader *r, size_t max_line)
 	r->line_cap = 0;
 	r->buf_pos = r->buf_end = 0;
 	r->eof = 0;
+	r->partial = 0;
+	r->too_long = 0;
 	r->buf = malloc(READ_CHUNK);
 	if (r->buf == NULL)
 		return -1;
@@ -92,28 +94,33 @@ static int append(struct ndjson_reader *r, const char *p, size_t n)
 
 enum ndjson_status ndjson_read(struct ndjson_reader *r)
 {
-	int too_long = 0;
-	int got_any = 0;
-
-	r->line_len = 0;
+	/* A line cut short by EAGAIN on a non-blocking descriptor is kept in
+	 * r->line (and r->partial) and continued by the next call. */
+	if (!r->partial) {
+		r->line_len = 0;
+		r->too_long = 0;
+	}
 	for (;;) {
 		if (r->buf_pos == r->buf_end) {
 			if (r->eof)
 				break;
-			if (fill(r) < 0)
+			if (fill(r) < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return NDJSON_AGAIN;
 				return NDJSON_IO_ERROR;
+			}
 			if (r->eof)
 				break;
 		}
-		got_any = 1;
+		r->partial = 1;
 		char *start = r->buf + r->buf_pos;
 		size_t avail = r->buf_end - r->buf_pos;
 		char *nl = memchr(start, '\n', avail);
 		size_t take = nl ? (size_t)(nl - start) : avail;
 		r->buf_pos += take + (nl ? 1 : 0);
-		if (!too_long) {
+		if (!r->too_long) {
 			if (r->line_len + take > r->max_line) {
-				too_long = 1;
+				r->too_long = 1;
 			} else if (append(r, start, take) < 0) {
 				return NDJSON_IO_ERROR;
 			}
@@ -121,11 +128,12 @@ enum ndjson_status ndjson_read(struct ndjson_reader *r)
 		if (nl)
 			goto line_done;
 	}
-	if (!got_any)
+	if (!r->partial)
 		return NDJSON_EOF;
 line_done:
+	r->partial = 0;
 	r->lineno++;
-	if (too_long) {
+	if (r->too_long) {
 		r->line_len = 0;
 		return NDJSON_TOO_LONG;
 	}

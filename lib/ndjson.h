@@ -21,7 +21,8 @@ enum ndjson_status {
 	NDJSON_LINE,     /* a line is ready */
 	NDJSON_EOF,      /* no more input */
 	NDJSON_TOO_LONG, /* the line exceeded max_line; it was skipped */
-	NDJSON_IO_ERROR  /* read error; errno is set */
+	NDJSON_IO_ERROR, /* read error; errno is set */
+	NDJSON_AGAIN     /* non-blocking input has no complete line yet */
 };
 
 struct ndjson_reader {
@@ -36,6 +37,8 @@ struct ndjson_reader {
 	char *buf; /* read buffer */
 	size_t buf_pos, buf_end;
 	int eof;
+	int partial;  /* a line is being read */
+	int too_long; /* the line being read is over max_line */
 };
 
 /*
@@ -54,7 +57,9 @@ int ndjson_reader_fdopen(struct ndjson_reader *r, int fd, const char *name, size
  * Reads the next line. On NDJSON_LINE, r->line holds it (valid until the
  * next call) and r->lineno its number; a trailing CR is removed. On
  * NDJSON_TOO_LONG the rest of that line has been consumed and r->lineno is
- * its number. Blank lines are returned too; callers decide.
+ * its number. Blank lines are returned too; callers decide. On a
+ * non-blocking descriptor NDJSON_AGAIN means "no complete line yet": call
+ * again when it is readable; the part read so far is kept.
  */
 enum ndjson_status ndjson_read(struct ndjson_reader *r);
 

@@ -162,8 +162,10 @@ static int find_duplicates(struct run *r, int fd)
 		}
 		json_object_put(item.record);
 	}
-	if (got < 0)
+	if (got < 0) {
+		rc = got;
 		goto out;
+	}
 	if (n > 1)
 		qsort(hashes, n, sizeof *hashes, cmp_u64);
 	for (size_t i = 0; i < n;) {
@@ -301,15 +303,19 @@ static int hold_row(struct run *r, struct dup *d, const char *id, const char *sr
 
 	if (g == NULL || g->id == NULL)
 		goto oom;
-	grown = realloc(g->rows, (g->nrows + 1) * sizeof *grown);
-	if (grown == NULL)
-		goto oom;
-	g->rows = grown;
-	g->rows[g->nrows].line = item->line;
-	g->rows[g->nrows].raw_len = item->raw_len;
-	g->rows[g->nrows].raw = strndup(item->raw, item->raw_len);
-	if (g->rows[g->nrows++].raw == NULL)
-		goto oom;
+	/* A bad row was rejected on its own already; only good rows wait
+	 * here, to be written folded or rejected together. */
+	if (changes != NULL) {
+		grown = realloc(g->rows, (g->nrows + 1) * sizeof *grown);
+		if (grown == NULL)
+			goto oom;
+		g->rows = grown;
+		g->rows[g->nrows].line = item->line;
+		g->rows[g->nrows].raw_len = item->raw_len;
+		g->rows[g->nrows].raw = strndup(item->raw, item->raw_len);
+		if (g->rows[g->nrows++].raw == NULL)
+			goto oom;
+	}
 	if (changes != NULL && !g->conflict[0]) {
 		g->good++;
 		if (g->src == NULL && (g->src = strdup(src)) == NULL)
@@ -386,7 +392,7 @@ static int split_all(struct run *r, int fd)
 		json_object_put(item.record);
 	}
 	if (rc == 0 && got < 0)
-		rc = -1;
+		rc = got;
 	gcu_change_reader_close(cr);
 	return rc;
 }
@@ -402,8 +408,10 @@ int gcu_partition(const struct gcu_partition_opts *o, int fd, const char *name,
 	if (in < 0)
 		return -1;
 	off_t start = lseek(in, 0, SEEK_CUR);
-	if (find_duplicates(&r, in) < 0)
+	rc = find_duplicates(&r, in);
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	if (lseek(in, start, SEEK_SET) < 0) {
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		goto out;

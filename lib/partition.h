@@ -38,7 +38,8 @@ struct gcu_partition_stats {
 /*
  * Partitions the records read from fd (name is for messages). Returns 0
  * when done, 1 when stopped by --strict at a bad record, -1 on a fatal
- * error (unreadable input, a bad CSV header, a failed write) with err set.
+ * error (unreadable input, a failed write), -2 on an unusable CSV header,
+ * with err set.
  */
 int gcu_partition(const struct gcu_partition_opts *o, int fd, const char *name,
                   struct gcu_partition_stats *st, char *err, size_t errlen);

@@ -19,7 +19,7 @@ int gcu_record_loop(struct ndjson_reader *in, gcu_record_fn fn, gcu_report_fn re
 
 		if (s == NDJSON_EOF)
 			return 0;
-		if (s == NDJSON_IO_ERROR) {
+		if (s == NDJSON_IO_ERROR || s == NDJSON_AGAIN) {
 			snprintf(err, errlen, "%s: %s", in->name, strerror(errno));
 			return -1;
 		}

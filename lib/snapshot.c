@@ -46,7 +46,7 @@ struct gcu_snapshot *gcu_snapshot_load(const char *path, size_t max_line, char *
 		enum ndjson_status st = ndjson_read(&r);
 		if (st == NDJSON_EOF)
 			break;
-		if (st == NDJSON_IO_ERROR) {
+		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}

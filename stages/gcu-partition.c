@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 		        st.records, st.written[GCU_SCOPE_NON_ROUTING],
 		        st.written[GCU_SCOPE_ROUTING], st.rejected, st.folded,
 		        rc == 1 ? " (stopped: --strict)" : "");
-	if (rc < 0 && strstr(errbuf, "unknown column") != NULL)
+	if (rc == -2)
 		return EX_DATAERR;
 	if (rc < 0 || write_failed)
 		return EX_IOERR;

@@ -1,0 +1,99 @@
+/*
+ * resume.c - the set of requests an earlier gcu-send run finished.
+ */
+#include "resume.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change.h"
+#include "ndjson.h"
+
+struct gcu_resume {
+	json_object *done; /* key -> result line */
+};
+
+int gcu_resume_key(json_object *rec, char *buf, size_t len)
+{
+	const char *src = gcu_json_str(rec, "src");
+	const char *op = gcu_json_str(rec, "op");
+	const char *path = gcu_json_str(rec, "path");
+	json_object *part = gcu_json_get(rec, "part");
+
+	if (src == NULL || op == NULL || path == NULL)
+		return -1;
+	int w =
+	    snprintf(buf, len, "%s|%s|%s|%d", src, op, path, part ? json_object_get_int(part) : 0);
+	return (w < 0 || (size_t)w >= len) ? -1 : 0;
+}
+
+struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned long *bad, char *err,
+                                   size_t errlen)
+{
+	struct ndjson_reader r;
+	struct gcu_resume *res = calloc(1, sizeof *res);
+	char why[256], key[2200];
+
+	*bad = 0;
+	if (res == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	res->done = json_object_new_object();
+	if (ndjson_reader_open(&r, path, max_line) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		gcu_resume_free(res);
+		return NULL;
+	}
+	for (;;) {
+		enum ndjson_status st = ndjson_read(&r);
+		if (st == NDJSON_EOF)
+			break;
+		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			ndjson_reader_close(&r);
+			gcu_resume_free(res);
+			return NULL;
+		}
+		if (st == NDJSON_TOO_LONG || r.line_len == 0) {
+			*bad += st == NDJSON_TOO_LONG;
+			continue;
+		}
+		json_object *rec = ndjson_parse_object(r.line, r.line_len, why, sizeof why);
+		if (rec == NULL) {
+			(*bad)++;
+			continue;
+		}
+		const char *status = gcu_json_str(rec, "status");
+		if (gcu_resume_key(rec, key, sizeof key) == 0 && status &&
+		    (strcmp(status, "ok") == 0 || strcmp(status, "unchanged") == 0))
+			json_object_object_add(res->done, key, rec);
+		else
+			json_object_put(rec);
+	}
+	ndjson_reader_close(&r);
+	return res;
+}
+
+json_object *gcu_resume_done(const struct gcu_resume *r, const char *key)
+{
+	json_object *line = NULL;
+	if (r == NULL || !json_object_object_get_ex(r->done, key, &line))
+		return NULL;
+	return line;
+}
+
+size_t gcu_resume_count(const struct gcu_resume *r)
+{
+	return r ? (size_t)json_object_object_length(r->done) : 0;
+}
+
+void gcu_resume_free(struct gcu_resume *r)
+{
+	if (r == NULL)
+		return;
+	json_object_put(r->done);
+	free(r);
+}

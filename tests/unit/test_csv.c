@@ -1,0 +1,257 @@
+/*
+ * test_csv.c - change input through gcu_change_reader: CSV mapped to
+ * change objects, and NDJSON detected and passed through.
+ *
+ * Covers the header mapping (field names and the configured aliases), a
+ * UTF-8 BOM, CRLF, quoted cells with commas, quotes and newlines (and the
+ * line numbers of the rows after a multi-line cell), the cell conventions
+ * (empty = no change, \N = null, quoted "" = empty string), boolean,
+ * number, list, skills and contact columns, JSON cells for structured
+ * fields, and the errors: too many cells, a malformed quote (the next row
+ * still read), bad booleans, numbers and proficiencies, a skill named
+ * twice in one cell with different levels, and the fatal ones (an unknown
+ * column, no id column). The original text of each row is kept for the
+ * rejects file.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "change_reader.h"
+#include "config.h"
+#include "ndjson.h"
+#include "tap.h"
+
+#define U1 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01"
+#define U2 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02"
+#define U3 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e03"
+#define S1 "3cbb7daa-64c1-44fa-88a7-c8252abc5619"
+#define S2 "29ec148c-ead5-4263-b4d6-d23508bd9d96"
+
+struct got {
+	unsigned long line;
+	char id[64];
+	char changes[1024]; /* compact JSON, or "" when the row is bad */
+	char err[512];
+	char raw[512];
+};
+
+static struct got rows[16];
+static int nrows;
+static char fatal[512];
+static char header[512];
+static enum gcu_format format_seen;
+static const char *input_name = "t.csv";
+
+/* Reads every record of data; returns the last reader status (0 or -1). */
+static int read_all(const struct gcu_config *c, const char *data, enum gcu_format fmt)
+{
+	char path[] = "/tmp/test_csv.XXXXXX";
+	int fd = mkstemp(path);
+	struct gcu_change_item item;
+	int rc;
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+		exit(2);
+	lseek(fd, 0, SEEK_SET);
+	unlink(path);
+	nrows = 0;
+	fatal[0] = header[0] = '\0';
+	memset(rows, 0, sizeof rows);
+	struct gcu_change_reader *r =
+	    gcu_change_reader_open(c, fd, input_name, fmt, fatal, sizeof fatal);
+	if (r == NULL)
+		exit(2);
+	while ((rc = gcu_change_reader_next(r, &item, fatal, sizeof fatal)) == 1 && nrows < 16) {
+		struct got *g = &rows[nrows++];
+		g->line = item.line;
+		snprintf(g->raw, sizeof g->raw, "%.*s", (int)item.raw_len, item.raw);
+		snprintf(g->err, sizeof g->err, "%s", item.err);
+		if (item.record != NULL) {
+			json_object *id = NULL, *ch = NULL;
+			json_object_object_get_ex(item.record, "id", &id);
+			json_object_object_get_ex(item.record, "changes", &ch);
+			snprintf(g->id, sizeof g->id, "%s", id ? json_object_get_string(id) : "");
+			snprintf(g->changes, sizeof g->changes, "%s", ndjson_string(ch, NULL));
+			json_object_put(item.record);
+		}
+	}
+	const char *h = gcu_change_reader_header(r);
+	snprintf(header, sizeof header, "%s", h ? h : "");
+	format_seen = gcu_change_reader_format(r);
+	gcu_change_reader_close(r);
+	close(fd);
+	return rc;
+}
+
+static void test_mapping(const struct gcu_config *c)
+{
+	read_all(
+	    c,
+	    "id,title,workPhone,mobilePhone,skills,routingStatus,acdAutoAnswer,profileSkills\n" U1
+	    ",Lead,+1555001,\\N," S1 ":4;" S2 ":\\N,IDLE,yes,Coaching; Excel ;\n" U2 ",,,,,,,\n",
+	    GCU_FORMAT_CSV);
+	is_str(fatal, "", "no fatal error");
+	is_long(nrows, 2, "two rows");
+	is_str(header,
+	       "id,title,workPhone,mobilePhone,skills,routingStatus,acdAutoAnswer,profileSkills",
+	       "header kept as read");
+	is_str(rows[0].id, U1, "id column");
+	is_str(
+	    rows[0].changes,
+	    "{\"title\":\"Lead\",\"addresses\":[{\"address\":\"+1555001\",\"mediaType\":\"PHONE\","
+	    "\"type\":\"WORK\"},{\"mediaType\":\"PHONE\",\"type\":\"MOBILE\",\"address\":null}],"
+	    "\"routingSkills\":{\"" S1 "\":4,\"" S2 "\":null},\"routingStatus\":\"IDLE\","
+	    "\"acdAutoAnswer\":true,\"profileSkills\":[\"Coaching\",\"Excel\"]}",
+	    "string, contact (work and a null mobile), skills, boolean and list columns");
+	is_long(rows[0].line, 2, "first row on line 2");
+	is_str(rows[1].changes, "{}", "empty cells: no change at all");
+	is_str(rows[1].err, "", "an all-empty row is not a reader error");
+}
+
+static void test_cells(const struct gcu_config *c)
+{
+	read_all(c,
+	         "id,title,department,email\n" U1 ",\"Agent, \"\"Tier 1\"\"\",\\N,\"\"\n" U2
+	         ",\"two\nlines\",,\n" U3 ",after,,\n",
+	         GCU_FORMAT_CSV);
+	is_long(nrows, 3, "three rows");
+	is_str(rows[0].changes,
+	       "{\"title\":\"Agent, \\\"Tier 1\\\"\",\"department\":null,\"email\":\"\"}",
+	       "comma and quotes in a quoted cell; \\N is null; quoted \"\" is an empty string");
+	is_str(rows[1].changes, "{\"title\":\"two\\nlines\"}", "newline inside a quoted cell");
+	is_long(rows[1].line, 3, "multi-line row starts on line 3");
+	is_str(rows[1].raw, U2 ",\"two\nlines\",,", "raw text of a multi-line row");
+	is_long(rows[2].line, 5, "the row after it is on line 5");
+	is_str(rows[2].changes, "{\"title\":\"after\"}", "and is read whole");
+}
+
+static void test_bom_crlf(const struct gcu_config *c)
+{
+	read_all(c, "\xEF\xBB\xBFid,title\r\n" U1 ",Lead\r\n\r\n" U2 ",\"a\r\nb\"\r\n",
+	         GCU_FORMAT_AUTO);
+	is_str(fatal, "", "BOM before the header is not part of the id column");
+	is_long(format_seen, GCU_FORMAT_CSV, "AUTO with a .csv name is CSV");
+	is_long(nrows, 2, "blank CRLF line skipped");
+	is_str(rows[0].id, U1, "id read");
+	is_str(rows[0].changes, "{\"title\":\"Lead\"}", "CR not part of the last cell");
+	is_long(rows[1].line, 4, "line numbers count the blank line");
+	is_str(rows[1].changes, "{\"title\":\"a\\nb\"}", "CRLF inside a quoted cell");
+}
+
+static void test_errors(const struct gcu_config *c)
+{
+	read_all(c,
+	         "id,title,acdAutoAnswer,skills\n" U1 ",a,true,," /* too many cells */ "x\n" U2
+	         ",\"bad \"quote\" here\",,\n" U3 ",next,,\n" U1 ",,maybe,\n" U1 ",,,x:y\n" U1
+	         ",,,nocolon\n" U1 ",,," S1 ":7\n" U2 ",,," S1 ":4;" S1 ":\\N\n",
+	         GCU_FORMAT_CSV);
+	is_str(fatal, "", "bad rows are not fatal");
+	is_long(nrows, 8, "every row returned");
+	ok(rows[0].changes[0] == '\0' && strstr(rows[0].err, "row has 5 cells, the header 4"),
+	   "too many cells rejected");
+	is_str(rows[0].raw, U1 ",a,true,,x", "raw text of the rejected row");
+	ok(rows[1].changes[0] == '\0' && strstr(rows[1].err, "malformed CSV"),
+	   "malformed quote rejected");
+	is_long(rows[1].line, 3, "malformed row on line 3");
+	is_str(rows[2].changes, "{\"title\":\"next\"}", "the row after a malformed one is read");
+	is_long(rows[2].line, 4, "on line 4");
+	is_str(rows[3].err, "column 'acdAutoAnswer': 'maybe' is not true or false",
+	       "boolean 'maybe' rejected");
+	is_str(rows[4].err, "column 'skills': 'y' is not a proficiency", "skills 'x:y' rejected");
+	is_str(rows[5].err, "column 'skills': 'nocolon' is not id:proficiency",
+	       "skills without a colon rejected");
+	is_str(rows[6].changes, "{\"routingSkills\":{\"" S1 "\":7}}",
+	       "range of proficiency is not the reader's job");
+	ok(rows[7].changes[0] == '\0' && rows[7].err[0] != '\0',
+	   "a skill named twice in one cell with different levels is rejected");
+}
+
+static void test_json_cells(const struct gcu_config *c)
+{
+	read_all(c,
+	         "id,employerInfo\n" U1 ",\"{\"\"employeeType\"\":\"\"Part-time\"\"}\"\n" U2
+	         ",{not json\n",
+	         GCU_FORMAT_CSV);
+	is_str(rows[0].changes, "{\"employerInfo\":{\"employeeType\":\"Part-time\"}}",
+	       "a structured field's cell is JSON");
+	ok(strstr(rows[1].err, "column 'employerInfo': expected JSON") != NULL,
+	   "invalid JSON in such a cell rejected");
+}
+
+static void test_fatal(const struct gcu_config *c)
+{
+	int rc = read_all(c, "id,title,shoeSize\n" U1 ",a,42\n", GCU_FORMAT_CSV);
+	is_long(rc, -2, "unknown column is fatal (-2: bad header)");
+	ok(strstr(fatal, "t.csv:1: unknown column 'shoeSize'") != NULL, "and names file:line");
+	is_long(nrows, 0, "no row returned");
+
+	rc = read_all(c, "title,department\na,b\n", GCU_FORMAT_CSV);
+	is_long(rc, -2, "no id column is fatal (-2: bad header)");
+	ok(strstr(fatal, "no 'id' column") != NULL, "and says so");
+
+	rc = read_all(c, "", GCU_FORMAT_CSV);
+	is_long(rc, 0, "empty input: no records, no error");
+	rc = read_all(c, "id,title\n", GCU_FORMAT_CSV);
+	is_long(rc, 0, "header only: no records, no error");
+}
+
+static void test_number_column(void)
+{
+	struct gcu_config c;
+	char err[512], path[] = "/tmp/test_csv_cfg.XXXXXX";
+	int fd = mkstemp(path);
+	static const char yaml[] = "csv:\n  columns:\n    level: {field: title, type: number}\n";
+
+	if (fd < 0 || write(fd, yaml, sizeof yaml - 1) != (ssize_t)(sizeof yaml - 1))
+		exit(2);
+	close(fd);
+	gcu_config_defaults(&c);
+	ok(gcu_config_load(&c, path, err, sizeof err) == 0, "config with a number column loads");
+	unlink(path);
+	read_all(&c, "id,level\n" U1 ",42\n" U2 ",2.5\n" U3 ",abc\n", GCU_FORMAT_CSV);
+	is_str(rows[0].changes, "{\"title\":42}", "number column: integer");
+	is_str(rows[1].changes, "{\"title\":2.5}", "number column: fraction");
+	is_str(rows[2].err, "column 'level': 'abc' is not a number",
+	       "number column: 'abc' rejected");
+	read_all(&c, "id,workPhone\n" U1 ",1\n", GCU_FORMAT_CSV);
+	ok(strstr(fatal, "unknown column 'workPhone'") != NULL,
+	   "csv.columns from the file replaced the built-in aliases");
+	gcu_config_free(&c);
+}
+
+static void test_ndjson(const struct gcu_config *c)
+{
+	input_name = "changes"; /* no extension: decided by content */
+	read_all(c, "\xEF\xBB\xBF{\"id\":\"" U1 "\",\"changes\":{\"title\":\"a\"}}\n\n[1]\n",
+	         GCU_FORMAT_AUTO);
+	is_long(format_seen, GCU_FORMAT_NDJSON, "AUTO sees '{' after a BOM as NDJSON");
+	is_long(nrows, 2, "blank line skipped");
+	is_str(rows[0].changes, "{\"title\":\"a\"}", "NDJSON record passed through");
+	is_long(rows[1].line, 3, "bad NDJSON line numbered");
+	is_str(rows[1].err, "not a JSON object", "and rejected with a reason");
+	is_str(rows[1].raw, "[1]", "raw text kept");
+	is_str(header, "", "no header for NDJSON");
+	read_all(c, "id,title\n" U1 ",a\n", GCU_FORMAT_AUTO);
+	is_long(format_seen, GCU_FORMAT_CSV, "AUTO without an extension: anything else is CSV");
+	is_str(rows[0].changes, "{\"title\":\"a\"}", "and is read as CSV");
+	input_name = "t.csv";
+}
+
+int main(void)
+{
+	struct gcu_config c;
+
+	if (gcu_config_defaults(&c) < 0)
+		return 2;
+	test_mapping(&c);
+	test_cells(&c);
+	test_bom_crlf(&c);
+	test_errors(&c);
+	test_json_cells(&c);
+	test_fatal(&c);
+	test_number_column();
+	test_ndjson(&c);
+	gcu_config_free(&c);
+	return done_testing();
+}
