@@ -1,0 +1,272 @@
+/*
+ * pacer.c - rate-limit pacing: header mirroring, blind AIMD, 429 pauses
+ * and the circuit breaker.
+ */
+#include "pacer.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Answers without any rate header before the pacer decides it is blind. */
+#define BLIND_AFTER 3
+/* Blind mode: the first rate is this share of the nominal one; it grows
+ * by GROWTH of the nominal rate each second and falls to DECREASE of
+ * itself on a 429. */
+#define BLIND_START    0.5
+#define BLIND_GROWTH   0.04
+#define BLIND_DECREASE 0.7
+
+int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
+{
+	*p = (struct gcu_pacer){0};
+	p->window = c->platform_window;
+	p->sends_cap = 1024;
+	p->sends = calloc(p->sends_cap, sizeof *p->sends);
+	if (p->sends == NULL)
+		return -1;
+	p->concurrency = c->concurrency;
+	p->reserve = c->throttle_reserve;
+	p->pause_below = c->throttle_pause_below;
+	p->nominal_rate = (double)c->platform_limit / c->platform_window;
+	p->limit = -1;
+	p->remaining = -1;
+	p->rate = p->nominal_rate * BLIND_START;
+	p->circuit_failures = c->circuit_failures;
+	p->circuit_pause = c->circuit_pause;
+	p->probe_gap = c->platform_window / (double)c->platform_limit;
+	return 0;
+}
+
+void gcu_pacer_free(struct gcu_pacer *p)
+{
+	free(p->sends);
+	p->sends = NULL;
+}
+
+static double send_at(const struct gcu_pacer *p, size_t i)
+{
+	return p->sends[(p->sends_head + i) % p->sends_cap];
+}
+
+/* Forgets sends that left the window before the newest observation: the
+ * platform's count already reflects them. */
+static void trim_sends(struct gcu_pacer *p)
+{
+	while (p->sends_len > 0 && send_at(p, 0) + p->window <= p->obs_at) {
+		p->sends_head = (p->sends_head + 1) % p->sends_cap;
+		p->sends_len--;
+	}
+}
+
+static int remember_send(struct gcu_pacer *p, double now)
+{
+	if (p->sends_len == p->sends_cap) {
+		double *grown = malloc(2 * p->sends_cap * sizeof *grown);
+		if (grown == NULL)
+			return -1;
+		for (size_t i = 0; i < p->sends_len; i++)
+			grown[i] = send_at(p, i);
+		free(p->sends);
+		p->sends = grown;
+		p->sends_cap *= 2;
+		p->sends_head = 0;
+	}
+	p->sends[(p->sends_head + p->sends_len++) % p->sends_cap] = now;
+	return 0;
+}
+
+/* Our sends that left the window between the observation and now, and
+ * when the next one leaves (0 when none is due). The ring holds only sends
+ * that were still in the window at the observation (trim_sends), in time
+ * order, so a binary search finds the first that has not left yet. */
+static long expired_since_obs(const struct gcu_pacer *p, double now, double *next)
+{
+	size_t lo = 0, hi = p->sends_len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (send_at(p, mid) + p->window <= now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*next = lo < p->sends_len ? send_at(p, lo) + p->window : 0;
+	return (long)lo;
+}
+
+static long window_left(const struct gcu_pacer *p, double now, double *next)
+{
+	return p->remaining - (long)(p->sent - p->obs_seq) + expired_since_obs(p, now, next);
+}
+
+long gcu_pacer_left(const struct gcu_pacer *p, double now)
+{
+	double next;
+	if (p->remaining < 0)
+		return -1;
+	long left = window_left(p, now, &next);
+	return left > 0 ? left : 0;
+}
+
+static enum gcu_pace_block wait_until(double t, double *wake, enum gcu_pace_block why)
+{
+	*wake = t;
+	return why;
+}
+
+enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, int inflight,
+                                    double now, double *wake)
+{
+	*wake = 0;
+	if (now < p->pause_until)
+		return wait_until(p->pause_until, wake,
+		                  p->circuit ? GCU_PACE_CIRCUIT : GCU_PACE_PAUSED);
+	if (p->circuit == 1)
+		p->circuit = 2; /* the pause is over: one probe may go */
+	if (p->circuit == 2 && inflight > 0)
+		return GCU_PACE_CIRCUIT;
+	if (inflight >= p->concurrency)
+		return GCU_PACE_CONCURRENCY;
+	if (now < p->next_slot)
+		return wait_until(p->next_slot, wake, GCU_PACE_QUOTA);
+
+	if (p->blind || !p->seen_headers)
+		return GCU_PACE_GO;
+
+	if (p->remaining < 0)
+		return GCU_PACE_GO; /* headers give no count: only pauses apply */
+	double next_expiry;
+	long left = window_left(p, now, &next_expiry);
+	long threshold = p->reserve;
+	if (scope == GCU_SCOPE_ROUTING && p->pause_below > threshold)
+		threshold = p->pause_below;
+	if (left > threshold)
+		return GCU_PACE_GO;
+	/* At the threshold. Answers in flight will tell more; else one of our
+	 * own requests leaving the window makes room; else, after the reset,
+	 * a single probe asks the platform. */
+	p->throttled++;
+	if (inflight > 0 || p->probe_out)
+		return GCU_PACE_QUOTA;
+	double probe = fmax(p->reset_at, p->next_probe);
+	if (next_expiry > 0 && next_expiry < probe)
+		return wait_until(next_expiry, wake, GCU_PACE_QUOTA);
+	if (now < probe)
+		return wait_until(probe, wake, GCU_PACE_QUOTA);
+	p->probe_out = 1;
+	p->next_probe = now + p->probe_gap;
+	p->probe_gap = fmin(p->probe_gap * 2, p->window);
+	return GCU_PACE_GO;
+}
+
+uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
+{
+	p->sent++;
+	/* Only a known count needs our send times. Without memory the model
+	 * forgets our own expiries, which makes it more cautious, never less. */
+	if (p->remaining >= 0)
+		(void)remember_send(p, now);
+	double gap = 0;
+	if (p->blind || !p->seen_headers) {
+		if (p->blind)
+			gap = 1.0 / p->rate;
+	} else {
+		double next;
+		long left = window_left(p, now, &next) - p->reserve;
+		double reset_in = p->reset_at - now;
+		/* Spread what is left above the reserve over the time to the
+		 * reset, so that the window is not spent in one burst. */
+		if (left > 0 && reset_in > 0)
+			gap = reset_in / (double)left;
+	}
+	p->next_slot = now + gap;
+	return p->sent;
+}
+
+static void blind_grow(struct gcu_pacer *p, double now)
+{
+	if (p->last_adapt > 0 && now > p->last_adapt) {
+		double grown = p->rate + p->nominal_rate * BLIND_GROWTH * (now - p->last_adapt);
+		p->rate = fmin(grown, p->nominal_rate * 4);
+	}
+	p->last_adapt = now;
+}
+
+void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_obs *o, uint64_t seq,
+                      double now, double retry_after_cap, double backoff, double jitter,
+                      int *capped)
+{
+	int headers = o && (o->has_limit || o->has_remaining || o->has_reset);
+
+	*capped = 0;
+	p->probe_out = 0;
+	if (status != 0) {
+		if (headers) {
+			p->seen_headers = 1;
+			p->headerless_run = 0;
+			p->blind = 0;
+		} else if (++p->headerless_run >= BLIND_AFTER && !p->blind) {
+			p->blind = 1;
+			p->last_adapt = now;
+		}
+	}
+	if (headers && seq >= p->obs_seq) {
+		if (o->has_limit)
+			p->limit = o->limit;
+		if (o->has_remaining) {
+			p->remaining = o->remaining;
+			p->obs_seq = seq;
+			p->obs_at = now;
+			trim_sends(p);
+			if (o->remaining >
+			    (p->reserve > p->pause_below ? p->reserve : p->pause_below))
+				p->probe_gap = p->window / (double)(p->limit > 0 ? p->limit : 300);
+		}
+		if (o->has_reset)
+			p->reset_at = now + o->reset_in;
+	}
+
+	if (status == 429) {
+		double wait = backoff;
+		if (o && o->has_retry_after) {
+			wait = o->retry_after;
+			if (wait > retry_after_cap) {
+				wait = retry_after_cap;
+				*capped = 1;
+			}
+		}
+		/* Jitter of up to a quarter of the wait (at most 1.5 s, as the
+		 * platform's guidance suggests) keeps clients from waking
+		 * together at the reset. */
+		wait += jitter * fmin(1.5, 0.25 * wait + 0.01);
+		if (now + wait > p->pause_until)
+			p->pause_until = now + wait;
+		p->pauses++;
+		if (seq >= p->obs_seq) {
+			p->remaining = 0;
+			p->obs_seq = seq;
+			p->obs_at = now;
+			trim_sends(p);
+		}
+		if (p->blind) {
+			p->rate = fmax(p->rate * BLIND_DECREASE, p->nominal_rate * 0.02);
+			p->last_adapt = p->pause_until;
+		}
+		p->server_streak = 0;
+		return;
+	}
+	if (status == 0 || status >= 500) {
+		if (++p->server_streak >= p->circuit_failures || p->circuit == 2) {
+			if (p->circuit != 2)
+				p->circuits++;
+			p->circuit = 1;
+			if (now + p->circuit_pause > p->pause_until)
+				p->pause_until = now + p->circuit_pause;
+		}
+		return;
+	}
+	p->server_streak = 0;
+	if (p->circuit)
+		p->circuit = 0;
+	if (p->blind)
+		blind_grow(p, now);
+}

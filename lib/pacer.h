@@ -1,0 +1,118 @@
+/*
+ * pacer.h - when the next request may go out.
+ *
+ * The pacer turns what the platform says about its rate-limit window into
+ * dispatch decisions, so that 429s stay rare and the quota left to us is
+ * spent, not wasted:
+ *
+ *  - With rate headers, it mirrors the window: what is left is the newest
+ *    `remaining` it saw, less the requests sent since that answer, plus
+ *    our own requests that have left the window since (sent more than one
+ *    window length ago; other tenants' traffic is taken to replace its own
+ *    expiries). It never lets that fall below the reserve (the routing
+ *    scope's pause_below, when higher) and spreads what is above it over
+ *    the time to the window's reset. When nothing of ours is due to leave,
+ *    it probes with single requests after the reset, further apart each
+ *    time a probe finds the window still full, so that rejected requests
+ *    (which count against the window too) cannot cascade.
+ *  - Without headers (a proxy strips them) it flies blind: a rate found by
+ *    additive increase and multiplicative decrease on each 429.
+ *  - A 429 pauses all dispatch for Retry-After plus jitter.
+ *  - Server errors in a row across requests open a circuit: dispatch
+ *    pauses, then one probe request decides whether to resume.
+ *
+ * Every function takes the time (monotonic seconds) as an argument, so
+ * the policy is tested without a clock or a network.
+ */
+#ifndef GCU_PACER_H
+#define GCU_PACER_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "ratehdr.h"
+
+enum gcu_pace_block {
+	GCU_PACE_GO,          /* a request may go now */
+	GCU_PACE_CONCURRENCY, /* the in-flight bound is reached */
+	GCU_PACE_QUOTA,       /* pacing or the window's threshold */
+	GCU_PACE_PAUSED,      /* a 429 pause */
+	GCU_PACE_CIRCUIT      /* the circuit is open or probing */
+};
+
+struct gcu_pacer {
+	/* settings */
+	long concurrency;
+	long reserve;
+	long pause_below;
+	double nominal_rate; /* platform.limit / platform.window */
+
+	/* what the headers said */
+	int seen_headers;   /* any rate header ever */
+	int headerless_run; /* answers in a row without rate headers */
+	long limit;         /* -1 unknown */
+	long remaining;     /* as of the answer to request obs_seq */
+	uint64_t obs_seq;   /* newest request whose answer set remaining */
+	double reset_at;    /* when that window's slot frees or it resets */
+	uint64_t sent;      /* requests sent so far (their seq numbers) */
+	double next_slot;   /* spreading: no request before this */
+	double pause_until; /* 429 or circuit pause */
+	int probe_out;      /* a below-threshold probe is in flight */
+	double obs_at;      /* when the answer behind remaining arrived */
+	double probe_gap;   /* spacing of probes; doubles while they find no room */
+	double next_probe;  /* no probe before this */
+	double window;      /* platform.window: how long a request counts */
+
+	/* our send times still in the window, oldest first (a ring) */
+	double *sends;
+	size_t sends_cap, sends_head, sends_len;
+
+	/* blind mode */
+	int blind;
+	double rate;       /* AIMD requests per second */
+	double last_adapt; /* when rate last grew */
+
+	/* circuit */
+	long circuit_failures; /* threshold */
+	double circuit_pause;
+	long server_streak;
+	int circuit; /* 0 closed, 1 open (pausing), 2 half-open (probe out) */
+
+	/* counters for the summary */
+	long throttled; /* times dispatch waited on the window */
+	long pauses;    /* 429 pauses */
+	long circuits;  /* times the circuit opened */
+};
+
+/* Sets up a pacer from the config. Returns 0, or -1 when out of memory. */
+int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c);
+
+/* Frees what the pacer holds. */
+void gcu_pacer_free(struct gcu_pacer *p);
+
+/*
+ * May a request of scope go now, with inflight requests out? Returns
+ * GCU_PACE_GO, or what blocks it, with *wake the earliest time worth
+ * asking again (0 when only a completion can change the answer).
+ */
+enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, int inflight,
+                                    double now, double *wake);
+
+/* Records that a request went out; returns its sequence number. */
+uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now);
+
+/*
+ * Records an answer: status (0 for a transport error), its rate headers,
+ * the sequence number of the request. retry_after_cap bounds a Retry-After
+ * (*capped is set when it had to be cut). jitter is a uniform draw in
+ * [0,1). For a 429 without Retry-After, backoff is the pause to take.
+ */
+void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_obs *o, uint64_t seq,
+                      double now, double retry_after_cap, double backoff, double jitter,
+                      int *capped);
+
+/* What is left of the window at now as the pacer believes it, never
+ * below 0 (-1 unknown). */
+long gcu_pacer_left(const struct gcu_pacer *p, double now);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * gcu-send - send request records to the platform, throttled and
+ * retried, and write one result record per request.
+ *
+ * main() reads the options, obtains a token, sets up the HTTP loop and
+ * the signals, and reports; the engine is lib/sender.c.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "ndjson.h"
+#include "resume.h"
+#include "sender.h"
+#include "version.h"
+
+static int verbosity = 1;
+static int live;
+static volatile sig_atomic_t stop;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
+	                "                [--resume results] [--dry-run] [--seed n] [file | -]\n");
+	exit(EX_USAGE);
+}
+
+static void help(void)
+{
+	printf("usage: gcu-send [options] [file | -]\n"
+	       "\n"
+	       "Send request records (gcu-merge output) to the platform and write one result\n"
+	       "record per request: "
+	       "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
+	       "\"version\",\"ms\",\"error\",\"path\",\"changes\"}, status ok, unchanged, failed,\n"
+	       "conflict or interrupted. Paces itself from the rate-limit headers, pauses\n"
+	       "everything on a 429, backs off on 5xx, re-reads and re-merges on a version\n"
+	       "conflict, refreshes the token once on a 401.\n"
+	       "\n"
+	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
+	       "      --concurrency N      requests in flight at most (default 6)\n"
+	       "      --failed FILE        write the request records that failed to FILE\n"
+	       "      --resume RESULTS     skip requests that RESULTS says are ok or unchanged\n"
+	       "      --dry-run            print method, path and body; send nothing\n"
+	       "      --seed N             seed the jitter (for reproducible tests)\n"
+	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	       "  -q, --quiet              no summary\n"
+	       "  -v, --verbose            more detail on stderr\n"
+	       "  -h, --help               this text\n"
+	       "  -V, --version            the version\n"
+	       "\n"
+	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
+	       "GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
+	       "\n"
+	       "Exit: 0 all done, 1 some requests failed, 64 usage, 69 platform unavailable,\n"
+	       "74 results could not be written, 75 interrupted (use --resume), 77 not\n"
+	       "authorised.\n");
+	exit(0);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop < 2)
+		stop++;
+}
+
+static void report(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+}
+
+static void notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s%s", live ? "\r\033[K" : "", msg);
+}
+
+static unsigned long finished(const struct gcu_send_stats *st)
+{
+	unsigned long n = 0;
+	for (int i = 0; i < GCU_RESULT_NSTATUS; i++)
+		n += st->results[i];
+	return n;
+}
+
+static void progress(void *ctx, const struct gcu_send_stats *st)
+{
+	(void)ctx;
+	unsigned long done = finished(st);
+	double rate = st->elapsed > 0 ? st->sent / st->elapsed : 0;
+	char total[32] = "?", quota[48] = "?", eta[32] = "";
+
+	if (st->total)
+		snprintf(total, sizeof total, "%lu", st->total);
+	if (st->left >= 0 && st->limit > 0)
+		snprintf(quota, sizeof quota, "%ld/%ld", st->left, st->limit);
+	else if (st->blind)
+		snprintf(quota, sizeof quota, "blind");
+	if (st->total && done > 0 && done < st->total)
+		snprintf(eta, sizeof eta, ", ETA %.0fs",
+		         (st->total - done) * (st->elapsed / (double)done));
+	fprintf(stderr, "\r\033[Kgcu-send: %lu/%s done, %.1f req/s, quota %s%s", done, total, rate,
+	        quota, eta);
+}
+
+static unsigned long count_lines(const char *path)
+{
+	char buf[65536];
+	unsigned long n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return 0;
+	while ((got = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < got; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
+static void summary(const struct gcu_send_stats *st, const struct gcu_config *cfg)
+{
+	double rate = st->elapsed > 0 ? st->sent / st->elapsed : 0;
+	double allowed = st->limit > 0 ? st->limit / cfg->platform_window
+	                               : cfg->platform_limit / cfg->platform_window;
+
+	fprintf(stderr,
+	        "gcu-send: %lu requests: %lu ok, %lu unchanged, %lu failed, %lu conflict, "
+	        "%lu interrupted",
+	        st->requests, st->results[GCU_RESULT_OK], st->results[GCU_RESULT_UNCHANGED],
+	        st->results[GCU_RESULT_FAILED], st->results[GCU_RESULT_CONFLICT],
+	        st->results[GCU_RESULT_INTERRUPTED]);
+	if (st->resumed)
+		fprintf(stderr, " (%lu resumed)", st->resumed);
+	if (st->rejected)
+		fprintf(stderr, ", %lu rejected lines", st->rejected);
+	fprintf(stderr,
+	        "; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu parked); "
+	        "%.1f s, %.1f req/s against a limit of %.1f req/s%s\n",
+	        st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
+	        st->elapsed, rate, allowed, st->blind ? " (no rate headers: blind)" : "");
+	/* The bottleneck: time with work waiting on the in-flight bound, while
+	 * the quota would have allowed more. */
+	double conc = st->blocked[GCU_PACE_CONCURRENCY], quota = st->blocked[GCU_PACE_QUOTA];
+	if (st->elapsed > 1 && conc > 0.5 * st->elapsed && quota < 0.1 * st->elapsed &&
+	    rate < 0.8 * allowed)
+		fprintf(
+		    stderr,
+		    "gcu-send: concurrency, not the rate limit, was the bottleneck (%.0f%% of the "
+		    "time at %ld in flight); raise --concurrency (or concurrency: in the config) "
+		    "to go faster\n",
+		    100 * conc / st->elapsed, cfg->concurrency);
+}
+
+static int open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
+{
+	char why[512];
+	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
+	if (rc == GCU_AUTH_OK)
+		rc = gcu_auth_token(auth, why, sizeof why);
+	if (rc != GCU_AUTH_OK)
+		errx(rc, "%s", why);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"concurrency", required_argument, NULL, 'n'},
+	                                         {"failed", required_argument, NULL, 'f'},
+	                                         {"resume", required_argument, NULL, 'r'},
+	                                         {"dry-run", no_argument, NULL, 'd'},
+	                                         {"seed", required_argument, NULL, 's'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {NULL, 0, NULL, 0}};
+	struct gcu_config cfg;
+	struct gcu_auth auth = {0};
+	struct gcu_send_opts o = {0};
+	struct gcu_send_stats st = {0};
+	struct ndjson_reader in;
+	struct ndjson_writer out, failed = {0};
+	struct gcu_resume *resume = NULL;
+	const char *config = NULL, *failed_path = NULL, *resume_path = NULL;
+	const char *concurrency = NULL, *max_line = NULL;
+	char errbuf[1024];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			concurrency = optarg;
+			break;
+		case 'f':
+			failed_path = optarg;
+			break;
+		case 'r':
+			resume_path = optarg;
+			break;
+		case 'd':
+			o.dry_run = 1;
+			break;
+		case 's': {
+			char *end = NULL;
+			o.seed = strtoull(optarg, &end, 10);
+			if (end == optarg || *end)
+				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
+			break;
+		}
+		case 'm':
+			max_line = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity = 2;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("gcu-send %s\n", GCU_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
+	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "%s", errbuf);
+	if (concurrency &&
+	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--concurrency: %s", errbuf);
+	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--max-line: %s", errbuf);
+
+	const char *path = argc == 1 ? argv[0] : "-";
+	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+		err(EX_NOINPUT, "%s", path);
+	if (strcmp(path, "-") == 0)
+		in.name = "stdin";
+	if (resume_path) {
+		unsigned long bad = 0;
+		resume =
+		    gcu_resume_load(resume_path, (size_t)cfg.max_line, &bad, errbuf, sizeof errbuf);
+		if (resume == NULL)
+			errx(EX_NOINPUT, "%s", errbuf);
+		if (bad && verbosity > 0)
+			warnx("%s: %lu unreadable lines skipped (a run that was killed leaves one)",
+			      resume_path, bad);
+	}
+	if (!o.dry_run) {
+		open_auth(&auth, &cfg);
+		struct gcu_http_options ho = {auth.api_base,       cfg.connect_timeout,
+		                              cfg.request_timeout, (size_t)cfg.max_response,
+		                              cfg.concurrency,     NULL};
+		o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
+		if (o.http == NULL)
+			errx(EX_USAGE, "%s", errbuf);
+		if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
+			errx(EX_SOFTWARE, "cannot use the access token");
+		o.auth = &auth;
+	}
+	ndjson_writer_open(&out, "-");
+	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0)
+		err(EX_CANTCREAT, "%s", failed_path);
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	live = verbosity > 0 && isatty(STDERR_FILENO);
+	if (live && strcmp(path, "-") != 0)
+		st.total = count_lines(path);
+	o.cfg = &cfg;
+	o.in = &in;
+	o.out = &out;
+	o.failed = failed_path ? &failed : NULL;
+	o.resume = resume;
+	o.stop = &stop;
+	o.report = report;
+	o.notice = notice;
+	o.progress = live ? progress : NULL;
+
+	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
+	if (live)
+		fputs("\r\033[K", stderr);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = ndjson_writer_close(&out) < 0;
+	if (write_failed && rc >= 0)
+		warnx("stdout: %s", strerror(out.error));
+	if (failed.fp) {
+		if (ndjson_writer_close(&failed) < 0) {
+			warnx("%s: %s", failed.name, strerror(failed.error));
+			write_failed = 1;
+		}
+		ndjson_writer_free(&failed);
+	}
+	if (verbosity > 0 && !o.dry_run)
+		summary(&st, &cfg);
+	else if (verbosity > 0)
+		fprintf(stderr, "gcu-send: dry run: %lu requests printed, nothing sent\n",
+		        st.requests);
+	gcu_http_free(o.http);
+	gcu_auth_free(&auth);
+	gcu_resume_free(resume);
+	ndjson_reader_close(&in);
+	gcu_config_free(&cfg);
+	ndjson_parse_release();
+	curl_global_cleanup();
+
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	if (rc == 75 || rc == 77)
+		return rc;
+	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];
+	if (bad && st.unavailable > 0 && st.results[GCU_RESULT_OK] == 0 && st.resumed == 0)
+		return EX_UNAVAILABLE;
+	return (bad || st.rejected) ? 1 : 0;
+}
