@@ -1,0 +1,1048 @@
+/*
+ * sim_org.c - the simulated org's users (see sim_org.h).
+ *
+ * Users are stored as JSON text, split into the profile and its three
+ * routing parts, in an array kept in load order; an open-addressing table
+ * of indices finds them by id. The generator draws everything from one
+ * splitmix64 stream so that a seed fixes the whole org, and uses the
+ * same skill and language catalogue as the sample org in testdata/.
+ */
+#include "sim_org.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ndjson.h"
+#include "sim_json.h"
+#include "uuid.h"
+
+#define SER_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define MAX_BULK  50
+
+struct catalogue_entry {
+	const char *id;
+	const char *name;
+};
+
+static const struct catalogue_entry skill_catalogue[] = {
+    {"25abd89b-d67e-4d92-8a83-18174d645fa6", "Disputes"},
+    {"29ec148c-ead5-4263-b4d6-d23508bd9d96", "Spanish Support"},
+    {"3cbb7daa-64c1-44fa-88a7-c8252abc5619", "Technical"},
+    {"72488b81-0dfa-4e39-8727-d4dad921bf95", "Escalations"},
+    {"76e9c809-2966-493d-8bc1-6f01162794bf", "Retention"},
+    {"7d791a3c-a63c-45f9-bdcd-c219fe72c33b", "Chat"},
+    {"959575fe-0a73-4d03-b43a-2c9fbed3e91c", "VIP"},
+    {"cc9ff851-b6ab-4f1a-b79d-b4df2694e1f7", "Email"},
+    {"d13c513a-42f8-4da1-97b1-165f0971b7c4", "Billing"},
+    {"e14c1d7e-8448-4709-af4d-6ee6dda4dd1e", "Onboarding"},
+    {"eca9bad1-449e-48e4-b15c-e760f3e452f2", "Sales"},
+    {"f9fc2f72-a562-407c-bc2c-8e3e93afd954", "Collections"},
+};
+
+static const struct catalogue_entry language_catalogue[] = {
+    {"3dbf2458-c928-40e1-b9c9-19c108050a4e", "French"},
+    {"4630de19-bf77-438d-8b9b-7cefad989a70", "English"},
+    {"627e79c7-2b42-4dd8-82e2-e271c93de18f", "German"},
+    {"86ad9101-08d2-43b7-b25a-55f4796ce0e9", "Spanish"},
+    {"e973d4d0-d37e-4749-8087-c813f045f6e0", "Portuguese"},
+};
+
+#define NSKILLS    (sizeof skill_catalogue / sizeof skill_catalogue[0])
+#define NLANGUAGES (sizeof language_catalogue / sizeof language_catalogue[0])
+
+static const char *const updatable[] = {
+    "name",          "email",          "title",
+    "department",    "addresses",      "primaryContactInfo",
+    "manager",       "username",       "preferredName",
+    "profileSkills", "certifications", "biography",
+    "employerInfo",  "locations",      "groups",
+    "acdAutoAnswer", "chat",           "state",
+};
+
+static const char *const routing_states[] = {"OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING",
+                                             "COMMUNICATING"};
+
+static void result_set(struct sim_result *res, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void result_set(struct sim_result *res, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	res->status = status;
+	res->code = code;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof res->message, fmt, ap);
+	va_end(ap);
+}
+
+static void result_ok(struct sim_result *res, int status)
+{
+	res->status = status;
+	res->code = NULL;
+	res->message[0] = '\0';
+}
+
+static void not_found(struct sim_result *res, const char *id)
+{
+	result_set(res, 404, "not.found", "The user %s was not found", id);
+}
+
+int sim_org_init(struct sim_org *org)
+{
+	memset(org, 0, sizeof *org);
+	return pthread_rwlock_init(&org->lock, NULL) == 0 ? 0 : -1;
+}
+
+static void user_free(struct sim_user *u)
+{
+	free(u->base);
+	free(u->skills);
+	free(u->languages);
+	free(u->status);
+}
+
+void sim_org_free(struct sim_org *org)
+{
+	for (size_t i = 0; i < org->n; i++)
+		user_free(&org->users[i]);
+	free(org->users);
+	free(org->slots);
+	pthread_rwlock_destroy(&org->lock);
+	memset(org, 0, sizeof *org);
+}
+
+long sim_org_find(const struct sim_org *org, const char *id)
+{
+	size_t mask, i;
+
+	if (org->nslots == 0 || id == NULL)
+		return -1;
+	mask = org->nslots - 1;
+	for (i = gcu_uuid_hash(id) & mask; org->slots[i]; i = (i + 1) & mask) {
+		const struct sim_user *u = &org->users[org->slots[i] - 1];
+		if (strcasecmp(u->id, id) == 0)
+			return (long)(org->slots[i] - 1);
+	}
+	return -1;
+}
+
+static int slots_grow(struct sim_org *org)
+{
+	size_t nslots = org->nslots ? org->nslots * 2 : 1024;
+	uint32_t *slots = calloc(nslots, sizeof *slots);
+	if (slots == NULL)
+		return -1;
+	for (size_t k = 0; k < org->n; k++) {
+		size_t i = gcu_uuid_hash(org->users[k].id) & (nslots - 1);
+		while (slots[i])
+			i = (i + 1) & (nslots - 1);
+		slots[i] = (uint32_t)(k + 1);
+	}
+	free(org->slots);
+	org->slots = slots;
+	org->nslots = nslots;
+	return 0;
+}
+
+static char *dup_json(json_object *o)
+{
+	return o ? strdup(json_object_to_json_string_ext(o, SER_FLAGS)) : NULL;
+}
+
+static int state_of(const char *s)
+{
+	if (s && strcmp(s, "inactive") == 0)
+		return SIM_INACTIVE;
+	if (s && strcmp(s, "deleted") == 0)
+		return SIM_DELETED;
+	return SIM_ACTIVE;
+}
+
+static int insert(struct sim_org *org, struct sim_user *u, char *err, size_t errlen)
+{
+	if ((org->n + 1) * 2 > org->nslots && slots_grow(org) < 0)
+		goto oom;
+	if (org->n == org->cap) {
+		size_t cap = org->cap ? org->cap * 2 : 256;
+		struct sim_user *users = realloc(org->users, cap * sizeof *users);
+		if (users == NULL)
+			goto oom;
+		org->users = users;
+		org->cap = cap;
+	}
+	org->users[org->n] = *u;
+	size_t mask = org->nslots - 1;
+	size_t i = gcu_uuid_hash(u->id) & mask;
+	while (org->slots[i])
+		i = (i + 1) & mask;
+	org->slots[i] = (uint32_t)(org->n + 1);
+	org->n++;
+	memset(u, 0, sizeof *u);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int key_is(const struct sim_json_member *m, const char *key)
+{
+	return m->key_len == strlen(key) && memcmp(m->key, key, m->key_len) == 0;
+}
+
+/* The raw content of a string value without escapes, copied to out; ""
+ * when the value is not such a string or does not fit. */
+static void plain_string(const struct sim_json_member *m, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (m->value_len < 2 || m->value[0] != '"' || m->value_len - 2 >= outlen ||
+	    memchr(m->value, '\\', m->value_len))
+		return;
+	memcpy(out, m->value + 1, m->value_len - 2);
+	out[m->value_len - 2] = '\0';
+}
+
+int sim_org_add_text(struct sim_org *org, const char *line, size_t len, char *err, size_t errlen)
+{
+	struct sim_json_member *m = NULL;
+	struct sim_user u;
+	struct sbuf base = {0};
+	char id[40], state[16];
+	size_t n = 0;
+	int rc = -1, first = 1;
+
+	memset(&u, 0, sizeof u);
+	id[0] = '\0';
+	if (sim_json_members(line, len, &m, &n, err, errlen) < 0)
+		goto out;
+	sbuf_add(&base, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		char **part = NULL;
+		if (key_is(&m[i], "skills"))
+			part = &u.skills;
+		else if (key_is(&m[i], "languages"))
+			part = &u.languages;
+		else if (key_is(&m[i], "routingStatus"))
+			part = &u.status;
+		if (part) {
+			free(*part);
+			*part = strndup(m[i].value, m[i].value_len);
+			if (*part == NULL)
+				base.oom = 1;
+			continue;
+		}
+		if (key_is(&m[i], "id"))
+			plain_string(&m[i], id, sizeof id);
+		if (key_is(&m[i], "state")) {
+			plain_string(&m[i], state, sizeof state);
+			u.state = state_of(state);
+		}
+		if (!first)
+			sbuf_add(&base, ",", 1);
+		first = 0;
+		sbuf_add(&base, m[i].key - 1, m[i].key_len + 2);
+		sbuf_add(&base, ":", 1);
+		sbuf_add(&base, m[i].value, m[i].value_len);
+	}
+	sbuf_add(&base, "}", 1);
+	if (base.oom) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!gcu_uuid_valid(id)) {
+		snprintf(err, errlen, "missing or invalid \"id\"");
+		goto out;
+	}
+	if (sim_org_find(org, id) >= 0) {
+		snprintf(err, errlen, "duplicate id %s", id);
+		goto out;
+	}
+	memcpy(u.id, id, 37);
+	u.base = sbuf_take(&base);
+	rc = insert(org, &u, err, errlen);
+out:
+	sbuf_free(&base);
+	user_free(&u);
+	free(m);
+	return rc;
+}
+
+int sim_org_load(struct sim_org *org, const char *path, char *err, size_t errlen)
+{
+	struct ndjson_reader r;
+	char why[200];
+	int rc = -1;
+
+	if (ndjson_reader_open(&r, path, GCU_MAX_LINE_DEFAULT) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -2;
+	}
+	for (;;) {
+		enum ndjson_status st = ndjson_read(&r);
+		const char *p;
+
+		if (st == NDJSON_EOF)
+			break;
+		if (st == NDJSON_IO_ERROR) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -2;
+			goto out;
+		}
+		if (st == NDJSON_TOO_LONG) {
+			snprintf(err, errlen, "%s:%lu: line too long", path, r.lineno);
+			goto out;
+		}
+		for (p = r.line; *p && isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0')
+			continue;
+		if (sim_org_add_text(org, r.line, r.line_len, why, sizeof why) < 0) {
+			snprintf(err, errlen, "%s:%lu: %s", path, r.lineno, why);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ndjson_reader_close(&r);
+	return rc;
+}
+
+/* --- generator ----------------------------------------------------------- */
+
+static const char *const first_names[] = {
+    "Ada",   "Alan",    "Grace", "Edsger", "Barbara",  "Donald", "Frances", "John",
+    "Radia", "Ken",     "Hedy",  "Dennis", "Margaret", "Linus",  "Sophie",  "Tim",
+    "Karen", "Niklaus", "Shafi", "Leslie", "Joan",     "Brian",  "Carol",   "Vint",
+    "Mary",  "Bjarne",  "Anita", "Guido",  "Jean",     "Robin",  "Lynn",    "Peter",
+};
+
+static const char *const last_names[] = {
+    "Lovelace",  "Turing",  "Hopper",   "Dijkstra", "Liskov",     "Knuth",    "Allen",
+    "Backus",    "Perlman", "Thompson", "Lamarr",   "Ritchie",    "Hamilton", "Torvalds",
+    "Wilson",    "Berners", "Jones",    "Wirth",    "Goldwasser", "Lamport",  "Clarke",
+    "Kernighan", "Shaw",    "Cerf",     "Keller",   "Stroustrup", "Borg",     "Rossum",
+    "Sammet",    "Milner",  "Conway",   "Naur",
+};
+
+static const char *const departments[] = {"Billing", "Collections", "Onboarding",       "Retention",
+                                          "Sales",   "Support",     "Technical Support"};
+static const char *const titles[] = {"Agent", "Senior Agent", "Quality Analyst",
+                                     "Workforce Analyst", "Team Lead"};
+static const char *const profile_skills[] = {"Coaching", "Excel",      "Negotiation",
+                                             "Python",   "Salesforce", "Spanish"};
+static const char *const employee_types[] = {"Full-time", "Part-time", "Contractor"};
+
+#define PICK(rng, arr) ((arr)[sim_randn((rng), sizeof(arr) / sizeof((arr)[0]))])
+
+static void gen_uuid(uint64_t *rng, char out[37])
+{
+	unsigned char b[16];
+	uint64_t a = sim_rand64(rng), c = sim_rand64(rng);
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(a >> (8 * i));
+		b[8 + i] = (unsigned char)(c >> (8 * i));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
+}
+
+static void gen_routing_list(uint64_t *rng, const struct catalogue_entry *cat, size_t ncat,
+                             size_t count, struct sbuf *b)
+{
+	unsigned used = 0;
+
+	sbuf_add(b, "[", 1);
+	for (size_t k = 0; k < count && k < ncat; k++) {
+		size_t pick;
+		do
+			pick = (size_t)sim_randn(rng, ncat);
+		while (used & (1u << pick));
+		used |= 1u << pick;
+		sbuf_addf(b, "%s{\"id\":\"%s\",\"name\":", k ? "," : "", cat[pick].id);
+		sbuf_add_json_str(b, cat[pick].name);
+		sbuf_addf(b, ",\"proficiency\":%d,\"state\":\"active\"}",
+		          1 + (int)sim_randn(rng, 5));
+	}
+	sbuf_add(b, "]", 1);
+}
+
+static void lower_copy(char *dst, size_t len, const char *src)
+{
+	size_t i;
+	for (i = 0; i + 1 < len && src[i]; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+/* Appends the platform document of generated user i to b. */
+static void gen_user(uint64_t *rng, long i, char (*ids)[37], struct sbuf *b)
+{
+	const char *first = PICK(rng, first_names), *last = PICK(rng, last_names);
+	char lf[40], ll[40], email[128], name[96];
+	int is_manager = (i % 10 == 0);
+
+	lower_copy(lf, sizeof lf, first);
+	lower_copy(ll, sizeof ll, last);
+	snprintf(email, sizeof email, "%s.%s%ld@example.com", lf, ll, i);
+	snprintf(name, sizeof name, "%s %s", first, last);
+	sbuf_addf(b, "{\"id\":\"%s\",\"name\":", ids[i]);
+	sbuf_add_json_str(b, name);
+	sbuf_adds(b, ",\"division\":{\"id\":\"68b49734-b70d-403b-866b-3aa827a0018a\","
+	             "\"name\":\"Home\"}");
+	sbuf_addf(b, ",\"chat\":{\"jabberId\":\"%012llu@example.orgspan.com\"}",
+	          (unsigned long long)sim_randn(rng, 1000000000000ull));
+	sbuf_addf(b, ",\"department\":\"%s\"", PICK(rng, departments));
+	sbuf_addf(b, ",\"email\":\"%s\"", email);
+	sbuf_addf(b,
+	          ",\"primaryContactInfo\":[{\"address\":\"%s\",\"mediaType\":\"EMAIL\","
+	          "\"type\":\"PRIMARY\"}]",
+	          email);
+	sbuf_addf(b,
+	          ",\"addresses\":[{\"address\":\"+1317555%04ld\",\"mediaType\":\"PHONE\","
+	          "\"type\":\"WORK\"}",
+	          i % 10000);
+	if (sim_randn(rng, 2))
+		sbuf_addf(b,
+		          ",{\"address\":\"+1317666%04ld\",\"mediaType\":\"PHONE\","
+		          "\"type\":\"MOBILE\"}",
+		          i % 10000);
+	sbuf_addf(b, "],\"state\":\"%s\"", i % 40 == 39 ? "inactive" : "active");
+	sbuf_addf(b, ",\"title\":\"%s\"", is_manager ? "Supervisor" : PICK(rng, titles));
+	sbuf_addf(b, ",\"username\":\"%s\"", email);
+	sbuf_addf(b, ",\"version\":%d", 1 + (int)sim_randn(rng, 12));
+	sbuf_addf(b, ",\"acdAutoAnswer\":%s", sim_randn(rng, 2) == 1 ? "true" : "false");
+	sbuf_adds(b, ",\"profileSkills\":[");
+	for (uint64_t k = sim_randn(rng, 3), j = 0; j < k; j++)
+		sbuf_addf(b, "%s\"%s\"", j ? "," : "", PICK(rng, profile_skills));
+	sbuf_adds(b, "],\"certifications\":[]");
+	sbuf_addf(b, ",\"employerInfo\":{\"employeeId\":\"E%ld\",\"employeeType\":\"%s\"",
+	          10000 + i, PICK(rng, employee_types));
+	sbuf_addf(b, ",\"dateHire\":\"%04d-%02d-%02d\"}", 2008 + (int)sim_randn(rng, 18),
+	          1 + (int)sim_randn(rng, 12), 1 + (int)sim_randn(rng, 28));
+	if (i > 0) {
+		long m = 10 * (long)sim_randn(rng, (uint64_t)((i - 1) / 10 + 1));
+		sbuf_addf(b, ",\"manager\":{\"id\":\"%s\"}", ids[m]);
+	}
+	sbuf_adds(b, ",\"skills\":");
+	gen_routing_list(rng, skill_catalogue, NSKILLS, (size_t)sim_randn(rng, 5), b);
+	sbuf_adds(b, ",\"languages\":");
+	gen_routing_list(rng, language_catalogue, NLANGUAGES, 1 + (size_t)sim_randn(rng, 2), b);
+	sbuf_addf(b,
+	          ",\"routingStatus\":{\"status\":\"%s\","
+	          "\"startTime\":\"2026-11-01T08:00:00.000Z\"}",
+	          routing_states[sim_randn(rng, 2)]);
+	sbuf_addf(b, ",\"selfUri\":\"/api/v2/users/%s\"}", ids[i]);
+}
+
+int sim_org_generate(struct sim_org *org, long n, uint64_t seed, char *err, size_t errlen)
+{
+	uint64_t rng = seed, idrng = seed ^ 0x5eed5eed5eed5eedull;
+	struct sbuf line = {0};
+	char(*ids)[37] = NULL;
+	int rc = -1;
+
+	if (n < 0 || n > 10000000) {
+		snprintf(err, errlen, "cannot generate %ld users", n);
+		goto out;
+	}
+	ids = calloc((size_t)n + 1, sizeof *ids);
+	if (ids == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (long i = 0; i < n; i++)
+		gen_uuid(&idrng, ids[i]);
+	for (long i = 0; i < n; i++) {
+		line.len = 0;
+		gen_user(&rng, i, ids, &line);
+		if (line.oom) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (sim_org_add_text(org, line.p, line.len, err, errlen) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sbuf_free(&line);
+	free(ids);
+	return rc;
+}
+
+/* --- rendering ----------------------------------------------------------- */
+
+void sim_org_render(const struct sim_org *org, size_t idx, int expand, struct sbuf *out)
+{
+	const struct sim_user *u = &org->users[idx];
+	size_t blen = strlen(u->base);
+	int first = blen <= 2;
+
+	sbuf_add(out, u->base, blen - 1);
+	if (expand & SIM_EXPAND_SKILLS) {
+		sbuf_adds(out, first ? "\"skills\":" : ",\"skills\":");
+		sbuf_adds(out, u->skills ? u->skills : "[]");
+		first = 0;
+	}
+	if (expand & SIM_EXPAND_LANGUAGES) {
+		sbuf_adds(out, first ? "\"languages\":" : ",\"languages\":");
+		sbuf_adds(out, u->languages ? u->languages : "[]");
+		first = 0;
+	}
+	if ((expand & SIM_EXPAND_STATUS) && u->status) {
+		sbuf_adds(out, first ? "\"routingStatus\":" : ",\"routingStatus\":");
+		sbuf_adds(out, u->status);
+	}
+	sbuf_add(out, "}", 1);
+}
+
+static void render_stored(const struct sim_org *org, size_t idx, struct sbuf *out)
+{
+	const struct sim_user *u = &org->users[idx];
+	int expand = (u->skills ? SIM_EXPAND_SKILLS : 0) |
+	             (u->languages ? SIM_EXPAND_LANGUAGES : 0) | SIM_EXPAND_STATUS;
+	sim_org_render(org, idx, expand, out);
+}
+
+int sim_org_state(struct sim_org *org, struct sbuf *out)
+{
+	pthread_rwlock_rdlock(&org->lock);
+	for (size_t i = 0; i < org->n; i++) {
+		render_stored(org, i, out);
+		sbuf_add(out, "\n", 1);
+	}
+	pthread_rwlock_unlock(&org->lock);
+	return out->oom ? -1 : 0;
+}
+
+int sim_org_dump(struct sim_org *org, const char *path, char *err, size_t errlen)
+{
+	struct sbuf b = {0};
+	char tmp[4096];
+	int fd = -1, rc = -1;
+	size_t off = 0;
+	int n = snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
+
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		snprintf(err, errlen, "%s: path too long", path);
+		goto out;
+	}
+	if (sim_org_state(org, &b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (off < b.len) {
+		ssize_t w = write(fd, b.p + off, b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp[0] && n > 0 && (size_t)n < sizeof tmp)
+		unlink(tmp);
+	sbuf_free(&b);
+	return rc;
+}
+
+const char *sim_catalogue_name(enum sim_kind kind, const char *id)
+{
+	const struct catalogue_entry *cat =
+	    kind == SIM_SKILLS ? skill_catalogue : language_catalogue;
+	size_t n = kind == SIM_SKILLS ? NSKILLS : NLANGUAGES;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(cat[i].id, id) == 0)
+			return cat[i].name;
+	return "";
+}
+
+/* --- reads --------------------------------------------------------------- */
+
+void sim_org_get(struct sim_org *org, const char *id, int expand, struct sbuf *out,
+                 struct sim_result *res)
+{
+	long idx;
+
+	pthread_rwlock_rdlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+	} else {
+		sim_org_render(org, (size_t)idx, expand, out);
+		result_ok(res, 200);
+	}
+	pthread_rwlock_unlock(&org->lock);
+}
+
+static int state_matches(int want, int have)
+{
+	return want < 0 || want == have;
+}
+
+void sim_org_query(struct sim_org *org, const char *const *ids, size_t nids, int state, int expand,
+                   long page_size, long page_number, struct sbuf *out)
+{
+	long total = 0, first = (page_number - 1) * page_size, shown = 0;
+
+	sbuf_adds(out, "{\"entities\":[");
+	pthread_rwlock_rdlock(&org->lock);
+	if (nids > 0) {
+		for (size_t k = 0; k < nids; k++) {
+			long idx = sim_org_find(org, ids[k]);
+			int dup = 0;
+			if (idx < 0 || !state_matches(state, org->users[idx].state))
+				continue;
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = sim_org_find(org, ids[j]) == idx;
+			if (dup)
+				continue;
+			if (total >= first && shown < page_size) {
+				if (shown++)
+					sbuf_add(out, ",", 1);
+				sim_org_render(org, (size_t)idx, expand, out);
+			}
+			total++;
+		}
+	} else {
+		for (size_t i = 0; i < org->n; i++) {
+			if (!state_matches(state, org->users[i].state))
+				continue;
+			if (total >= first && shown < page_size) {
+				if (shown++)
+					sbuf_add(out, ",", 1);
+				sim_org_render(org, i, expand, out);
+			}
+			total++;
+		}
+	}
+	pthread_rwlock_unlock(&org->lock);
+	sbuf_addf(out, "],\"pageSize\":%ld,\"pageNumber\":%ld,\"total\":%ld,\"pageCount\":%ld}",
+	          page_size, page_number, total, (total + page_size - 1) / page_size);
+}
+
+/* --- writes -------------------------------------------------------------- */
+
+static int is_updatable(const char *key)
+{
+	for (size_t i = 0; i < sizeof updatable / sizeof updatable[0]; i++)
+		if (strcmp(updatable[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+static int check_patch(const char *id, json_object *body, struct sim_result *res)
+{
+	json_object *v;
+	int has_state = 0, others = 0;
+
+	if (!json_object_is_type(body, json_type_object)) {
+		result_set(res, 400, "bad.request", "The request body must be a JSON object");
+		return -1;
+	}
+	json_object_object_foreach(body, key, val)
+	{
+		if (strcmp(key, "id") == 0 || strcmp(key, "version") == 0)
+			continue;
+		if (!is_updatable(key)) {
+			result_set(res, 400, "bad.request", "Field '%.100s' is not updatable", key);
+			return -1;
+		}
+		if (strcmp(key, "state") == 0) {
+			const char *s = json_object_get_string(val);
+			has_state = 1;
+			if (!json_object_is_type(val, json_type_string) ||
+			    (strcmp(s, "active") != 0 && strcmp(s, "inactive") != 0 &&
+			     strcmp(s, "deleted") != 0)) {
+				result_set(res, 400, "bad.request",
+				           "state must be active, inactive or deleted");
+				return -1;
+			}
+		} else {
+			others = 1;
+		}
+	}
+	if (has_state && others) {
+		result_set(res, 400, "bad.request",
+		           "state cannot be changed together with other fields");
+		return -1;
+	}
+	if (!json_object_object_get_ex(body, "version", &v) || v == NULL) {
+		result_set(res, 400, "bad.request", "version is required");
+		return -1;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		result_set(res, 400, "bad.request", "version must be an integer");
+		return -1;
+	}
+	if (json_object_object_get_ex(body, "id", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     strcasecmp(json_object_get_string(v), id) != 0)) {
+		result_set(res, 400, "bad.request", "The id in the body does not match the path");
+		return -1;
+	}
+	return 0;
+}
+
+static int replace_text(char **slot, json_object *o)
+{
+	char *s = dup_json(o);
+	if (s == NULL)
+		return -1;
+	free(*slot);
+	*slot = s;
+	return 0;
+}
+
+void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int conflict_as_400,
+                   struct sbuf *out, struct sim_result *res)
+{
+	json_object *doc = NULL, *v;
+	int64_t want, have;
+	long idx;
+
+	if (check_patch(id, body, res) < 0)
+		return;
+	want = json_object_get_int64(json_object_object_get(body, "version"));
+	pthread_rwlock_wrlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+		goto out;
+	}
+	doc = json_tokener_parse(org->users[idx].base);
+	if (doc == NULL) {
+		result_set(res, 500, "internal.server.error", "stored user is unreadable");
+		goto out;
+	}
+	have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
+	if (want != have) {
+		if (conflict_as_400)
+			result_set(
+			    res, 400, "bad.request",
+			    "The version supplied (%lld) does not match the current version of "
+			    "the user",
+			    (long long)want);
+		else
+			result_set(res, 409, "general.conflict",
+			           "The version supplied does not match the current version of the "
+			           "user");
+		goto out;
+	}
+	json_object_object_foreach(body, key, val)
+	{
+		if (strcmp(key, "id") == 0 || strcmp(key, "version") == 0)
+			continue;
+		if (val == NULL) {
+			json_object_object_del(doc, key);
+		} else if (strcmp(key, "manager") == 0 &&
+		           json_object_is_type(val, json_type_string)) {
+			json_object *m = json_object_new_object();
+			json_object_object_add(m, "id",
+			                       json_object_new_string(json_object_get_string(val)));
+			json_object_object_add(doc, key, m);
+		} else {
+			json_object *copy = NULL;
+			if (json_object_deep_copy(val, &copy, NULL) != 0) {
+				result_set(res, 500, "internal.server.error", "out of memory");
+				goto out;
+			}
+			json_object_object_add(doc, key, copy);
+		}
+	}
+	json_object_object_add(doc, "version", json_object_new_int64(have + 1));
+	if (replace_text(&org->users[idx].base, doc) < 0) {
+		result_set(res, 500, "internal.server.error", "out of memory");
+		goto out;
+	}
+	if (json_object_object_get_ex(doc, "state", &v))
+		org->users[idx].state = state_of(json_object_get_string(v));
+	sim_org_render(org, (size_t)idx, 0, out);
+	result_ok(res, 200);
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(doc);
+}
+
+static char **routing_slot(struct sim_user *u, enum sim_kind kind)
+{
+	return kind == SIM_SKILLS ? &u->skills : &u->languages;
+}
+
+static void entities(struct sbuf *out, const char *list)
+{
+	sbuf_adds(out, "{\"entities\":");
+	sbuf_adds(out, list ? list : "[]");
+	sbuf_adds(out, "}");
+}
+
+void sim_org_routing_get(struct sim_org *org, const char *id, enum sim_kind kind, struct sbuf *out,
+                         struct sim_result *res)
+{
+	long idx;
+
+	pthread_rwlock_rdlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+	} else {
+		entities(out, *routing_slot(&org->users[idx], kind));
+		result_ok(res, 200);
+	}
+	pthread_rwlock_unlock(&org->lock);
+}
+
+static int check_bulk(json_object *body, struct sim_result *res)
+{
+	size_t n;
+
+	if (!json_object_is_type(body, json_type_array)) {
+		result_set(res, 400, "bad.request", "The request body must be a JSON array");
+		return -1;
+	}
+	n = json_object_array_length(body);
+	if (n > MAX_BULK) {
+		result_set(res, 400, "bad.request", "At most %d entries are allowed, got %zu",
+		           MAX_BULK, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(body, i), *v;
+		double p;
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "id", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    !gcu_uuid_valid(json_object_get_string(v))) {
+			result_set(res, 400, "bad.request",
+			           "Entry %zu needs an \"id\" that is a UUID", i);
+			return -1;
+		}
+		if (!json_object_object_get_ex(e, "proficiency", &v) ||
+		    !(json_object_is_type(v, json_type_int) ||
+		      json_object_is_type(v, json_type_double))) {
+			result_set(res, 400, "bad.request",
+			           "Entry %zu needs a numeric \"proficiency\"", i);
+			return -1;
+		}
+		p = json_object_get_double(v);
+		if (!(p >= 0 && p <= 5)) {
+			result_set(res, 400, "bad.request", "Entry %zu: proficiency must be 0 to 5",
+			           i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sim_org_routing_bulk(struct sim_org *org, const char *id, enum sim_kind kind,
+                          json_object *body, struct sbuf *out, struct sim_result *res)
+{
+	json_object *list = NULL;
+	char **slot;
+	long idx;
+
+	if (check_bulk(body, res) < 0)
+		return;
+	pthread_rwlock_wrlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+		goto out;
+	}
+	slot = routing_slot(&org->users[idx], kind);
+	list = *slot ? json_tokener_parse(*slot) : json_object_new_array();
+	if (!json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		list = json_object_new_array();
+	}
+	for (size_t i = 0; i < json_object_array_length(body); i++) {
+		json_object *e = json_object_array_get_idx(body, i);
+		json_object *pv = json_object_object_get(e, "proficiency");
+		const char *eid = json_object_get_string(json_object_object_get(e, "id"));
+		json_object *found = NULL, *prof;
+		size_t n = json_object_array_length(list);
+
+		prof = json_object_is_type(pv, json_type_int)
+		           ? json_object_new_int64(json_object_get_int64(pv))
+		           : json_object_new_double(json_object_get_double(pv));
+		for (size_t k = 0; k < n && !found; k++) {
+			json_object *cur = json_object_array_get_idx(list, k);
+			if (strcasecmp(json_object_get_string(json_object_object_get(cur, "id")),
+			               eid) == 0)
+				found = cur;
+		}
+		if (found) {
+			json_object_object_add(found, "proficiency", prof);
+			json_object_object_add(found, "state", json_object_new_string("active"));
+		} else {
+			json_object *ne = json_object_new_object();
+			json_object_object_add(ne, "id", json_object_new_string(eid));
+			json_object_object_add(
+			    ne, "name", json_object_new_string(sim_catalogue_name(kind, eid)));
+			json_object_object_add(ne, "proficiency", prof);
+			json_object_object_add(ne, "state", json_object_new_string("active"));
+			json_object_array_add(list, ne);
+		}
+	}
+	if (replace_text(slot, list) < 0) {
+		result_set(res, 500, "internal.server.error", "out of memory");
+		goto out;
+	}
+	entities(out, *slot);
+	result_ok(res, 200);
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(list);
+}
+
+void sim_org_routing_delete(struct sim_org *org, const char *id, enum sim_kind kind,
+                            const char *item, struct sim_result *res)
+{
+	json_object *list = NULL, *kept = NULL;
+	char **slot;
+	long idx;
+	int removed = 0;
+
+	pthread_rwlock_wrlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+		goto out;
+	}
+	result_ok(res, 204);
+	slot = routing_slot(&org->users[idx], kind);
+	if (*slot == NULL)
+		goto out;
+	list = json_tokener_parse(*slot);
+	if (!json_object_is_type(list, json_type_array))
+		goto out;
+	kept = json_object_new_array();
+	for (size_t k = 0; k < json_object_array_length(list); k++) {
+		json_object *cur = json_object_array_get_idx(list, k);
+		const char *cid = json_object_get_string(json_object_object_get(cur, "id"));
+		if (cid && strcasecmp(cid, item) == 0)
+			removed = 1;
+		else
+			json_object_array_add(kept, json_object_get(cur));
+	}
+	if (removed && replace_text(slot, kept) < 0)
+		result_set(res, 500, "internal.server.error", "out of memory");
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(kept);
+	json_object_put(list);
+}
+
+void sim_org_status(struct sim_org *org, const char *id, json_object *body, const char *now_iso,
+                    struct sbuf *out, struct sim_result *res)
+{
+	json_object *st = NULL, *v;
+	const char *status = NULL;
+	long idx;
+
+	if (body) {
+		if (!json_object_is_type(body, json_type_object) ||
+		    !json_object_object_get_ex(body, "status", &v) ||
+		    !json_object_is_type(v, json_type_string)) {
+			result_set(res, 400, "bad.request", "The body needs a \"status\"");
+			return;
+		}
+		status = json_object_get_string(v);
+		size_t k;
+		for (k = 0; k < sizeof routing_states / sizeof routing_states[0]; k++)
+			if (strcmp(routing_states[k], status) == 0)
+				break;
+		if (k == sizeof routing_states / sizeof routing_states[0]) {
+			result_set(res, 400, "bad.request", "Unknown routing status '%.40s'",
+			           status);
+			return;
+		}
+	}
+	if (body)
+		pthread_rwlock_wrlock(&org->lock);
+	else
+		pthread_rwlock_rdlock(&org->lock);
+	idx = sim_org_find(org, id);
+	if (idx < 0) {
+		not_found(res, id);
+		goto out;
+	}
+	if (body) {
+		st = json_object_new_object();
+		json_object_object_add(st, "status", json_object_new_string(status));
+		json_object_object_add(st, "startTime", json_object_new_string(now_iso));
+		if (replace_text(&org->users[idx].status, st) < 0) {
+			result_set(res, 500, "internal.server.error", "out of memory");
+			goto out;
+		}
+	}
+	sbuf_adds(out, "{\"userId\":");
+	sbuf_add_json_str(out, org->users[idx].id);
+	if (org->users[idx].status) {
+		size_t len = strlen(org->users[idx].status);
+		if (len > 2) {
+			sbuf_add(out, ",", 1);
+			sbuf_add(out, org->users[idx].status + 1, len - 1);
+		} else {
+			sbuf_add(out, "}", 1);
+		}
+	} else {
+		sbuf_adds(out, ",\"status\":\"OFF_QUEUE\",\"startTime\":");
+		sbuf_add_json_str(out, now_iso);
+		sbuf_add(out, "}", 1);
+	}
+	result_ok(res, 200);
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(st);
+}
+
+int sim_org_touch(struct sim_org *org, uint64_t *rng, const char *stamp)
+{
+	json_object *doc = NULL, *v;
+	int rc = -1;
+
+	pthread_rwlock_wrlock(&org->lock);
+	if (org->n == 0)
+		goto out;
+	struct sim_user *u = &org->users[sim_randn(rng, org->n)];
+	doc = json_tokener_parse(u->base);
+	if (doc == NULL)
+		goto out;
+	int64_t have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
+	json_object_object_add(doc, "wfmSyncStamp", json_object_new_string(stamp));
+	json_object_object_add(doc, "version", json_object_new_int64(have + 1));
+	rc = replace_text(&u->base, doc);
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(doc);
+	return rc;
+}

@@ -1,0 +1,147 @@
+/*
+ * sim_org.h - the simulated org: its users, how they are loaded,
+ * generated, rendered, changed and dumped.
+ *
+ * Each user is held as compact JSON text in four parts: the profile
+ * document without its routing parts, and the skills, languages and
+ * routing status (each NULL when the user has none). Reads copy text
+ * under a shared lock, so thousands of readers never contend on JSON
+ * objects; writes take the exclusive lock, parse the part they change,
+ * and store new text. Users stay in load order and are found by id
+ * through an open-addressing hash table, which scales to 100k users.
+ */
+#ifndef GCU_SIM_ORG_H
+#define GCU_SIM_ORG_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "sim_util.h"
+
+enum sim_user_state { SIM_ACTIVE, SIM_INACTIVE, SIM_DELETED };
+
+/* Which routing parts a read includes. */
+enum { SIM_EXPAND_SKILLS = 1, SIM_EXPAND_LANGUAGES = 2, SIM_EXPAND_STATUS = 4, SIM_EXPAND_ALL = 7 };
+
+/* The two routing lists a user has. */
+enum sim_kind { SIM_SKILLS, SIM_LANGUAGES };
+
+/* Answers of the change operations: an HTTP status, and for errors a
+ * platform error code and message. */
+struct sim_result {
+	int status;
+	const char *code; /* static, e.g. "bad.request"; NULL on success */
+	char message[256];
+};
+
+struct sim_user {
+	char id[37];
+	int state; /* enum sim_user_state */
+	char *base;
+	char *skills;
+	char *languages;
+	char *status;
+};
+
+struct sim_org {
+	pthread_rwlock_t lock;
+	struct sim_user *users;
+	size_t n, cap;
+	uint32_t *slots; /* index + 1, 0 for empty */
+	size_t nslots;
+};
+
+/* Initialises an empty org. Returns 0, or -1 on failure. */
+int sim_org_init(struct sim_org *org);
+
+/* Frees everything the org holds. */
+void sim_org_free(struct sim_org *org);
+
+/*
+ * Adds one user from the text of a platform user document (len bytes,
+ * need not be NUL-terminated), keeping its members' text as given.
+ * Fails, with a message in err, on invalid JSON, a missing or invalid id,
+ * or a duplicate. Returns 0 or -1.
+ */
+int sim_org_add_text(struct sim_org *org, const char *line, size_t len, char *err, size_t errlen);
+
+/*
+ * Loads users from an NDJSON file (blank lines skipped). On a bad line
+ * returns -1 with "file:line: reason" in err; on an I/O error returns -2
+ * with the reason in err. Returns 0 on success.
+ */
+int sim_org_load(struct sim_org *org, const char *path, char *err, size_t errlen);
+
+/*
+ * Generates n users deterministically from seed: the same n and seed give
+ * the same org. Returns 0, or -1 with a message in err.
+ */
+int sim_org_generate(struct sim_org *org, long n, uint64_t seed, char *err, size_t errlen);
+
+/* Appends the whole org as NDJSON (every part, load order) to out. Takes
+ * the shared lock. Returns 0 or -1 when out of memory. */
+int sim_org_state(struct sim_org *org, struct sbuf *out);
+
+/* Writes the org as NDJSON to path through a temporary file and a rename.
+ * Returns 0, or -1 with the reason in err. */
+int sim_org_dump(struct sim_org *org, const char *path, char *err, size_t errlen);
+
+/* Index of the user with that id (any letter case), or -1. The caller
+ * holds the lock. */
+long sim_org_find(const struct sim_org *org, const char *id);
+
+/* Appends one user with the parts in `expand` to out. The caller holds
+ * the lock. */
+void sim_org_render(const struct sim_org *org, size_t idx, int expand, struct sbuf *out);
+
+/* The name of a catalogue skill or language, or "" when unknown. */
+const char *sim_catalogue_name(enum sim_kind kind, const char *id);
+
+/* GET one user: 200 with the user in out, or 404. */
+void sim_org_get(struct sim_org *org, const char *id, int expand, struct sbuf *out,
+                 struct sim_result *res);
+
+/*
+ * GET a page of users: ids (may be NULL when nids is 0, meaning all
+ * users), a state filter (SIM_ACTIVE, SIM_INACTIVE, SIM_DELETED or -1 for
+ * any), expand parts, page size and number. Writes the platform's page
+ * object to out.
+ */
+void sim_org_query(struct sim_org *org, const char *const *ids, size_t nids, int state, int expand,
+                   long page_size, long page_number, struct sbuf *out);
+
+/*
+ * PATCH a user with body (a JSON object, not consumed). Checks the
+ * fields, the version and the id; on success bumps the version and puts
+ * the user (without routing parts) in out.
+ */
+void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int conflict_as_400,
+                   struct sbuf *out, struct sim_result *res);
+
+/* GET the skills or languages of a user as {"entities":[…]}. */
+void sim_org_routing_get(struct sim_org *org, const char *id, enum sim_kind kind, struct sbuf *out,
+                         struct sim_result *res);
+
+/* Upserts skills or languages from body ([{"id","proficiency"}], at most
+ * 50, not consumed) and answers the whole list as {"entities":[…]}. */
+void sim_org_routing_bulk(struct sim_org *org, const char *id, enum sim_kind kind,
+                          json_object *body, struct sbuf *out, struct sim_result *res);
+
+/* Removes one skill or language (204 whether or not it was assigned). */
+void sim_org_routing_delete(struct sim_org *org, const char *id, enum sim_kind kind,
+                            const char *item, struct sim_result *res);
+
+/* GET or (body non-NULL) PUT the routing status; answers
+ * {"userId","status","startTime"}. now_iso stamps a PUT. */
+void sim_org_status(struct sim_org *org, const char *id, json_object *body, const char *now_iso,
+                    struct sbuf *out, struct sim_result *res);
+
+/* The competing writer: sets wfmSyncStamp = stamp on a random user
+ * (drawn from *rng) and bumps its version. Returns 0, or -1 when the org
+ * is empty or memory ran out. */
+int sim_org_touch(struct sim_org *org, uint64_t *rng, const char *stamp);
+
+#endif

@@ -1,0 +1,295 @@
+/*
+ * gcu-sim - a simulated Genesys Cloud CX org on 127.0.0.1.
+ *
+ * Serves the user, routing and token endpoints gcu talks to, with the
+ * platform's sliding-window rate limit, its headers and error bodies, and
+ * injectable faults, so that the pipeline can be rehearsed and tested
+ * without a real org. This file only reads the command line; the
+ * simulator lives in lib/sim/.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "sim/sim.h"
+
+#define VERSION "0.1.0"
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_PORT,
+	OPT_READY,
+	OPT_USERS,
+	OPT_GENERATE,
+	OPT_SEED,
+	OPT_DUMP,
+	OPT_LIMIT,
+	OPT_WINDOW,
+	OPT_NO_COUNT_REJECTED,
+	OPT_HEADERS,
+	OPT_RETRY_AFTER,
+	OPT_MAX_INFLIGHT,
+	OPT_BACKGROUND,
+	OPT_PROPAGATION,
+	OPT_WRITER,
+	OPT_TOKEN_TTL,
+	OPT_LATENCY,
+	OPT_JITTER,
+	OPT_ERROR_RATE,
+	OPT_RESET_RATE,
+	OPT_STRIP_HEADERS,
+	OPT_FAKE_200,
+	OPT_OUTAGE,
+	OPT_CONFLICT_400,
+	OPT_THREADS,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"ready-file", required_argument, NULL, OPT_READY},
+    {"users", required_argument, NULL, OPT_USERS},
+    {"generate", required_argument, NULL, OPT_GENERATE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"dump", required_argument, NULL, OPT_DUMP},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"no-count-rejected", no_argument, NULL, OPT_NO_COUNT_REJECTED},
+    {"headers", required_argument, NULL, OPT_HEADERS},
+    {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+    {"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
+    {"background", required_argument, NULL, OPT_BACKGROUND},
+    {"propagation", required_argument, NULL, OPT_PROPAGATION},
+    {"writer", required_argument, NULL, OPT_WRITER},
+    {"token-ttl", required_argument, NULL, OPT_TOKEN_TTL},
+    {"latency", required_argument, NULL, OPT_LATENCY},
+    {"jitter", required_argument, NULL, OPT_JITTER},
+    {"error-rate", required_argument, NULL, OPT_ERROR_RATE},
+    {"reset-rate", required_argument, NULL, OPT_RESET_RATE},
+    {"strip-headers", no_argument, NULL, OPT_STRIP_HEADERS},
+    {"fake-200", no_argument, NULL, OPT_FAKE_200},
+    {"outage", required_argument, NULL, OPT_OUTAGE},
+    {"conflict-as-400", no_argument, NULL, OPT_CONFLICT_400},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	        "usage: gcu-sim [-v|-q] [--listen ADDR] [--port N] [--ready-file FILE]\n"
+	        "               [--users FILE | --generate N] [--seed S] [--dump FILE]\n"
+	        "               [--limit L] [--window W] [--no-count-rejected]\n"
+	        "               [--headers inin|x|both|none] [--retry-after seconds|date|none]\n"
+	        "               [--max-inflight N] [--background R] [--propagation K]\n"
+	        "               [--writer R] [--token-ttl S] [--latency MS] [--jitter MS]\n"
+	        "               [--error-rate P] [--reset-rate P] [--strip-headers] [--fake-200]\n"
+	        "               [--outage FROM:TO] [--conflict-as-400] [--threads N]\n");
+	exit(status);
+}
+
+static double num(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+		warnx("--%s: bad value '%s' (want %g to %g)", opt, s, lo, hi);
+		usage(stderr, EX_USAGE);
+	}
+	return v;
+}
+
+static long whole(const char *opt, const char *s, long lo, long hi)
+{
+	double v = num(opt, s, (double)lo, (double)hi);
+	if (v != floor(v)) {
+		warnx("--%s: '%s' is not a whole number", opt, s);
+		usage(stderr, EX_USAGE);
+	}
+	return (long)v;
+}
+
+static void outage(struct sim_options *o, const char *s)
+{
+	char buf[64];
+	char *colon = NULL;
+
+	if (snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf || !(colon = strchr(buf, ':'))) {
+		warnx("--outage: want FROM:TO seconds, got '%s'", s);
+		usage(stderr, EX_USAGE);
+	}
+	*colon = '\0';
+	o->outage = 1;
+	o->outage_from = num("outage", buf, 0, 1e9);
+	o->outage_to = num("outage", colon + 1, 0, 1e9);
+	if (o->outage_to < o->outage_from) {
+		warnx("--outage: TO is before FROM");
+		usage(stderr, EX_USAGE);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	struct sim_options o;
+	char errbuf[512];
+	const char *env;
+	int ch, rc, have_users = 0, have_generate = 0;
+
+	sim_options_defaults(&o);
+	while ((ch = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			o.verbosity++;
+			break;
+		case 'q':
+			o.verbosity = 0;
+			break;
+		case OPT_LISTEN:
+			o.listen = optarg;
+			o.listen_explicit = 1;
+			break;
+		case OPT_PORT:
+			o.port = (unsigned)whole("port", optarg, 0, 65535);
+			break;
+		case OPT_READY:
+			o.ready_file = optarg;
+			break;
+		case OPT_USERS:
+			o.users_file = optarg;
+			have_users = 1;
+			break;
+		case OPT_GENERATE:
+			o.generate = whole("generate", optarg, 0, 10000000);
+			have_generate = 1;
+			break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end) {
+				warnx("--seed: bad value '%s'", optarg);
+				usage(stderr, EX_USAGE);
+			}
+			break;
+		}
+		case OPT_DUMP:
+			o.dump_file = optarg;
+			break;
+		case OPT_LIMIT:
+			o.limit = whole("limit", optarg, 0, 1000000000);
+			break;
+		case OPT_WINDOW:
+			o.window = num("window", optarg, 0.001, 1e7);
+			break;
+		case OPT_NO_COUNT_REJECTED:
+			o.count_rejected = 0;
+			break;
+		case OPT_HEADERS:
+			if (strcmp(optarg, "inin") == 0)
+				o.headers = SIM_HDR_ININ;
+			else if (strcmp(optarg, "x") == 0)
+				o.headers = SIM_HDR_X;
+			else if (strcmp(optarg, "both") == 0)
+				o.headers = SIM_HDR_BOTH;
+			else if (strcmp(optarg, "none") == 0)
+				o.headers = SIM_HDR_NONE;
+			else {
+				warnx("--headers: want inin, x, both or none");
+				usage(stderr, EX_USAGE);
+			}
+			break;
+		case OPT_RETRY_AFTER:
+			if (strcmp(optarg, "seconds") == 0)
+				o.retry_after = SIM_RETRY_SECONDS;
+			else if (strcmp(optarg, "date") == 0)
+				o.retry_after = SIM_RETRY_DATE;
+			else if (strcmp(optarg, "none") == 0)
+				o.retry_after = SIM_RETRY_NONE;
+			else {
+				warnx("--retry-after: want seconds, date or none");
+				usage(stderr, EX_USAGE);
+			}
+			break;
+		case OPT_MAX_INFLIGHT:
+			o.max_inflight = whole("max-inflight", optarg, 0, 1000000);
+			break;
+		case OPT_BACKGROUND:
+			o.background = num("background", optarg, 0, 1e6);
+			break;
+		case OPT_PROPAGATION:
+			o.propagation = whole("propagation", optarg, 0, 1000000);
+			break;
+		case OPT_WRITER:
+			o.writer = num("writer", optarg, 0, 1e5);
+			break;
+		case OPT_TOKEN_TTL:
+			o.token_ttl = num("token-ttl", optarg, 0, 1e9);
+			break;
+		case OPT_LATENCY:
+			o.latency_ms = num("latency", optarg, 0, 600000);
+			break;
+		case OPT_JITTER:
+			o.jitter_ms = num("jitter", optarg, 0, 600000);
+			break;
+		case OPT_ERROR_RATE:
+			o.error_rate = num("error-rate", optarg, 0, 1);
+			break;
+		case OPT_RESET_RATE:
+			o.reset_rate = num("reset-rate", optarg, 0, 1);
+			break;
+		case OPT_STRIP_HEADERS:
+			o.strip_headers = 1;
+			break;
+		case OPT_FAKE_200:
+			o.fake_200 = 1;
+			break;
+		case OPT_OUTAGE:
+			outage(&o, optarg);
+			break;
+		case OPT_CONFLICT_400:
+			o.conflict_as_400 = 1;
+			break;
+		case OPT_THREADS:
+			o.threads = (int)whole("threads", optarg, 1, 256);
+			break;
+		case OPT_HELP:
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("gcu-sim " VERSION "\n");
+			return 0;
+		default:
+			usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		warnx("unexpected argument '%s'", argv[optind]);
+		usage(stderr, EX_USAGE);
+	}
+	if (have_users && have_generate) {
+		warnx("--users and --generate exclude each other");
+		usage(stderr, EX_USAGE);
+	}
+	if ((env = getenv("GCU_SIM_CLIENT_ID")) != NULL && *env)
+		o.client_id = env;
+	if ((env = getenv("GCU_SIM_CLIENT_SECRET")) != NULL && *env)
+		o.client_secret = env;
+	rc = sim_run(&o, errbuf, sizeof errbuf);
+	if (rc != 0)
+		errx(rc, "%s", errbuf);
+	return 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * test_sim_ratelimit.c - the simulator's sliding window: admission, the
+ * count and reset it reports, counting of rejected requests, background
+ * traffic and propagation entries, and the rate-limit headers built from
+ * a window's state.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sim/sim_api.h"
+#include "sim/sim_ratelimit.h"
+#include "tap.h"
+
+static int near(double a, double b)
+{
+	return fabs(a - b) < 1e-9;
+}
+
+static const char *header(const struct sim_reply *rep, const char *name)
+{
+	for (int i = 0; i < rep->nhdr; i++)
+		if (strcmp(rep->hdr[i].name, name) == 0)
+			return rep->hdr[i].value;
+	return NULL;
+}
+
+static void test_window(void)
+{
+	struct sim_rl_cfg cfg = {5, 1.0, 0, 1};
+	struct sim_window w = {0};
+	struct sim_rl_result r;
+	int admitted = 0;
+
+	for (int i = 0; i < 5; i++) {
+		sim_rl_check(&cfg, &w, 10.0 + 0.1 * i, &r);
+		admitted += r.admitted;
+	}
+	is_long(admitted, 5, "five requests fit a window of five");
+	is_long(r.count, 5, "count is five after the fifth");
+	ok(near(r.reset, 0.6), "reset is when the oldest leaves (10.0 + 1 - 10.4)");
+	sim_rl_check(&cfg, &w, 10.5, &r);
+	is_long(r.admitted, 0, "the sixth is rejected");
+	is_long(r.count, 6, "a rejected request is counted by default");
+	ok(near(r.reset, 0.5), "Retry-After is the oldest entry's exit");
+	sim_rl_check(&cfg, &w, 11.05, &r);
+	is_long(r.admitted, 0, "still full once the oldest left (rejections count)");
+	sim_rl_check(&cfg, &w, 12.2, &r);
+	is_long(r.admitted, 1, "admitted once the window has passed");
+	is_long(r.count, 1, "the window empties after W seconds");
+	ok(near(r.reset, 1.0), "reset of a lone entry is the window");
+	sim_window_free(&w);
+
+	cfg.count_rejected = 0;
+	for (int i = 0; i < 5; i++)
+		sim_rl_check(&cfg, &w, 20.0 + 0.1 * i, &r);
+	sim_rl_check(&cfg, &w, 20.5, &r);
+	is_long(r.count, 5, "--no-count-rejected leaves the count at the limit");
+	sim_rl_check(&cfg, &w, 21.05, &r);
+	is_long(r.admitted, 1, "and admits as soon as the oldest left");
+	sim_window_free(&w);
+
+	cfg.limit = 0;
+	sim_rl_check(&cfg, &w, 1.0, &r);
+	ok(r.admitted && w.len == 0, "limit 0 admits everything and records nothing");
+	sim_window_free(&w);
+}
+
+static void test_background(void)
+{
+	double oldest = -1;
+	struct sim_rl_cfg cfg = {10, 2.0, 2.0, 1};
+	struct sim_window w = {0};
+	struct sim_rl_result r;
+
+	is_long(sim_background_count(2.0, 2.0, 10.0, &oldest), 4,
+	        "two a second over two seconds: 4 entries in (8, 10]");
+	ok(near(oldest, 8.5), "the oldest background entry is at 8.5");
+	is_long(sim_background_count(2.0, 2.0, 0.2, NULL), 1, "one entry (t=0) at the start");
+	is_long(sim_background_count(0, 2.0, 10.0, NULL), 0, "no background when rate is 0");
+	sim_rl_check(&cfg, &w, 10.0, &r);
+	is_long(r.count, 5, "background adds to a token's own entries");
+	ok(near(r.reset, 0.5), "reset follows the oldest background entry");
+	sim_window_free(&w);
+}
+
+static void test_propagation(void)
+{
+	struct sim_rl_cfg cfg = {100, 4.0, 0, 1};
+	struct sim_window w = {0};
+	struct sim_rl_result r;
+
+	sim_rl_check(&cfg, &w, 1.0, &r);
+	sim_rl_propagate(&w, 1.0, 4, 1.0);
+	sim_rl_peek(&cfg, &w, 1.0, &r);
+	is_long(r.count, 1, "propagation entries do not count before their time");
+	sim_rl_peek(&cfg, &w, 1.6, &r);
+	is_long(r.count, 3, "half of them count after half the span");
+	sim_rl_check(&cfg, &w, 2.5, &r);
+	is_long(r.count, 6, "all of them plus the new request later");
+	sim_rl_peek(&cfg, &w, 5.1, &r);
+	is_long(r.count, 5, "the first entry leaves after the window");
+	sim_window_free(&w);
+}
+
+static void test_headers(void)
+{
+	struct sim_options o;
+	struct sim_reply rep;
+	struct sim_rl_result r = {0, 7, 0.25};
+
+	sim_options_defaults(&o);
+	o.limit = 5;
+	memset(&rep, 0, sizeof rep);
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	is_str(header(&rep, "inin-ratelimit-allowed"), "5", "inin allowed");
+	is_str(header(&rep, "inin-ratelimit-count"), "7", "inin count");
+	is_str(header(&rep, "inin-ratelimit-reset"), "0.25", "inin reset in seconds");
+	is_str(header(&rep, "X-RateLimit-Limit"), "5", "x limit");
+	is_str(header(&rep, "X-RateLimit-Remaining"), "0", "x remaining never negative");
+	is_str(header(&rep, "X-RateLimit-Reset"), "1000.75", "x reset in epoch seconds");
+	is_str(header(&rep, "Retry-After"), "0.25", "Retry-After in seconds");
+
+	memset(&rep, 0, sizeof rep);
+	o.retry_after = SIM_RETRY_DATE;
+	o.headers = SIM_HDR_X;
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	ok(header(&rep, "inin-ratelimit-count") == NULL, "--headers x omits inin");
+	is_str(header(&rep, "Retry-After"), "Thu, 01 Jan 1970 00:16:41 GMT",
+	       "Retry-After as a date, rounded up to the second");
+
+	memset(&rep, 0, sizeof rep);
+	o.headers = SIM_HDR_NONE;
+	o.retry_after = SIM_RETRY_SECONDS;
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	is_long(rep.nhdr, 1, "--headers none keeps only Retry-After");
+
+	memset(&rep, 0, sizeof rep);
+	o.strip_headers = 1;
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	is_long(rep.nhdr, 0, "--strip-headers removes everything");
+}
+
+int main(void)
+{
+	test_window();
+	test_background();
+	test_propagation();
+	test_headers();
+	return done_testing();
+}
