@@ -793,9 +793,7 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 			wait = fmax(0, wake - now);
 		if (!e.eof && e.nunits < READAHEAD && wait > INPUT_WAIT)
 			wait = INPUT_WAIT; /* input may arrive; look again soon */
-		if (o->dry_run) {
-			wait = 0;
-		} else if (gcu_http_run(o->http, wait) < 0) {
+		if (!o->dry_run && gcu_http_run(o->http, wait) < 0) {
 			set_fatal(&e, "HTTP loop", EIO);
 			break;
 		}

@@ -19,8 +19,7 @@ sim_start() {
 	SIM_DIR=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/sim.XXXXXX")
 	gcu-sim --port 0 --ready-file "$SIM_DIR/url" "$@" 2>"$SIM_DIR/stderr" &
 	SIM_PID=$!
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		[ -s "$SIM_DIR/url" ] && break
 		kill -0 "$SIM_PID" 2>/dev/null || break
 		sleep 0.05
