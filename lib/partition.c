@@ -51,10 +51,45 @@ struct run {
 	size_t errlen;
 };
 
-static int cmp_u64(const void *a, const void *b)
+/* In-place quicksort of the id hashes: glibc's qsort would take a second
+ * array as large as the first for its merge sort, doubling the memory the
+ * first pass needs. */
+static void sort_u64(uint64_t *a, size_t n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	while (n > 16) {
+		uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
+		uint64_t pivot =
+		    x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			uint64_t t = a[i];
+			a[i++] = a[j];
+			a[j--] = t;
+		}
+		/* Recurse into the smaller side, loop on the larger: the stack
+		 * stays logarithmic. */
+		if (j + 1 < n - j - 1) {
+			sort_u64(a, j + 1);
+			a += j + 1;
+			n -= j + 1;
+		} else {
+			sort_u64(a + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint64_t v = a[i];
+		size_t k = i;
+		for (; k > 0 && a[k - 1] > v; k--)
+			a[k] = a[k - 1];
+		a[k] = v;
+	}
 }
 
 static struct dup *find_dup(struct run *r, uint64_t h)
@@ -166,8 +201,7 @@ static int find_duplicates(struct run *r, int fd)
 		rc = got;
 		goto out;
 	}
-	if (n > 1)
-		qsort(hashes, n, sizeof *hashes, cmp_u64);
+	sort_u64(hashes, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && hashes[j] == hashes[i])
