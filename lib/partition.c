@@ -364,7 +364,8 @@ static int hold_row(struct run *r, struct dup *d, const char *id, const char *sr
 			} else if (gcu_changes_fold(g->changes[s], changes[s], field,
 			                            sizeof field) < 0) {
 				snprintf(g->conflict, sizeof g->conflict,
-				         "'%s' (line %lu and an earlier row)", field, item->line);
+				         "'%s' (lines %lu and %lu)", field, g->rows[0].line,
+				         item->line);
 			}
 		}
 	}
