@@ -196,7 +196,9 @@ json_object *ndjson_parse_object(const char *line, size_t len, char *err, size_t
 
 void ndjson_parse_release(void)
 {
-	json_tokener_free(cached_tok);
+	/* json_tokener_free does not take NULL: nothing was parsed. */
+	if (cached_tok != NULL)
+		json_tokener_free(cached_tok);
 	cached_tok = NULL;
 }
 

@@ -199,7 +199,9 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 
 	*capped = 0;
 	p->probe_out = 0;
-	if (status != 0) {
+	/* 401 and 403 come before the rate limiter: their lack of headers
+	 * says nothing about a proxy. */
+	if (status != 0 && status != 401 && status != 403) {
 		if (headers) {
 			p->seen_headers = 1;
 			p->headerless_run = 0;
@@ -240,6 +242,13 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		wait += jitter * fmin(1.5, 0.25 * wait + 0.01);
 		if (now + wait > p->pause_until)
 			p->pause_until = now + wait;
+		/* A wait cut to retry.max_wait also cuts the window's reset and
+		 * the next probe: else the model would sit out the very wait
+		 * the cap refused (an hour's reset, a half-window probe gap). */
+		if (*capped) {
+			p->reset_at = fmin(p->reset_at, p->pause_until);
+			p->next_probe = fmin(p->next_probe, p->pause_until);
+		}
 		p->pauses++;
 		if (seq >= p->obs_seq) {
 			p->remaining = 0;

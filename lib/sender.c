@@ -40,6 +40,7 @@ struct request {
 	int attempts;               /* sends of this request */
 	int rate_tries, server_tries;
 	int conflicted; /* a conflict was seen: a later success resolves it */
+	int retrying;   /* the next send repeats it after a 429, 5xx or reset */
 	double first_sent;
 };
 
@@ -82,7 +83,8 @@ struct engine {
 	int token_gen;
 	int refreshed;     /* the current token came from a refresh */
 	int ok_since_auth; /* a request succeeded with the current token */
-	int said_blind, said_capped;
+	int said_blind, said_capped, said_auth;
+	int unflushed; /* results written since the last flush */
 	uint64_t rng;
 	double last_progress;
 	char *err;
@@ -105,6 +107,19 @@ static void set_fatal(struct engine *e, const char *what, int errnum)
 static void write_line(struct engine *e, json_object *line)
 {
 	if (ndjson_write(e->o->out, line) < 0)
+		set_fatal(e, e->o->out->name, e->o->out->error);
+	e->unflushed = 1;
+}
+
+/* Results stream: what finished reaches the reader (a pipe, or a file
+ * that a kill -9 would cut) before the loop waits again, not when stdio's
+ * buffer happens to fill. */
+static void flush_results(struct engine *e)
+{
+	if (!e->unflushed)
+		return;
+	e->unflushed = 0;
+	if (ndjson_flush(e->o->out) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
 }
 
@@ -197,8 +212,18 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
 	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->failed &&
 	    ndjson_write_raw(e->o->failed, r->raw, r->raw_len) < 0)
 		set_fatal(e, e->o->failed->name, e->o->failed->error);
-	if (status == GCU_RESULT_OK)
+	if (status == GCU_RESULT_OK) {
 		u->conflicts = 0;
+		u->parked = 0;
+	}
+	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->verbose &&
+	    e->o->notice) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s: %s %s: %s: %s", gcu_json_str(r->rec, "src"),
+		         gcu_json_str(r->rec, "method"), gcu_json_str(r->rec, "path"),
+		         gcu_result_name(status), error ? error : "");
+		e->o->notice(e->o->ctx, msg);
+	}
 	u->refetch = 0;
 	u->next++;
 }
@@ -362,10 +387,19 @@ static void take_line(struct engine *e, const char *line, size_t len, unsigned l
 			return;
 		}
 	}
-	if (e->o->dry_run)
+	if (e->o->dry_run) {
 		dry_run_line(e, rec);
-	else
+	} else if (e->o->fail_all) {
+		struct request r = {.rec = rec, .raw = (char *)line, .raw_len = len};
+		json_object *out = result_line(&r, GCU_RESULT_FAILED, 0, -1, e->o->fail_all, 0);
+		write_line(e, out);
+		json_object_put(out);
+		e->st->results[GCU_RESULT_FAILED]++;
+		if (e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
+			set_fatal(e, e->o->failed->name, e->o->failed->error);
+	} else {
 		add_request(e, rec, line, len);
+	}
 	json_object_put(rec);
 	return;
 reject:
@@ -462,8 +496,9 @@ static void send_unit(struct engine *e, struct unit *u, double now)
 	json_object_put(body);
 	if (r->attempts == 0)
 		r->first_sent = now;
-	if (r->attempts > 0 && !u->refetch)
+	if (r->retrying && !u->refetch)
 		e->st->retries++;
+	r->retrying = 0;
 	r->attempts++;
 	u->xfer.seq = gcu_pacer_sent(&e->pacer, now);
 	u->busy = 1;
@@ -536,7 +571,9 @@ static void unauthorised(struct engine *e, struct unit *u, long status)
 			e->st->refreshes++;
 			return;
 		}
-		notice(e, why);
+		if (!e->said_auth)
+			notice(e, why);
+		e->said_auth = 1;
 	}
 	e->st->auth_failed = 1;
 	finish(e, u, GCU_RESULT_FAILED, status, -1,
@@ -564,6 +601,7 @@ static void server_trouble(struct engine *e, struct unit *u, struct request *r,
 		return;
 	}
 	u->not_before = now + gcu_backoff(&e->cfg->retry_server, r->server_tries, &e->rng);
+	r->retrying = 1;
 }
 
 static void conflict(struct engine *e, struct unit *u, struct request *r, long status, double now)
@@ -664,6 +702,8 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 		if (++r->rate_tries >= e->cfg->retry_rate_limit.attempts) {
 			snprintf(msg, sizeof msg, "rate limited %d times in a row", r->rate_tries);
 			finish(e, u, GCU_RESULT_FAILED, status, -1, msg);
+		} else {
+			r->retrying = 1;
 		}
 		return; /* the pacer holds all dispatch for the pause */
 	}
@@ -793,6 +833,7 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 			wait = fmax(0, wake - now);
 		if (!e.eof && e.nunits < READAHEAD && wait > INPUT_WAIT)
 			wait = INPUT_WAIT; /* input may arrive; look again soon */
+		flush_results(&e);
 		if (!o->dry_run && gcu_http_run(o->http, wait) < 0) {
 			set_fatal(&e, "HTTP loop", EIO);
 			break;

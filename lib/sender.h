@@ -67,17 +67,20 @@ struct gcu_send_stats {
 
 struct gcu_send_opts {
 	const struct gcu_config *cfg;
-	struct gcu_http *http;                      /* the loop; NULL with dry_run */
-	struct gcu_auth *auth;                      /* for a refresh after a 401; may be NULL */
-	struct ndjson_reader *in;                   /* request records */
-	struct ndjson_writer *out;                  /* result records (or, dry run, the requests) */
-	struct ndjson_writer *failed;               /* failed request records, or NULL */
-	const struct gcu_resume *resume;            /* finished requests, or NULL */
-	volatile sig_atomic_t *stop;                /* 1: drain and stop; 2: stop now */
-	int dry_run;                                /* print method, path and body; send nothing */
-	uint64_t seed;                              /* jitter */
-	gcu_report_fn report;                       /* malformed input lines */
-	void (*notice)(void *ctx, const char *msg); /* once-off news */
+	struct gcu_http *http;           /* the loop; NULL with dry_run */
+	struct gcu_auth *auth;           /* for a refresh after a 401; may be NULL */
+	struct ndjson_reader *in;        /* request records */
+	struct ndjson_writer *out;       /* result records (or, dry run, the requests) */
+	struct ndjson_writer *failed;    /* failed request records, or NULL */
+	const struct gcu_resume *resume; /* finished requests, or NULL */
+	volatile sig_atomic_t *stop;     /* 1: drain and stop; 2: stop now */
+	int dry_run;                     /* print method, path and body; send nothing */
+	const char *fail_all; /* set when no token could be had: every request fails unsent, with
+	                         this reason */
+	int verbose;          /* a notice for every failed request */
+	uint64_t seed;        /* jitter */
+	gcu_report_fn report; /* malformed input lines */
+	void (*notice)(void *ctx, const char *msg);                   /* once-off news */
 	void (*progress)(void *ctx, const struct gcu_send_stats *st); /* twice a second */
 	void *ctx;
 };

@@ -2,9 +2,12 @@
  * gcu-fetch - add each user's current version and values to scoped
  * change records.
  *
- * With --snapshot FILE it joins the records with a captured export of
- * the org, offline. Users not found become records with an "error"
- * (status 404), never dropped.
+ * By default it reads the users from the platform, a hundred to a bulk
+ * GET (lib/bulkread.c does the batching, pacing and retrying); with
+ * --snapshot FILE it joins the records with a captured export of the org,
+ * offline, and --capture FILE writes such an export while reading. A
+ * user that cannot be read becomes a record with an "error", never a
+ * missing line; the output keeps the input's order.
  */
 #include <err.h>
 #include <getopt.h>
@@ -13,8 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
+
+#include "auth.h"
+#include "bulkread.h"
+#include "change.h"
 #include "config.h"
+#include "http.h"
 #include "ndjson.h"
 #include "record_loop.h"
 #include "records.h"
@@ -22,17 +32,24 @@
 #include "version.h"
 
 static int verbosity = 1;
+static int live;
+static volatile sig_atomic_t stop;
 
 struct fetch_run {
 	struct gcu_snapshot *snap;
 	struct ndjson_writer *out;
+	struct ndjson_writer *capture; /* or NULL */
+	struct gcu_keyset captured;
 	unsigned long found, missing;
 };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gcu-fetch [-qv] [-c config] --snapshot file [--max-line bytes] "
-	                "[file | -]\n");
+	fprintf(
+	    stderr,
+	    "usage: gcu-fetch [-qv] [-c config] [--concurrency n] [--capture file] [--seed n]\n"
+	    "                 [--max-line bytes] [file | -]\n"
+	    "       gcu-fetch [-qv] [-c config] --snapshot file [--max-line bytes] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -41,27 +58,58 @@ static void help(void)
 	printf("usage: gcu-fetch [options] [file | -]\n"
 	       "\n"
 	       "Add \"current\" (version and the current value of every changed field) to\n"
-	       "scoped change records, or \"error\" when the user cannot be read.\n"
+	       "scoped change records (gcu-partition output), or \"error\" when the user\n"
+	       "cannot be read. Users are read from the platform, up to 100 in one bulk GET\n"
+	       "(expanded with skills, languages and routing status for the routing scope),\n"
+	       "paced by the rate-limit headers; a 429 pauses every read, 5xx and dropped\n"
+	       "connections are retried with backoff. A user the platform does not know gets\n"
+	       "error 404; a read that fails for good gives its records the HTTP status (0\n"
+	       "for no answer) and the reason. The output keeps the input's order.\n"
 	       "\n"
-	       "  -c, --config FILE      settings file (default: $GCU_CONFIG, else built-in)\n"
-	       "      --snapshot FILE    read users from a captured export (NDJSON), offline\n"
-	       "      --max-line BYTES   longest accepted line (default 1048576)\n"
-	       "  -q, --quiet            no summary\n"
-	       "  -v, --verbose          more detail on stderr\n"
-	       "  -h, --help             this text\n"
-	       "  -V, --version          the version\n"
+	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
+	       "      --concurrency N      bulk reads in flight at most (default 6)\n"
+	       "      --capture FILE       also write every user document read to FILE (NDJSON,\n"
+	       "                           complete with skills, languages and routing status)\n"
+	       "      --snapshot FILE      read users from a captured export instead, offline\n"
+	       "      --seed N             seed the jitter (for reproducible tests)\n"
+	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	       "  -q, --quiet              no summary\n"
+	       "  -v, --verbose            more detail on stderr\n"
+	       "  -h, --help               this text\n"
+	       "  -V, --version            the version\n"
 	       "\n"
-	       "Exit: 0 all read, 1 some users missing or records rejected, 64 usage,\n"
-	       "65 bad snapshot, 74 output could not be written.\n");
+	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
+	       "GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
+	       "\n"
+	       "Exit: 0 all read, 1 some users not found or not read or records rejected,\n"
+	       "64 usage, 65 bad snapshot, 69 platform unavailable, 74 output could not be\n"
+	       "written, 75 interrupted (the records not read carry an error, status 0),\n"
+	       "77 not authorised.\n");
 	exit(0);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop < 2)
+		stop++;
 }
 
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s:%lu: %s", name, line, msg);
+		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
 }
+
+static void notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s%s", live ? "\r\033[K" : "", msg);
+}
+
+/* --- offline ------------------------------------------------------------ */
 
 static int fetch_one(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
                      char *err, size_t errlen)
@@ -91,19 +139,208 @@ static int fetch_one(void *ctx, json_object *rec, unsigned long line, char *why,
 	return 0;
 }
 
+static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct ndjson_writer *out,
+                        const struct gcu_config *cfg)
+{
+	struct gcu_loop_stats st = {0};
+	struct fetch_run run = {0};
+	char errbuf[1024];
+
+	run.snap = gcu_snapshot_load(snapshot, (size_t)cfg->max_line, errbuf, sizeof errbuf);
+	if (run.snap == NULL)
+		errx(EX_DATAERR, "%s", errbuf);
+	run.out = out;
+	int rc = gcu_record_loop(in, fetch_one, report, &run, 0, &st, errbuf, sizeof errbuf);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = ndjson_writer_close(out) < 0;
+	if (write_failed && rc >= 0)
+		warnx("stdout: %s", strerror(out->error));
+	gcu_snapshot_free(run.snap);
+	if (verbosity > 0)
+		fprintf(stderr, "gcu-fetch: %lu records: %lu read, %lu not found, %lu rejected\n",
+		        st.records, run.found, run.missing, st.rejected);
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	return (st.rejected || run.missing) ? 1 : 0;
+}
+
+/* --- from the platform -------------------------------------------------- */
+
+static enum gcu_bulk_take accept_record(void *ctx, json_object *rec, const char **id,
+                                        enum gcu_scope *scope, char *why, size_t whylen)
+{
+	json_object *changes;
+	(void)ctx;
+	if (gcu_scoped_check(rec, id, scope, &changes, why, whylen) < 0)
+		return GCU_BULK_REJECT;
+	return GCU_BULK_READ;
+}
+
+static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t errlen)
+{
+	struct fetch_run *run = ctx;
+	json_object *out =
+	    gcu_fetched_record(oc->rec, oc->user, oc->status, oc->message ? oc->message : "");
+	int rc = ndjson_write(run->out, out);
+
+	json_object_put(out);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes each user read once to the capture, whatever its batches. */
+static int capture(void *ctx, json_object *user, char *err, size_t errlen)
+{
+	struct fetch_run *run = ctx;
+	char id[64];
+	const char *s = gcu_json_str(user, "id");
+
+	if (run->capture == NULL || s == NULL)
+		return 0;
+	snprintf(id, sizeof id, "%s", s);
+	for (char *p = id; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	int added = gcu_keyset_add(&run->captured, id);
+	if (added < 0) {
+		snprintf(err, errlen, "%s: out of memory", run->capture->name);
+		return -1;
+	}
+	if (added && ndjson_write(run->capture, user) < 0) {
+		snprintf(err, errlen, "%s: %s", run->capture->name, strerror(run->capture->error));
+		return -1;
+	}
+	return 0;
+}
+
+static void progress(void *ctx, const struct gcu_bulk_stats *st)
+{
+	(void)ctx;
+	unsigned long done = 0;
+	for (int i = 0; i < GCU_BULK_NRESULTS; i++)
+		done += st->results[i];
+	fprintf(stderr, "\r\033[Kgcu-fetch: %lu records written, %lu bulk reads, %lu 429s", done,
+	        st->batches_ok, st->http_429);
+}
+
+static void summary(const struct gcu_bulk_stats *st)
+{
+	fprintf(stderr,
+	        "gcu-fetch: %lu records: %lu read, %lu not found, %lu failed, %lu interrupted, "
+	        "%lu rejected; %lu bulk reads (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
+	        st->records, st->results[GCU_BULK_FOUND], st->results[GCU_BULK_NOT_FOUND],
+	        st->results[GCU_BULK_FAILED], st->results[GCU_BULK_INTERRUPTED], st->rejected,
+	        st->batches_ok, st->sent, st->http_429, st->retries, st->elapsed,
+	        st->blind ? " (no rate headers: blind)" : "");
+}
+
+static void open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
+{
+	char why[512];
+	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
+	if (rc == GCU_AUTH_OK)
+		rc = gcu_auth_token(auth, why, sizeof why);
+	if (rc != GCU_AUTH_OK)
+		errx(rc, "%s", why);
+}
+
+static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
+                        const char *capture_path, const struct gcu_config *cfg, uint64_t seed)
+{
+	struct gcu_auth auth = {0};
+	struct gcu_bulk_opts o = {0};
+	struct gcu_bulk_stats st = {0};
+	struct ndjson_writer cap = {0};
+	struct fetch_run run = {0};
+	char errbuf[1024];
+
+	open_auth(&auth, cfg);
+	struct gcu_http_options ho;
+	gcu_http_options_from_config(&ho, cfg, auth.api_base);
+	o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
+	if (o.http == NULL)
+		errx(EX_USAGE, "%s", errbuf);
+	if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
+		errx(EX_SOFTWARE, "cannot use the access token");
+	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0)
+		err(EX_CANTCREAT, "%s", capture_path);
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	run.out = out;
+	run.capture = capture_path ? &cap : NULL;
+	o.cfg = cfg;
+	o.auth = &auth;
+	o.in = in;
+	o.stop = &stop;
+	o.seed = seed;
+	o.always_expand = capture_path != NULL;
+	o.accept = accept_record;
+	o.emit = emit;
+	o.user = capture_path ? capture : NULL;
+	o.report = report;
+	o.notice = notice;
+	o.progress = live ? progress : NULL;
+	o.ctx = &run;
+
+	int rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
+	if (live)
+		fputs("\r\033[K", stderr);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = ndjson_writer_close(out) < 0;
+	if (write_failed && rc >= 0)
+		warnx("stdout: %s", strerror(out->error));
+	if (cap.fp) {
+		if (ndjson_writer_close(&cap) < 0) {
+			warnx("%s: %s", cap.name, strerror(cap.error));
+			write_failed = 1;
+		}
+		ndjson_writer_free(&cap);
+	}
+	if (verbosity > 0)
+		summary(&st);
+	gcu_keyset_free(&run.captured);
+	gcu_http_free(o.http);
+	gcu_auth_free(&auth);
+
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	if (rc == 75 || rc == 77)
+		return rc;
+	if (st.batches_bad && st.unavailable && st.batches_ok == 0)
+		return EX_UNAVAILABLE;
+	return (st.rejected || st.results[GCU_BULK_NOT_FOUND] || st.results[GCU_BULK_FAILED]) ? 1
+	                                                                                      : 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},   {"snapshot", required_argument, NULL, 's'},
-	    {"max-line", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},        {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"concurrency", required_argument, NULL, 'n'},
+	                                         {"capture", required_argument, NULL, 'C'},
+	                                         {"snapshot", required_argument, NULL, 's'},
+	                                         {"seed", required_argument, NULL, 'S'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	struct gcu_loop_stats st = {0};
-	struct fetch_run run = {0};
-	const char *config = NULL, *snapshot = NULL, *max_line = NULL;
+	const char *config = NULL, *snapshot = NULL, *capture_path = NULL;
+	const char *concurrency = NULL, *max_line = NULL;
+	uint64_t seed = 0;
 	char errbuf[1024];
 	int ch, rc;
 
@@ -112,9 +349,22 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'n':
+			concurrency = optarg;
+			break;
+		case 'C':
+			capture_path = optarg;
+			break;
 		case 's':
 			snapshot = optarg;
 			break;
+		case 'S': {
+			char *end = NULL;
+			seed = strtoull(optarg, &end, 10);
+			if (end == optarg || *end)
+				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
+			break;
+		}
 		case 'm':
 			max_line = optarg;
 			break;
@@ -138,41 +388,35 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (snapshot == NULL) {
-		warnx("--snapshot is required in this build (network reads are not available)");
+	if (snapshot && (capture_path || concurrency)) {
+		warnx("--snapshot reads offline: --capture and --concurrency do not apply");
 		usage();
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
 	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
+	if (concurrency &&
+	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--concurrency: %s", errbuf);
 	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "--max-line: %s", errbuf);
 
-	run.snap = gcu_snapshot_load(snapshot, (size_t)cfg.max_line, errbuf, sizeof errbuf);
-	if (run.snap == NULL)
-		errx(EX_DATAERR, "%s", errbuf);
 	const char *path = argc == 1 ? argv[0] : "-";
 	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
 		err(EX_NOINPUT, "%s", path);
 	if (strcmp(path, "-") == 0)
 		in.name = "stdin";
 	ndjson_writer_open(&out, "-");
-	run.out = &out;
+	live = verbosity > 0 && isatty(STDERR_FILENO);
 
-	rc = gcu_record_loop(&in, fetch_one, report, &run, 0, &st, errbuf, sizeof errbuf);
-	if (rc < 0)
-		warnx("%s", errbuf);
-	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0)
-		warnx("stdout: %s", strerror(out.error));
+	if (snapshot)
+		rc = run_snapshot(snapshot, &in, &out, &cfg);
+	else
+		rc = run_platform(&in, &out, capture_path, &cfg, seed);
 	ndjson_reader_close(&in);
-	gcu_snapshot_free(run.snap);
 	gcu_config_free(&cfg);
-
-	if (verbosity > 0)
-		fprintf(stderr, "gcu-fetch: %lu records: %lu read, %lu not found, %lu rejected\n",
-		        st.records, run.found, run.missing, st.rejected);
-	if (rc < 0 || write_failed)
-		return EX_IOERR;
-	return (st.rejected || run.missing) ? 1 : 0;
+	ndjson_parse_release();
+	curl_global_cleanup();
+	return rc;
 }

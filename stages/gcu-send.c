@@ -57,12 +57,15 @@ static void help(void)
 	       "      --seed N             seed the jitter (for reproducible tests)\n"
 	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
 	       "  -q, --quiet              no summary\n"
-	       "  -v, --verbose            more detail on stderr\n"
+	       "  -v, --verbose            name every failed request on stderr\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            the version\n"
 	       "\n"
 	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
-	       "GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
+	       "GCU_REGION or GCU_API_BASE (or the config's auth section). Any setting can\n"
+	       "be given as GCU_<KEY>, e.g. GCU_PLATFORM_WINDOW=3, GCU_RETRY_MAX_WAIT=60.\n"
+	       "SIGINT/SIGTERM: stop sending, let requests in flight finish, mark the rest\n"
+	       "interrupted, exit 75; a second signal stops at once.\n"
 	       "\n"
 	       "Exit: 0 all done, 1 some requests failed, 64 usage, 69 platform unavailable,\n"
 	       "74 results could not be written, 75 interrupted (use --resume), 77 not\n"
@@ -153,7 +156,7 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 		fprintf(stderr, ", %lu rejected lines", st->rejected);
 	fprintf(stderr,
 	        "; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu parked); "
-	        "%.1f s, %.1f req/s against a limit of %.1f req/s%s\n",
+	        "%.1f s, %.3g req/s against a limit of %.3g req/s%s\n",
 	        st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
 	        st->elapsed, rate, allowed, st->blind ? " (no rate headers: blind)" : "");
 	/* The bottleneck: time with work waiting on the in-flight bound, while
@@ -169,15 +172,14 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 		    100 * conc / st->elapsed, cfg->concurrency);
 }
 
-static int open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
+/* Obtains a token. On failure returns the exit code and says why in why:
+ * the run goes on, so that every request still gets its (failed) result. */
+static int open_auth(struct gcu_auth *auth, const struct gcu_config *cfg, char *why, size_t len)
 {
-	char why[512];
-	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
+	int rc = gcu_auth_init(auth, cfg, why, len);
 	if (rc == GCU_AUTH_OK)
-		rc = gcu_auth_token(auth, why, sizeof why);
-	if (rc != GCU_AUTH_OK)
-		errx(rc, "%s", why);
-	return 0;
+		rc = gcu_auth_token(auth, why, len);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -279,8 +281,12 @@ int main(int argc, char **argv)
 			warnx("%s: %lu unreadable lines skipped (a run that was killed leaves one)",
 			      resume_path, bad);
 	}
-	if (!o.dry_run) {
-		open_auth(&auth, &cfg);
+	char auth_why[512] = "";
+	int auth_rc = o.dry_run ? GCU_AUTH_OK : open_auth(&auth, &cfg, auth_why, sizeof auth_why);
+	if (auth_rc != GCU_AUTH_OK) {
+		warnx("%s", auth_why);
+		o.fail_all = auth_why;
+	} else if (!o.dry_run) {
 		struct gcu_http_options ho = {auth.api_base,       cfg.connect_timeout,
 		                              cfg.request_timeout, (size_t)cfg.max_response,
 		                              cfg.concurrency,     NULL};
@@ -313,6 +319,7 @@ int main(int argc, char **argv)
 	o.report = report;
 	o.notice = notice;
 	o.progress = live ? progress : NULL;
+	o.verbose = verbosity > 1;
 
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
@@ -344,6 +351,8 @@ int main(int argc, char **argv)
 
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
+	if (auth_rc != GCU_AUTH_OK)
+		return auth_rc;
 	if (rc == 75 || rc == 77)
 		return rc;
 	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];

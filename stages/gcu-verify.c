@@ -1,0 +1,306 @@
+/*
+ * gcu-verify - read the users again after gcu-send and check that every
+ * change it reported as saved holds.
+ *
+ * A proxy in front of the platform may answer 200 while nothing was
+ * saved; only a read afterwards tells. main() reads the options, obtains
+ * a token and reports; the reads are lib/bulkread.c's, the check is
+ * lib/verify.c's.
+ */
+#include <ctype.h>
+#include <err.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "auth.h"
+#include "bulkread.h"
+#include "config.h"
+#include "http.h"
+#include "ndjson.h"
+#include "verify.h"
+#include "version.h"
+
+static int verbosity = 1;
+static int live;
+static volatile sig_atomic_t stop;
+
+struct verify_run {
+	struct ndjson_writer *out;
+	struct gcu_keyset seen; /* user+scope+src already queued */
+	unsigned long not_ok, repeated;
+	unsigned long verdicts[GCU_NVERDICTS];
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gcu-verify [-qv] [-c config] [--concurrency n] [--seed n]\n"
+	                "                  [--max-line bytes] [file | -]\n");
+	exit(EX_USAGE);
+}
+
+static void help(void)
+{
+	printf("usage: gcu-verify [options] [file | -]\n"
+	       "\n"
+	       "Read the users of result records (gcu-send output) again and check that the\n"
+	       "changes reported as ok hold. One verification record per user, scope and\n"
+	       "change record whose result is ok, however many requests it took:\n"
+	       "{\"id\",\"src\",\"scope\",\"verified\":true}, or \"verified\":false with\n"
+	       "\"mismatch\":{field:{\"want\",\"got\"}}, or with \"error\" when the user cannot\n"
+	       "be read. Results that are unchanged, failed, conflict or interrupted are\n"
+	       "skipped (counted, not verified). Reads go 100 users to a bulk GET, paced\n"
+	       "and retried as in gcu-fetch.\n"
+	       "\n"
+	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
+	       "      --concurrency N      bulk reads in flight at most (default 6)\n"
+	       "      --seed N             seed the jitter (for reproducible tests)\n"
+	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	       "  -q, --quiet              no summary\n"
+	       "  -v, --verbose            more detail on stderr\n"
+	       "  -h, --help               this text\n"
+	       "  -V, --version            the version\n"
+	       "\n"
+	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
+	       "GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
+	       "\n"
+	       "Exit: 0 every change holds, 1 some do not, cannot be read, or records were\n"
+	       "rejected, 64 usage, 69 platform unavailable, 74 output could not be written,\n"
+	       "75 interrupted, 77 not authorised.\n");
+	exit(0);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop < 2)
+		stop++;
+}
+
+static void report(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+}
+
+static void notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (verbosity > 0)
+		warnx("%s%s", live ? "\r\033[K" : "", msg);
+}
+
+static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char **id,
+                                        enum gcu_scope *scope, char *why, size_t whylen)
+{
+	struct verify_run *run = ctx;
+	char key[2048];
+	enum gcu_bulk_take t = gcu_verify_classify(rec, id, scope, why, whylen);
+
+	if (t == GCU_BULK_SKIP)
+		run->not_ok++;
+	if (t != GCU_BULK_READ)
+		return t;
+	if (gcu_verify_key(rec, key, sizeof key) < 0) {
+		snprintf(why, whylen, "src too long");
+		return GCU_BULK_REJECT;
+	}
+	int added = gcu_keyset_add(&run->seen, key);
+	if (added < 0) {
+		snprintf(why, whylen, "out of memory");
+		return GCU_BULK_REJECT;
+	}
+	if (added == 0) {
+		run->repeated++; /* another request of the same change: one read does */
+		return GCU_BULK_SKIP;
+	}
+	return GCU_BULK_READ;
+}
+
+static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t errlen)
+{
+	struct verify_run *run = ctx;
+	enum gcu_verdict v = GCU_UNREADABLE;
+	json_object *out = gcu_verify_record(oc->rec, oc->user, oc->status, oc->message, &v);
+
+	if (out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	run->verdicts[v]++;
+	int rc = ndjson_write(run->out, out);
+	json_object_put(out);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
+		return -1;
+	}
+	return 0;
+}
+
+static void progress(void *ctx, const struct gcu_bulk_stats *st)
+{
+	const struct verify_run *run = ctx;
+	fprintf(stderr, "\r\033[Kgcu-verify: %lu verified, %lu mismatched, %lu bulk reads",
+	        run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH], st->batches_ok);
+}
+
+static void summary(const struct gcu_bulk_stats *st, const struct verify_run *run)
+{
+	fprintf(stderr,
+	        "gcu-verify: %lu results: %lu verified, %lu mismatched, %lu unreadable, "
+	        "%lu skipped (not ok), %lu repeated, %lu rejected; %lu bulk reads (%lu requests, "
+	        "%lu 429s, %lu retries), %.1f s%s\n",
+	        st->records, run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH],
+	        run->verdicts[GCU_UNREADABLE], run->not_ok, run->repeated, st->rejected,
+	        st->batches_ok, st->sent, st->http_429, st->retries, st->elapsed,
+	        st->blind ? " (no rate headers: blind)" : "");
+}
+
+static void open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
+{
+	char why[512];
+	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
+	if (rc == GCU_AUTH_OK)
+		rc = gcu_auth_token(auth, why, sizeof why);
+	if (rc != GCU_AUTH_OK)
+		errx(rc, "%s", why);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"concurrency", required_argument, NULL, 'n'},
+	                                         {"seed", required_argument, NULL, 'S'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {NULL, 0, NULL, 0}};
+	struct gcu_config cfg;
+	struct gcu_auth auth = {0};
+	struct gcu_bulk_opts o = {0};
+	struct gcu_bulk_stats st = {0};
+	struct verify_run run = {0};
+	struct ndjson_reader in;
+	struct ndjson_writer out;
+	const char *config = NULL, *concurrency = NULL, *max_line = NULL;
+	char errbuf[1024];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			concurrency = optarg;
+			break;
+		case 'S': {
+			char *end = NULL;
+			o.seed = strtoull(optarg, &end, 10);
+			if (end == optarg || *end)
+				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
+			break;
+		}
+		case 'm':
+			max_line = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity = 2;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("gcu-verify %s\n", GCU_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
+	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "%s", errbuf);
+	if (concurrency &&
+	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--concurrency: %s", errbuf);
+	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
+		errx(EX_USAGE, "--max-line: %s", errbuf);
+
+	const char *path = argc == 1 ? argv[0] : "-";
+	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+		err(EX_NOINPUT, "%s", path);
+	if (strcmp(path, "-") == 0)
+		in.name = "stdin";
+	open_auth(&auth, &cfg);
+	struct gcu_http_options ho;
+	gcu_http_options_from_config(&ho, &cfg, auth.api_base);
+	o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
+	if (o.http == NULL)
+		errx(EX_USAGE, "%s", errbuf);
+	if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
+		errx(EX_SOFTWARE, "cannot use the access token");
+	ndjson_writer_open(&out, "-");
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	live = verbosity > 0 && isatty(STDERR_FILENO);
+	run.out = &out;
+	o.cfg = &cfg;
+	o.auth = &auth;
+	o.in = &in;
+	o.stop = &stop;
+	o.accept = accept_result;
+	o.emit = emit;
+	o.report = report;
+	o.notice = notice;
+	o.progress = live ? progress : NULL;
+	o.ctx = &run;
+
+	rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
+	if (live)
+		fputs("\r\033[K", stderr);
+	if (rc < 0)
+		warnx("%s", errbuf);
+	int write_failed = ndjson_writer_close(&out) < 0;
+	if (write_failed && rc >= 0)
+		warnx("stdout: %s", strerror(out.error));
+	if (verbosity > 0)
+		summary(&st, &run);
+	gcu_keyset_free(&run.seen);
+	gcu_http_free(o.http);
+	gcu_auth_free(&auth);
+	ndjson_reader_close(&in);
+	gcu_config_free(&cfg);
+	ndjson_parse_release();
+	curl_global_cleanup();
+
+	if (rc < 0 || write_failed)
+		return EX_IOERR;
+	if (rc == 75 || rc == 77)
+		return rc;
+	if (st.batches_bad && st.unavailable && st.batches_ok == 0)
+		return EX_UNAVAILABLE;
+	return (run.verdicts[GCU_MISMATCH] || run.verdicts[GCU_UNREADABLE] || st.rejected) ? 1 : 0;
+}

@@ -1,0 +1,344 @@
+/*
+ * test_pacer.c - the pacer's policy on a fake clock: the mirrored window
+ * (what is left falls with each send and rises as our own sends leave the
+ * window), the reserve and the routing scope's pause_below, probes that
+ * grow further apart while the window stays full, the 429 pause (never
+ * shortened, Retry-After capped and reported, the cap also bounding the
+ * wait for the window's reset), blind mode with AIMD after answers
+ * without headers, and the circuit breaker (opens after N server errors
+ * in a row, half-open lets one probe out, closes on success).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pacer.h"
+#include "tap.h"
+
+#define CAP 30.0 /* retry.max_wait */
+
+static struct gcu_config cfg(long limit, double window, long reserve, long pause_below)
+{
+	struct gcu_config c;
+	memset(&c, 0, sizeof c);
+	c.concurrency = 4;
+	c.throttle_reserve = reserve;
+	c.throttle_pause_below = pause_below;
+	c.platform_limit = limit;
+	c.platform_window = window;
+	c.circuit_failures = 3;
+	c.circuit_pause = 5;
+	c.retry_max_wait = CAP;
+	return c;
+}
+
+static struct gcu_rate_obs hdr(long limit, long remaining, double reset_in)
+{
+	struct gcu_rate_obs o;
+	gcu_rate_obs_init(&o);
+	o.has_limit = o.has_remaining = o.has_reset = 1;
+	o.limit = limit;
+	o.remaining = remaining;
+	o.reset_in = reset_in;
+	return o;
+}
+
+static struct gcu_rate_obs none(void)
+{
+	struct gcu_rate_obs o;
+	gcu_rate_obs_init(&o);
+	return o;
+}
+
+static struct gcu_rate_obs retry_after(double s)
+{
+	struct gcu_rate_obs o = none();
+	o.has_retry_after = 1;
+	o.retry_after = s;
+	return o;
+}
+
+/* An answer with no jitter and no backoff. */
+static int answer(struct gcu_pacer *p, long status, struct gcu_rate_obs o, uint64_t seq, double now)
+{
+	int capped = 0;
+	gcu_pacer_answer(p, status, &o, seq, now, CAP, 0, 0, &capped);
+	return capped;
+}
+
+static int near(double a, double b)
+{
+	return fabs(a - b) < 1e-9;
+}
+
+static void mirroring(void)
+{
+	struct gcu_config c = cfg(10, 10, 2, 5);
+	struct gcu_pacer p;
+	double wake;
+
+	gcu_pacer_init(&p, &c);
+	is_long(gcu_pacer_left(&p, 0), -1, "mirror: unknown before any header");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0, &wake) == GCU_PACE_GO,
+	   "mirror: the first request goes without headers");
+	uint64_t s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(10, 8, 10), s1, 0.1);
+	is_long(gcu_pacer_left(&p, 0.1), 8, "mirror: left is the header's remaining");
+	gcu_pacer_sent(&p, 0.2);
+	is_long(gcu_pacer_left(&p, 0.2), 7, "mirror: one send takes one off");
+	gcu_pacer_sent(&p, 0.3);
+	is_long(gcu_pacer_left(&p, 0.3), 6, "mirror: another send, another off");
+	is_long(gcu_pacer_left(&p, 10.19), 6, "mirror: nothing of ours left the window yet");
+	is_long(gcu_pacer_left(&p, 10.25), 7, "mirror: our send of 0.2 left the window at 10.2");
+	is_long(gcu_pacer_left(&p, 10.35), 8, "mirror: and the one of 0.3 at 10.3");
+	/* A newer answer replaces the model; an older one does not. */
+	uint64_t s4 = gcu_pacer_sent(&p, 11);
+	uint64_t s5 = gcu_pacer_sent(&p, 11.1);
+	answer(&p, 200, hdr(10, 4, 5), s5, 11.2);
+	is_long(gcu_pacer_left(&p, 11.2), 4, "mirror: the newest answer sets left");
+	answer(&p, 200, hdr(10, 9, 5), s4, 11.3);
+	is_long(gcu_pacer_left(&p, 11.3), 4,
+	        "mirror: a late answer to an older request is ignored");
+	gcu_pacer_free(&p);
+}
+
+static void thresholds(void)
+{
+	struct gcu_config c = cfg(10, 10, 2, 5);
+	struct gcu_pacer p;
+	double wake;
+
+	gcu_pacer_init(&p, &c);
+	uint64_t s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(10, 4, 10), s1, 0.1);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.1, &wake) == GCU_PACE_GO,
+	   "reserve: 4 left, reserve 2: non-routing goes");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_ROUTING, 0, 0.1, &wake) == GCU_PACE_QUOTA,
+	   "pause_below: 4 left, below 5: routing waits");
+	gcu_pacer_sent(&p, 0.2);
+	gcu_pacer_sent(&p, 0.3);
+	is_long(gcu_pacer_left(&p, 0.3), 2, "reserve: two more sends leave 2");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 2, 0.35, &wake) == GCU_PACE_QUOTA &&
+	       wake == 0,
+	   "reserve: at the reserve with answers in flight, wait for them");
+	/* Nothing in flight: the first of our sends to leave the window (0.2
+	 * + 10) comes after the reset (0.1 + 10): a probe at the reset. */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.4, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 10.1),
+	   "reserve: at the reserve, idle, wait for the reset");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.1, &wake) == GCU_PACE_GO,
+	   "reserve: a probe goes at the reset");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.1, &wake) == GCU_PACE_QUOTA,
+	   "reserve: only one probe at a time");
+	ok(p.throttled > 0, "reserve: throttling is counted");
+	/* The in-flight bound comes first. */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 4, 10.1, &wake) == GCU_PACE_CONCURRENCY,
+	   "concurrency: 4 in flight of 4 blocks");
+	gcu_pacer_free(&p);
+
+	/* Spreading: what is above the reserve is spread to the reset. */
+	gcu_pacer_init(&p, &c);
+	s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(10, 7, 6), s1, 0);
+	gcu_pacer_sent(&p, 0); /* 6 left, 4 above the reserve, reset in 6 */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.4, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1.5),
+	   "spread: the next request waits 6 s / 4");
+	gcu_pacer_free(&p);
+}
+
+static void probes(void)
+{
+	struct gcu_config c = cfg(100, 100, 0, 0);
+	struct gcu_pacer p;
+	double wake, t = 0, gaps[5];
+	int good = 1;
+
+	gcu_pacer_init(&p, &c);
+	uint64_t s = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(100, 0, 0.01), s, 0.01);
+	/* The window stays full (others' traffic): each probe finds no room,
+	 * the next comes twice as late. */
+	for (int i = 0; i < 5; i++) {
+		t += 0.02;
+		while (gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t, &wake) != GCU_PACE_GO) {
+			if (wake <= t) {
+				good = 0;
+				break;
+			}
+			t = wake;
+		}
+		gaps[i] = t;
+		s = gcu_pacer_sent(&p, t);
+		answer(&p, 200, hdr(100, 0, 0.01), s, t + 0.01);
+	}
+	ok(good, "probe: every wait names a later time");
+	ok(near(gaps[1] - gaps[0], 1) && near(gaps[2] - gaps[1], 2) && near(gaps[3] - gaps[2], 4) &&
+	       near(gaps[4] - gaps[3], 8),
+	   "probe: the gap doubles (1, 2, 4, 8 s) while the window is full");
+	printf("# probes at %g %g %g %g %g\n", gaps[0], gaps[1], gaps[2], gaps[3], gaps[4]);
+	/* Room again: the gap is back to window / limit. */
+	t += 0.02;
+	while (gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t, &wake) != GCU_PACE_GO && wake > t)
+		t = wake;
+	s = gcu_pacer_sent(&p, t);
+	answer(&p, 200, hdr(100, 50, 50), s, t);
+	ok(near(p.probe_gap, 1), "probe: an answer with room resets the gap");
+	gcu_pacer_free(&p);
+}
+
+static void pauses(void)
+{
+	struct gcu_config c = cfg(10, 10, 0, 0);
+	struct gcu_pacer p;
+	double wake;
+	int capped;
+
+	gcu_pacer_init(&p, &c);
+	uint64_t s1 = gcu_pacer_sent(&p, 0), s2 = gcu_pacer_sent(&p, 0), s3 = gcu_pacer_sent(&p, 0);
+	capped = answer(&p, 429, retry_after(5), s1, 1);
+	ok(!capped, "429: a Retry-After below the cap is not capped");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 5.9, &wake) == GCU_PACE_PAUSED &&
+	       near(wake, 6),
+	   "429: every request waits Retry-After (until 6)");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_ROUTING, 0, 5.9, &wake) == GCU_PACE_PAUSED,
+	   "429: the routing scope too");
+	answer(&p, 429, retry_after(1), s2, 2);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 5.9, &wake) == GCU_PACE_PAUSED &&
+	       near(wake, 6),
+	   "429: a shorter Retry-After later never shortens the pause");
+	capped = answer(&p, 429, retry_after(3600), s3, 3);
+	ok(capped, "429: an absurd Retry-After is capped (and says so)");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 32.9, &wake) == GCU_PACE_PAUSED &&
+	       near(wake, 3 + CAP),
+	   "429: the capped pause is retry.max_wait");
+	is_long(p.pauses, 3, "429: pauses counted");
+	gcu_pacer_free(&p);
+
+	/* Jitter: at most a quarter of the wait, at most 1.5 s. */
+	gcu_pacer_init(&p, &c);
+	s1 = gcu_pacer_sent(&p, 0);
+	struct gcu_rate_obs o = retry_after(2);
+	gcu_pacer_answer(&p, 429, &o, s1, 0, CAP, 0, 0.999, &capped);
+	ok(p.pause_until > 2 && p.pause_until <= 2 + 0.51, "429: jitter within a quarter of 2 s");
+	s2 = gcu_pacer_sent(&p, 0);
+	o = retry_after(20);
+	gcu_pacer_answer(&p, 429, &o, s2, 0, CAP, 0, 0.999, &capped);
+	ok(p.pause_until > 20 && p.pause_until <= 21.5, "429: jitter at most 1.5 s");
+	/* No Retry-After: the backoff the caller drew. */
+	s3 = gcu_pacer_sent(&p, 30);
+	o = none();
+	gcu_pacer_answer(&p, 429, &o, s3, 30, CAP, 4, 0, &capped);
+	ok(near(p.pause_until, 34), "429: without Retry-After, the backoff given");
+	gcu_pacer_free(&p);
+
+	/* With headers saying the window resets in an hour, a capped
+	 * Retry-After must not leave dispatch waiting for that reset. */
+	gcu_pacer_init(&p, &c);
+	s1 = gcu_pacer_sent(&p, 0);
+	o = hdr(2, 0, 3600);
+	o.has_retry_after = 1;
+	o.retry_after = 3600;
+	gcu_pacer_answer(&p, 429, &o, s1, 0, 0.5, 0, 0, &capped);
+	ok(capped, "429 cap: capped");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.4, &wake) == GCU_PACE_PAUSED,
+	   "429 cap: paused for the capped wait");
+	enum gcu_pace_block b = gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.5, &wake);
+	ok(b == GCU_PACE_GO, "429 cap: a probe goes when the capped pause ends, not at the reset");
+	if (b != GCU_PACE_GO)
+		printf("# blocked %d until %g\n", (int)b, wake);
+	gcu_pacer_free(&p);
+}
+
+static void blind(void)
+{
+	struct gcu_config c = cfg(10, 1, 2, 5); /* nominal 10/s */
+	struct gcu_pacer p;
+	struct gcu_rate_obs o = none();
+	double wake;
+	int capped;
+
+	gcu_pacer_init(&p, &c);
+	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
+	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
+	ok(!p.blind, "blind: not after two answers without headers");
+	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
+	ok(p.blind, "blind: after three");
+	ok(near(p.rate, 5), "blind: starts at half the nominal rate");
+	uint64_t s = gcu_pacer_sent(&p, 1);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.1, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1.2),
+	   "blind: requests are spaced 1 / rate");
+	gcu_pacer_answer(&p, 429, &o, s, 1.2, CAP, 0.5, 0, &capped);
+	ok(near(p.rate, 3.5), "blind: a 429 multiplies the rate by 0.7");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.6, &wake) == GCU_PACE_PAUSED,
+	   "blind: a 429 pauses too");
+	/* Growth counts from the end of the pause: 0.04 of nominal a second. */
+	answer(&p, 200, none(), gcu_pacer_sent(&p, 1.7), 2.7);
+	ok(near(p.rate, 3.5 + 0.4 * 1.0), "blind: success grows the rate additively");
+	answer(&p, 200, none(), gcu_pacer_sent(&p, 2.8), 3.7);
+	ok(near(p.rate, 3.5 + 0.4 * 2.0), "blind: and keeps growing");
+	/* Headers come back: the window is mirrored again. */
+	answer(&p, 200, hdr(10, 9, 1), gcu_pacer_sent(&p, 4), 4.1);
+	ok(!p.blind, "blind: headers end blind mode");
+	gcu_pacer_free(&p);
+
+	/* Transport errors (status 0) say nothing about headers. */
+	gcu_pacer_init(&p, &c);
+	for (int i = 0; i < 3; i++)
+		answer(&p, 0, none(), gcu_pacer_sent(&p, 0), 0.1);
+	ok(!p.blind, "blind: transport errors do not make it blind");
+	gcu_pacer_free(&p);
+}
+
+static void circuit(void)
+{
+	struct gcu_config c = cfg(100, 10, 0, 0);
+	struct gcu_pacer p;
+	double wake;
+
+	gcu_pacer_init(&p, &c);
+	struct gcu_rate_obs ok200 = hdr(100, 90, 10);
+	answer(&p, 500, ok200, gcu_pacer_sent(&p, 0), 0.1);
+	answer(&p, 503, ok200, gcu_pacer_sent(&p, 0), 0.1);
+	answer(&p, 200, ok200, gcu_pacer_sent(&p, 0), 0.1);
+	answer(&p, 0, none(), gcu_pacer_sent(&p, 0), 0.2);
+	answer(&p, 502, ok200, gcu_pacer_sent(&p, 0), 0.2);
+	ok(p.circuit == 0 &&
+	       gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.3, &wake) == GCU_PACE_GO,
+	   "circuit: a success between errors keeps it closed");
+	answer(&p, 504, ok200, gcu_pacer_sent(&p, 0.3), 1);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1, &wake) == GCU_PACE_CIRCUIT &&
+	       near(wake, 6),
+	   "circuit: opens after 3 errors in a row (transport errors count), pausing 5 s");
+	is_long(p.circuits, 1, "circuit: counted once");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 6, &wake) == GCU_PACE_GO,
+	   "circuit: half-open after the pause: one probe goes");
+	uint64_t probe = gcu_pacer_sent(&p, 6);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 6, &wake) == GCU_PACE_CIRCUIT,
+	   "circuit: no second request while the probe is out");
+	answer(&p, 500, ok200, probe, 6.5);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 7, &wake) == GCU_PACE_CIRCUIT &&
+	       near(wake, 11.5),
+	   "circuit: a failed probe opens it again");
+	is_long(p.circuits, 1, "circuit: a failed probe is not a new opening");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 11.5, &wake) == GCU_PACE_GO,
+	   "circuit: next probe after the pause");
+	probe = gcu_pacer_sent(&p, 11.5);
+	answer(&p, 200, ok200, probe, 11.6);
+	ok(p.circuit == 0, "circuit: closes on a successful probe");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 3, 11.6, &wake) == GCU_PACE_GO,
+	   "circuit: closed, requests go side by side again");
+	gcu_pacer_free(&p);
+}
+
+int main(void)
+{
+	mirroring();
+	thresholds();
+	probes();
+	pauses();
+	blind();
+	circuit();
+	return done_testing();
+}
