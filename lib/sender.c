@@ -65,6 +65,7 @@ struct unit {
 	int refetch;   /* the next transfer re-reads the user */
 	int busy;      /* a transfer is out */
 	int sealed;    /* no more lines can join */
+	int waits_for; /* earlier units of the same user not finished yet */
 	double not_before;
 	struct transfer xfer;
 	struct unit *next_unit;
@@ -81,8 +82,9 @@ struct engine {
 	int eof;
 	int fatal;
 	int token_gen;
-	int refreshed;     /* the current token came from a refresh */
-	int ok_since_auth; /* a request succeeded with the current token */
+	int refreshed;         /* the current token came from a refresh */
+	int ok_since_auth;     /* a request succeeded with the current token */
+	int expired_refreshes; /* refreshes of expired tokens since the last success */
 	int said_blind, said_capped, said_auth;
 	int unflushed; /* results written since the last flush */
 	uint64_t rng;
@@ -225,7 +227,10 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
 		e->o->notice(e->o->ctx, msg);
 	}
 	u->refetch = 0;
-	u->next++;
+	if (++u->next == u->n)
+		for (struct unit *p = u->next_unit; p; p = p->next_unit)
+			if (p->waits_for > 0 && strcasecmp(p->id, u->id) == 0)
+				p->waits_for--;
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -310,6 +315,10 @@ static struct unit *new_unit(struct engine *e, const char *id, enum gcu_scope sc
 	u->version = -1;
 	u->xfer.e = e;
 	u->xfer.u = u;
+	/* A user's units run in input order: count those still ahead. */
+	for (const struct unit *p = e->head; p; p = p->next_unit)
+		if (p->next < p->n && strcasecmp(p->id, id) == 0)
+			u->waits_for++;
 	if (e->tail)
 		e->tail->sealed = 1;
 	if (e->tail)
@@ -506,15 +515,6 @@ static void send_unit(struct engine *e, struct unit *u, double now)
 	e->st->sent++;
 }
 
-/* An earlier unit of the same user that is not finished holds this one. */
-static int held_back(const struct engine *e, const struct unit *u)
-{
-	for (const struct unit *p = e->head; p && p != u; p = p->next_unit)
-		if (p->next < p->n && strcasecmp(p->id, u->id) == 0)
-			return 1;
-	return 0;
-}
-
 /* Sends what may go now. Returns the time worth looking again (0: only
  * an answer or input can change things) and why work waits. */
 static double dispatch(struct engine *e, double now, enum gcu_pace_block *why)
@@ -531,8 +531,8 @@ static double dispatch(struct engine *e, double now, enum gcu_pace_block *why)
 				wake = u->not_before;
 			continue;
 		}
-		if (held_back(e, u))
-			continue;
+		if (u->waits_for > 0)
+			continue; /* an earlier unit of this user goes first */
 		enum gcu_pace_block b = gcu_pacer_check(&e->pacer, u->scope, e->inflight, now, &w);
 		if (b != GCU_PACE_GO) {
 			*why = b;
@@ -555,17 +555,28 @@ static void notice(struct engine *e, const char *msg)
 		e->o->notice(e->o->ctx, msg);
 }
 
-/* A 401: refresh the token once; a second 401 on a fresh token is final. */
+/*
+ * A 401: refresh the token once; a second 401 on a fresh token is final,
+ * unless that token's own lifetime has run out meanwhile (an outage or a
+ * slow answer can outlast a short-lived token before anything succeeds
+ * with it): then it is refreshed again, at most MAX_EXPIRED_REFRESHES
+ * times without a success in between.
+ */
+#define MAX_EXPIRED_REFRESHES 3
 static void unauthorised(struct engine *e, struct unit *u, long status)
 {
 	char why[256];
+	int expired = e->o->auth && gcu_auth_expires_in(e->o->auth, gcu_now()) <= 0 &&
+	              e->expired_refreshes < MAX_EXPIRED_REFRESHES;
 
 	if (status == 401 && u->xfer.token_gen < e->token_gen)
 		return; /* sent with the old token; goes again with the new one */
-	if (status == 401 && e->o->auth && !(e->refreshed && !e->ok_since_auth)) {
+	if (status == 401 && e->o->auth && (expired || !(e->refreshed && !e->ok_since_auth))) {
 		if (gcu_auth_refresh(e->o->auth, why, sizeof why) == 0 &&
 		    gcu_http_set_bearer(e->o->http, gcu_auth_bearer(e->o->auth)) == 0) {
 			e->token_gen++;
+			if (expired && e->refreshed && !e->ok_since_auth)
+				e->expired_refreshes++;
 			e->refreshed = 1;
 			e->ok_since_auth = 0;
 			e->st->refreshes++;
@@ -676,6 +687,7 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 
 	if (status >= 200 && status < 300) {
 		e->ok_since_auth = 1;
+		e->expired_refreshes = 0;
 		if (u->xfer.refetch) {
 			reread(e, u, r, resp);
 			return;
