@@ -399,7 +399,8 @@ static int split_all(struct run *r, int fd)
 		int bad;
 
 		r->header = gcu_change_reader_header(cr);
-		r->st->records++;
+		if ((++r->st->records & 0xffff) == 0 && r->o->progress)
+			r->o->progress(r->o->report_ctx, r->st->records);
 		snprintf(src, sizeof src, "%s:%lu", r->name, item.line);
 		if (item.record == NULL) {
 			bad = 1;

@@ -26,6 +26,7 @@ struct gcu_partition_opts {
 	int strict;                             /* stop at the first bad record */
 	gcu_report_fn report;                   /* receives every rejection */
 	void *report_ctx;
+	void (*progress)(void *ctx, unsigned long records); /* every 65536 records, or NULL */
 };
 
 struct gcu_partition_stats {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ndjson.h"
@@ -25,6 +26,7 @@ static int verbosity = 1;
 struct merge_run {
 	struct ndjson_writer *out;
 	unsigned long requests, unchanged, failed;
+	int live; /* a progress line on a terminal */
 };
 
 static void usage(void)
@@ -65,7 +67,9 @@ static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why,
 {
 	struct merge_run *run = ctx;
 	json_object *lines = gcu_request_records(rec, why, whylen);
-	(void)line;
+
+	if (run->live && (line & 0xffff) == 0)
+		fprintf(stderr, "\r\033[Kgcu-merge: %lu lines read", line);
 
 	if (lines == NULL)
 		return 1;
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
 		in.name = "stdin";
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
+	run.live = verbosity > 0 && isatty(STDERR_FILENO);
 
 	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
 	if (rc < 0)
@@ -158,6 +163,8 @@ int main(int argc, char **argv)
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);
 
+	if (run.live)
+		fputs("\r\033[K", stderr);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-merge: %lu records: %lu requests, %lu unchanged, %lu failed, %lu "

@@ -63,6 +63,12 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 		warnx("%s:%lu: %s", name, line, msg);
 }
 
+static void progress(void *ctx, unsigned long records)
+{
+	(void)ctx;
+	fprintf(stderr, "\r\033[Kgcu-partition: %lu records", records);
+}
+
 static int open_outputs(struct ndjson_writer w[GCU_NSCOPES], const char *split, enum gcu_scope only,
                         struct gcu_partition_opts *o)
 {
@@ -196,6 +202,8 @@ int main(int argc, char **argv)
 	}
 	o.cfg = &cfg;
 	o.report = report;
+	if (verbosity > 0 && isatty(STDERR_FILENO))
+		o.progress = progress;
 	if (open_outputs(out, split, only, &o) < 0)
 		exit(EX_CANTCREAT);
 	if (rejects_path) {
@@ -219,6 +227,8 @@ int main(int argc, char **argv)
 		close(fd);
 	gcu_config_free(&cfg);
 
+	if (o.progress)
+		fputs("\r\033[K", stderr);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-partition: %lu records: %lu non-routing, %lu routing, %lu rejected, "
