@@ -29,6 +29,7 @@
 #include "record_loop.h"
 #include "records.h"
 #include "snapshot.h"
+#include "stage.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -238,16 +239,6 @@ static void summary(const struct gcu_bulk_stats *st)
 	        st->blind ? " (no rate headers: blind)" : "");
 }
 
-static void open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
-{
-	char why[512];
-	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
-	if (rc == GCU_AUTH_OK)
-		rc = gcu_auth_token(auth, why, sizeof why);
-	if (rc != GCU_AUTH_OK)
-		errx(rc, "%s", why);
-}
-
 static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
                         const char *capture_path, const struct gcu_config *cfg, uint64_t seed)
 {
@@ -258,14 +249,9 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	struct fetch_run run = {0};
 	char errbuf[1024];
 
-	open_auth(&auth, cfg);
-	struct gcu_http_options ho;
-	gcu_http_options_from_config(&ho, cfg, auth.api_base);
-	o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
-	if (o.http == NULL)
-		errx(EX_USAGE, "%s", errbuf);
-	if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
-		errx(EX_SOFTWARE, "cannot use the access token");
+	int open_rc = gcu_platform_open(cfg, &auth, &o.http, errbuf, sizeof errbuf);
+	if (open_rc != 0)
+		errx(open_rc, "%s", errbuf);
 	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0)
 		err(EX_CANTCREAT, "%s", capture_path);
 
@@ -394,19 +380,12 @@ int main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
-	if (concurrency &&
-	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--concurrency: %s", errbuf);
-	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--max-line: %s", errbuf);
 
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
 		err(EX_NOINPUT, "%s", path);
-	if (strcmp(path, "-") == 0)
-		in.name = "stdin";
 	ndjson_writer_open(&out, "-");
 	live = verbosity > 0 && isatty(STDERR_FILENO);
 

@@ -19,6 +19,7 @@
 #include "ndjson.h"
 #include "record_loop.h"
 #include "records.h"
+#include "stage.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -140,16 +141,11 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
-	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--max-line: %s", errbuf);
-
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
 		err(EX_NOINPUT, "%s", path);
-	if (strcmp(path, "-") == 0)
-		in.name = "stdin";
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
 	run.live = verbosity > 0 && isatty(STDERR_FILENO);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "partition.h"
+#include "stage.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -186,10 +187,8 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
-	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--max-line: %s", errbuf);
 	if (gcu_format_parse(format, &o.format) < 0)
 		errx(EX_USAGE, "--format: '%s' is not csv, ndjson or auto", format);
 

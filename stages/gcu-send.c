@@ -24,6 +24,7 @@
 #include "ndjson.h"
 #include "resume.h"
 #include "sender.h"
+#include "stage.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -172,16 +173,6 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 		    100 * conc / st->elapsed, cfg->concurrency);
 }
 
-/* Obtains a token. On failure returns the exit code and says why in why:
- * the run goes on, so that every request still gets its (failed) result. */
-static int open_auth(struct gcu_auth *auth, const struct gcu_config *cfg, char *why, size_t len)
-{
-	int rc = gcu_auth_init(auth, cfg, why, len);
-	if (rc == GCU_AUTH_OK)
-		rc = gcu_auth_token(auth, why, len);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
@@ -258,19 +249,11 @@ int main(int argc, char **argv)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
-	if (concurrency &&
-	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--concurrency: %s", errbuf);
-	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--max-line: %s", errbuf);
-
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
 		err(EX_NOINPUT, "%s", path);
-	if (strcmp(path, "-") == 0)
-		in.name = "stdin";
 	if (resume_path) {
 		unsigned long bad = 0;
 		resume =
@@ -282,21 +265,15 @@ int main(int argc, char **argv)
 			      resume_path, bad);
 	}
 	char auth_why[512] = "";
-	int auth_rc = o.dry_run ? GCU_AUTH_OK : open_auth(&auth, &cfg, auth_why, sizeof auth_why);
-	if (auth_rc != GCU_AUTH_OK) {
+	int auth_rc =
+	    o.dry_run ? 0 : gcu_platform_open(&cfg, &auth, &o.http, auth_why, sizeof auth_why);
+	if (auth_rc != 0) {
+		/* The run goes on without a platform, so that every request still
+		 * gets its (failed) result. */
 		warnx("%s", auth_why);
 		o.fail_all = auth_why;
-	} else if (!o.dry_run) {
-		struct gcu_http_options ho = {auth.api_base,       cfg.connect_timeout,
-		                              cfg.request_timeout, (size_t)cfg.max_response,
-		                              cfg.concurrency,     NULL};
-		o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
-		if (o.http == NULL)
-			errx(EX_USAGE, "%s", errbuf);
-		if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
-			errx(EX_SOFTWARE, "cannot use the access token");
-		o.auth = &auth;
 	}
+	o.auth = o.http ? &auth : NULL;
 	ndjson_writer_open(&out, "-");
 	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0)
 		err(EX_CANTCREAT, "%s", failed_path);
@@ -351,7 +328,7 @@ int main(int argc, char **argv)
 
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
-	if (auth_rc != GCU_AUTH_OK)
+	if (auth_rc != 0)
 		return auth_rc;
 	if (rc == 75 || rc == 77)
 		return rc;

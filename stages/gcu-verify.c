@@ -25,6 +25,7 @@
 #include "http.h"
 #include "ndjson.h"
 #include "verify.h"
+#include "stage.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -163,16 +164,6 @@ static void summary(const struct gcu_bulk_stats *st, const struct verify_run *ru
 	        st->blind ? " (no rate headers: blind)" : "");
 }
 
-static void open_auth(struct gcu_auth *auth, const struct gcu_config *cfg)
-{
-	char why[512];
-	int rc = gcu_auth_init(auth, cfg, why, sizeof why);
-	if (rc == GCU_AUTH_OK)
-		rc = gcu_auth_token(auth, why, sizeof why);
-	if (rc != GCU_AUTH_OK)
-		errx(rc, "%s", why);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
@@ -236,27 +227,15 @@ int main(int argc, char **argv)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
-	if (concurrency &&
-	    gcu_config_set(&cfg, "concurrency", concurrency, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--concurrency: %s", errbuf);
-	if (max_line && gcu_config_set(&cfg, "max_line", max_line, errbuf, sizeof errbuf) < 0)
-		errx(EX_USAGE, "--max-line: %s", errbuf);
 
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (ndjson_reader_open(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
 		err(EX_NOINPUT, "%s", path);
-	if (strcmp(path, "-") == 0)
-		in.name = "stdin";
-	open_auth(&auth, &cfg);
-	struct gcu_http_options ho;
-	gcu_http_options_from_config(&ho, &cfg, auth.api_base);
-	o.http = gcu_http_new(&ho, errbuf, sizeof errbuf);
-	if (o.http == NULL)
-		errx(EX_USAGE, "%s", errbuf);
-	if (gcu_http_set_bearer(o.http, gcu_auth_bearer(&auth)) < 0)
-		errx(EX_SOFTWARE, "cannot use the access token");
+	rc = gcu_platform_open(&cfg, &auth, &o.http, errbuf, sizeof errbuf);
+	if (rc != 0)
+		errx(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 
 	struct sigaction sa = {0};
