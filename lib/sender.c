@@ -86,6 +86,7 @@ struct engine {
 	int ok_since_auth;     /* a request succeeded with the current token */
 	int expired_refreshes; /* refreshes of expired tokens since the last success */
 	int said_blind, said_capped, said_auth;
+	long waiting;  /* units that wait for an earlier unit of their user */
 	int unflushed; /* results written since the last flush */
 	uint64_t rng;
 	double last_progress;
@@ -227,10 +228,11 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
 		e->o->notice(e->o->ctx, msg);
 	}
 	u->refetch = 0;
-	if (++u->next == u->n)
+	if (++u->next == u->n && e->waiting > 0)
 		for (struct unit *p = u->next_unit; p; p = p->next_unit)
-			if (p->waits_for > 0 && strcasecmp(p->id, u->id) == 0)
-				p->waits_for--;
+			if (p->waits_for > 0 && strcasecmp(p->id, u->id) == 0 &&
+			    --p->waits_for == 0)
+				e->waiting--;
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -319,6 +321,8 @@ static struct unit *new_unit(struct engine *e, const char *id, enum gcu_scope sc
 	for (const struct unit *p = e->head; p; p = p->next_unit)
 		if (p->next < p->n && strcasecmp(p->id, id) == 0)
 			u->waits_for++;
+	if (u->waits_for > 0)
+		e->waiting++;
 	if (e->tail)
 		e->tail->sealed = 1;
 	if (e->tail)
