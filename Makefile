@@ -149,7 +149,8 @@ install: $(PROGRAMS)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 run.sh $(DESTDIR)$(PREFIX)/bin/gcu-run
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 config/gcu.yaml $(DESTDIR)$(PREFIX)/share/gcu/
+	install -m 644 config/gcu.yaml testdata/org.ndjson testdata/changes.csv \
+	  $(DESTDIR)$(PREFIX)/share/gcu/
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f $(notdir $(PROGRAMS)) gcu-run

@@ -165,6 +165,10 @@ static json_object *result_line(struct request *r, enum gcu_result_status status
 	    json_object_new_int64(r->attempts ? (int64_t)llround((now - r->first_sent) * 1000)
 	                                      : 0));
 	json_object_object_add(out, "error", error ? json_object_new_string(error) : NULL);
+	/* When the result was written (epoch seconds), for timelines. */
+	char at[32];
+	snprintf(at, sizeof at, "%.3f", gcu_wall());
+	json_object_object_add(out, "at", json_object_new_double_s(strtod(at, NULL), at));
 	json_object_object_add(out, "path", json_object_get(gcu_json_get(rec, "path")));
 	json_object *part = gcu_json_get(rec, "part");
 	if (part != NULL)

@@ -5,7 +5,7 @@
  * the pacer's control and writes one result record per request as it
  * finishes:
  *   {"id","src","scope","op","status","http","attempts","version","ms",
- *    "error","path","changes"}
+ *    "error","at","path","changes"}
  * status is one of ok, unchanged, failed, conflict, interrupted.
  *
  * The requests of one user run one after another, in input order (a

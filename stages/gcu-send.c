@@ -45,7 +45,7 @@ static void help(void)
 	       "Send request records (gcu-merge output) to the platform and write one result\n"
 	       "record per request: "
 	       "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
-	       "\"version\",\"ms\",\"error\",\"path\",\"changes\"}, status ok, unchanged, failed,\n"
+	       "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, failed,\n"
 	       "conflict or interrupted. Paces itself from the rate-limit headers, pauses\n"
 	       "everything on a 429, backs off on 5xx, re-reads and re-merges on a version\n"
 	       "conflict, refreshes the token once on a 401.\n"

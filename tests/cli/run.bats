@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# run.bats - run.sh (gcu-run) and gcu-report against gcu-sim: a full run,
+# an interrupted run resumed, a plan, the no-credentials default, a failed
+# stage, and no secret on a command line or in the run folder.
+
+load helpers
+
+RUN=$ROOT/run.sh
+CHANGES=$ROOT/testdata/changes.csv
+
+setup() {
+	# A fast platform: 100 requests per 2 s, the stages told the same, the
+	# reserve and the routing pause scaled down with it.
+	export GCU_PLATFORM_LIMIT=100 GCU_PLATFORM_WINDOW=2 GCU_THROTTLE_RESERVE=1 GCU_THROTTLE_PAUSE_BELOW=2
+}
+
+teardown() {
+	sim_stop
+}
+
+# org_of: the simulated org, without what moves by itself (versions and
+# status start times), one user a line, sorted.
+org_of() {
+	sim_state | jq -Sc 'del(.version, .routingStatus.startTime, .dateModified)' | sort
+}
+
+# holds_every_change DIR: fetching and merging the run's changes again
+# gives no request: every change is true in the org.
+holds_every_change() {
+	local dir=$1 s
+	for s in non-routing routing; do
+		gcu-fetch "$dir/changes.$s.ndjson" 2>/dev/null | gcu-merge 2>/dev/null >"$dir/check.$s.ndjson"
+		jq -e -s 'length > 0 and all(.status == "unchanged")' "$dir/check.$s.ndjson" >/dev/null ||
+			{ echo "not every $s change holds:"; grep -v unchanged "$dir/check.$s.ndjson" | head -3; return 1; }
+	done
+}
+
+@test "run: a full run applies every change and leaves a report and a timeline" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	# Every curl run.sh starts is recorded with its arguments.
+	mkdir -p "$BATS_TEST_TMPDIR/spy"
+	cat >"$BATS_TEST_TMPDIR/spy/curl" <<-SPY
+		#!/bin/sh
+		printf '%s\n' "\$*" >>"$BATS_TEST_TMPDIR/curl-args"
+		exec $(command -v curl) "\$@"
+	SPY
+	chmod +x "$BATS_TEST_TMPDIR/spy/curl"
+	# So is every stage, with the token it was handed.
+	fake=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$fake"
+	for p in "$GCU_BIN"/gcu-*; do
+		printf '#!/bin/sh\nprintf "%%s %%s\\n" "$GCU_ACCESS_TOKEN" "$*" >>"%s/stage-args"\nexec "%s" "$@"\n' \
+			"$BATS_TEST_TMPDIR" "$p" >"$fake/${p##*/}"
+		chmod +x "$fake/${p##*/}"
+	done
+	dir=$BATS_TEST_TMPDIR/run
+	GCU_BIN=$fake PATH=$BATS_TEST_TMPDIR/spy:$PATH run "$RUN" --gap 1 --run-dir "$dir" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "gcu: running against $GCU_API_BASE" ]]
+	# One token for the whole run, obtained by run.sh and shared by the stages.
+	[ "$(sim_stats | jq '.tokens_issued')" -eq 1 ]
+	holds_every_change "$dir"
+	# The changes are in the org itself, not only in what gcu-fetch says.
+	sim_state | jq -es 'map(select(.id == "a06bcdfe-7533-40fd-a339-11c082f5e35d")) | .[0].title == "Senior Agent"'
+	sim_state | jq -es 'map(select(.id == "0311b3b0-3e98-44f6-80e1-ec969f1c9935")) | .[0].routingStatus.status == "IDLE"'
+	for s in non-routing routing; do
+		for f in changes fetched requests results failed verify; do [ -f "$dir/$f.$s.ndjson" ]; done
+		for f in fetch merge send verify; do [ -f "$dir/$f.$s.log" ]; done
+		[ "$(jq -s 'map(select(.verified == false)) | length' "$dir/verify.$s.ndjson")" -eq 0 ]
+	done
+	grep -qx 'routing=done' "$dir/state"
+	# The report names the counts.
+	[ -s "$dir/report.txt" ]
+	grep -q '^non-routing: done' "$dir/report.txt"
+	grep -q 'requests     40: 40 ok, 0 failed' "$dir/report.txt"
+	grep -q 'requests     36: 36 ok' "$dir/report.txt"
+	grep -q '^  429s' "$dir/report.txt"
+	grep -q 'verified     40 hold, 0 mismatches' "$dir/report.txt"
+	grep -q '^failed records: none' "$dir/report.txt"
+	[[ $output == *"timeline:   $dir/timeline.svg"* ]]
+	head -c 300 "$dir/timeline.svg" | grep -q '<svg'
+	grep -q 'limit 100 per 2 s' "$dir/timeline.svg"
+	# No secret on a command line, none in the run folder.
+	[ "$(grep -c oauth/token "$BATS_TEST_TMPDIR/curl-args")" -eq 1 ]
+	! grep -q "$GCU_SIM_CLIENT_SECRET" "$BATS_TEST_TMPDIR/curl-args"
+	! grep -rq "$GCU_SIM_CLIENT_SECRET" "$dir"
+	! grep -q "$GCU_SIM_CLIENT_SECRET" "$BATS_TEST_TMPDIR/stage-args"
+	# Every stage got the same token, and it is nowhere in the run folder.
+	grep -E '^[^ ]+ ' "$BATS_TEST_TMPDIR/stage-args" | grep -v '^gcu-report' | cut -d' ' -f1 | sort -u >"$BATS_TEST_TMPDIR/tokens"
+	grep -c . "$BATS_TEST_TMPDIR/tokens" | grep -qx 1
+	token=$(cat "$BATS_TEST_TMPDIR/tokens")
+	[ ${#token} -ge 16 ]
+	! grep -rqF "$token" "$dir"
+}
+
+@test "run: interrupted during the routing scope, --resume ends in the same org as a run without interruption" {
+	# The reference: one run, not interrupted.
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	run "$RUN" --gap 0.5 --no-report --run-dir "$BATS_TEST_TMPDIR/ref" "$CHANGES"
+	[ "$status" -eq 0 ]
+	org_of >"$BATS_TEST_TMPDIR/ref.org"
+	sim_stop
+
+	# A slower platform (12 requests a second) so that SIGTERM lands while
+	# the routing requests are being sent.
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 24 --window 2
+	export GCU_PLATFORM_LIMIT=24
+	dir=$BATS_TEST_TMPDIR/cut
+	"$RUN" --gap 0.5 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/cut.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 300); do
+		[ "$(wc -l <"$dir/results.routing.ndjson" 2>/dev/null || echo 0)" -ge 5 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/cut.out"
+	[ "$rc" -eq 75 ]
+	grep -q 'routing: gcu-send was interrupted; continue with: run.sh --resume' "$BATS_TEST_TMPDIR/cut.out"
+	grep -qx 'non-routing=done' "$dir/state"
+	! grep -qx 'routing=done' "$dir/state"
+	# Some requests are done, some are not.
+	grep -q '"status":"ok"' "$dir/results.routing.ndjson"
+	[ "$(grep -c '"op"' "$dir/results.routing.ndjson" | awk '{ print ($1 < 36) }')" -eq 1 ] ||
+		grep -q '"status":"interrupted"' "$dir/results.routing.ndjson"
+
+	run "$RUN" --resume "$dir"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"non-routing: done already"* ]]
+	[[ $output == *"resuming the send"* ]]
+	[ -f "$dir/results.routing.try1.ndjson" ]
+	# The new results file is complete: one line per request, all ok.
+	[ "$(jq -s 'map(select(.op)) | length' "$dir/results.routing.ndjson")" -eq 36 ]
+	[ "$(jq -s 'map(select(.op and .status != "ok")) | length' "$dir/results.routing.ndjson")" -eq 0 ]
+	org_of >"$BATS_TEST_TMPDIR/cut.org"
+	diff "$BATS_TEST_TMPDIR/ref.org" "$BATS_TEST_TMPDIR/cut.org"
+	# Nothing was sent twice: 40 user PATCHes in all.
+	[ "$(sim_stats | jq '.requests.by_route["PATCH /api/v2/users/{id}"]')" -eq 40 ]
+}
+
+@test "run: interrupted during the gap, --resume waits the rest of the gap and finishes" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	dir=$BATS_TEST_TMPDIR/gap
+	"$RUN" --gap 3 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/gap.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		grep -q '^non-routing.ended=' "$dir/state" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 75 ]
+	[ ! -f "$dir/fetched.routing.ndjson" ]
+	run "$RUN" --resume "$dir"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"waiting "* ]]
+	# The routing scope began at least the gap after the first one ended.
+	ended=$(sed -n 's/^non-routing.ended=//p' "$dir/state")
+	started=$(sed -n 's/^routing.started=//p' "$dir/state")
+	[ $((started - ended)) -ge 3000 ]
+	holds_every_change "$dir"
+}
+
+@test "run: --plan prints per-scope counts and writes nothing to the org" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	run "$RUN" --plan --run-dir "$BATS_TEST_TMPDIR/plan" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"non-routing: 50 users, 40 requests (user 40), 10 already true, 0 failed lookups; about "* ]]
+	[[ $output == *"routing: 30 users, 36 requests (routingLanguages 10, routingSkillRemove 8, routingSkills 10, routingStatus 8), 2 already true, 0 failed lookups; about "* ]]
+	[[ $output == *"estimate at 100 requests per 2 s"* ]]
+	[[ $output == *"nothing was sent"* ]]
+	[ -s "$BATS_TEST_TMPDIR/plan/plan.txt" ]
+	stats=$(sim_stats)
+	[ "$(jq '.requests.by_method | (.PATCH // 0) + (.PUT // 0) + (.DELETE // 0)' <<<"$stats")" -eq 0 ]
+	[ "$(jq '.writes' <<<"$stats")" -eq 0 ]
+}
+
+@test "run: without credentials it runs against gcu-sim with the sample org and says so first" {
+	unset GCU_CLIENT_ID GCU_CLIENT_SECRET GCU_ACCESS_TOKEN GCU_REGION GCU_API_BASE GCU_LOGIN_BASE GCU_CONFIG
+	export GCU_SIM_LIMIT=100 GCU_SIM_WINDOW=2
+	unset GCU_PLATFORM_LIMIT GCU_PLATFORM_WINDOW
+	dir=$BATS_TEST_TMPDIR/demo
+	run "$RUN" --gap 0.5 --run-dir "$dir" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^gcu:\ no\ credentials\ found\;\ running\ against\ gcu-sim\ on\ http://127\.0\.0\.1:[0-9]+\ with\ .*testdata/org\.ndjson$ ]]
+	url=$(sed -E 's/.* on (http[^ ]+) with .*/\1/' <<<"${lines[0]}")
+	[ -s "$dir/report.txt" ]
+	[ -s "$dir/timeline.svg" ]
+	[ -s "$dir/sim-org.ndjson" ]
+	grep -q '^platform: gcu-sim' "$dir/report.txt"
+	[[ $output == *"run folder: $dir"* ]]
+	# The simulator is gone.
+	! curl -sf --max-time 2 "$url/__sim/stats" >/dev/null
+	# Its final org holds the changes.
+	jq -es 'map(select(.id == "a06bcdfe-7533-40fd-a339-11c082f5e35d")) | .[0].title == "Senior Agent"' "$dir/sim-org.ndjson"
+}
+
+@test "run: a failed stage stops the scope, names the stage and its reason, and --resume finishes" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	# A gcu-send that finds the platform unavailable.
+	fake=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$fake"
+	for p in "$GCU_BIN"/gcu-*; do ln -s "$p" "$fake/"; done
+	rm "$fake/gcu-send"
+	printf '#!/bin/sh\necho "gcu-send: the platform answers 503 to everything" >&2\nexit 69\n' >"$fake/gcu-send"
+	chmod +x "$fake/gcu-send"
+	dir=$BATS_TEST_TMPDIR/fail
+	GCU_BIN=$fake run "$RUN" --gap 0.5 --run-dir "$dir" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 69 ]
+	[[ $output == *"non-routing: stopped at gcu-send (exit 69): gcu-send: the platform answers 503 to everything"* ]]
+	grep -qx 'non-routing=failed:send' "$dir/state"
+	[ ! -f "$dir/fetched.routing.ndjson" ]
+	[ "$(sim_stats | jq '.writes')" -eq 0 ]
+	run "$RUN" --resume "$dir"
+	[ "$status" -eq 0 ]
+	holds_every_change "$dir"
+}
+
+@test "run: the runbook's steps, one gcu-run line each, end in the same org" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	dir=$BATS_TEST_TMPDIR/book
+	run make -s -f "$ROOT/examples/runbook.mk" GCU_RUN="$RUN" CHANGES="$CHANGES" RUN="$dir" GAP=0.5 \
+		plan non-routing wait routing verify report
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'routing=done' "$dir/state"
+	holds_every_change "$dir"
+	[ -s "$dir/report.txt" ]
+	# Each step can be run again: nothing more is sent.
+	writes=$(sim_stats | jq '.writes')
+	run make -s -f "$ROOT/examples/runbook.mk" GCU_RUN="$RUN" CHANGES="$CHANGES" RUN="$dir" GAP=0.5 plan non-routing routing
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"has started; the plan made before it:"* ]]
+	[[ $output == *"non-routing: 50 users, 40 requests"* ]]
+	[[ $output == *"non-routing: done already"* ]]
+	[ "$(sim_stats | jq '.writes')" -eq "$writes" ]
+}
+
+@test "run: records that fail do not stop the run; it exits 1 and the report says which and why" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	changes=$BATS_TEST_TMPDIR/changes.csv
+	{
+		cat "$CHANGES"
+		echo "not-a-uuid,Agent,,,,,,,,"
+		echo "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e99,Ghost,,,,,,,,"
+	} >"$changes"
+	dir=$BATS_TEST_TMPDIR/some
+	run "$RUN" --gap 0.5 --run-dir "$dir" "$changes"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -qx 'routing=done' "$dir/state"
+	grep -q '^failed records: 2$' "$dir/report.txt"
+	grep -Eq "changes.csv:62 +- +- +rejected +id 'not-a-uuid' is not a UUID" "$dir/report.txt"
+	grep -Eq 'changes.csv:63 +6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e99 +non-routing lookup +failed +user not found' "$dir/report.txt"
+	grep -q '1 not sent (lookup failed)' "$dir/report.txt"
+}
+
+@test "run: run.sh and gcu-report are shellcheck clean" {
+	command -v shellcheck >/dev/null || skip "shellcheck not installed"
+	cd "$ROOT"
+	shellcheck run.sh stages/gcu-report.sh
+}
+
+@test "run: usage errors exit 64" {
+	run "$RUN" --scope sideways "$CHANGES"
+	[ "$status" -eq 64 ]
+	run "$RUN" --gap soon "$CHANGES"
+	[ "$status" -eq 64 ]
+	run "$RUN" --wait-gap
+	[ "$status" -eq 64 ]
+	run "$RUN" --resume "$BATS_TEST_TMPDIR/nothing"
+	[ "$status" -eq 66 ]
+	run gcu-report "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 66 ]
+}
