@@ -27,7 +27,9 @@ DEB_PACKAGES = libcurl4-openssl-dev:libcurl libjson-c-dev:json-c \
                libyaml-dev:yaml-0.1 libmicrohttpd-dev:libmicrohttpd \
                libcsv-dev:/usr/include/csv.h pkg-config:/usr/bin/pkg-config \
                bats:/usr/bin/bats jq:/usr/bin/jq curl:/usr/bin/curl \
-               gnuplot-nox:/usr/bin/gnuplot
+               gnuplot-nox:/usr/bin/gnuplot perl:/usr/bin/prove \
+               clang:/usr/bin/clang \
+               libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a
 LINT_PACKAGES = cppcheck:/usr/bin/cppcheck clang-tidy:/usr/bin/clang-tidy \
                 shellcheck:/usr/bin/shellcheck clang-format:/usr/bin/clang-format
 
