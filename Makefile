@@ -48,7 +48,7 @@ MANPAGES  = $(sort $(wildcard man/*.1))
 DEPS_OK   = $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit cli check-asan lint format install uninstall \
-        clean demo bench bench-offline bench-sim bench-send test-faults fuzz
+        clean demo bench bench-offline bench-sim bench-send test-faults fuzz fuzz-replay
 all: $(PROGRAMS)
 
 # Keep objects that only feed a program, so that a rebuild is incremental.
@@ -108,10 +108,15 @@ $(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(PKG_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) \
-         $(UNIT_SRC:%.c=$(BUILD)/%.d)
+         $(UNIT_SRC:%.c=$(BUILD)/%.d) $(FUZZ_SRC:%.c=$(BUILD)/%.d)
 
 # --- tests ----------------------------------------------------------------
-test: unit cli
+# One suite after the other, even under -j: the network tests measure
+# pacing, and running two suites at once on two cores would skew them.
+test:
+	$(MAKE) unit
+	$(MAKE) fuzz-replay
+	$(MAKE) cli
 
 unit: $(UNITS)
 	cd tests/unit && prove -f -e '' $(addprefix $(CURDIR)/,$(UNITS))
@@ -127,6 +132,47 @@ check-asan:
 
 test-faults: $(PROGRAMS)
 	GCU_BIN=$(CURDIR)/$(BIN) bats tests/faults
+
+# --- fuzzing (clang, libFuzzer) ---------------------------------------------
+# `make fuzz` builds every tests/fuzz/fuzz_*.c against the library compiled
+# for coverage and runs each for FUZZ_TIME seconds from its seeds in
+# tests/fuzz/corpus/<target>/; what it learns stays in build/fuzz/work,
+# crashes land in build/fuzz/crashes (copy one into the corpus to keep it
+# as a regression). `make fuzz-replay` (part of `make test`) feeds the
+# corpus to each target once, without libFuzzer, with the usual compiler.
+FUZZ_TIME    ?= 60
+FUZZ_BUILD    = build/fuzz
+FUZZ_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_TARGETS  = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+REPLAYS       = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	clang $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do n=$${t##*/fuzz_}; \
+	  mkdir -p $(FUZZ_BUILD)/work/$$n $(FUZZ_BUILD)/crashes; \
+	  echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+	  $$t -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=8192 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- \
+	    $(FUZZ_BUILD)/work/$$n tests/fuzz/corpus/$$n 2>$(FUZZ_BUILD)/$$n.log || \
+	    { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	done
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libgcu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz-replay: $(REPLAYS)
+	@for r in $(REPLAYS); do n=$${r##*/replay_}; \
+	  $$r tests/fuzz/corpus/$$n >$(BUILD)/fuzz/$$n.tap || \
+	    { cat $(BUILD)/fuzz/$$n.tap; echo "fuzz-replay: $$n failed"; exit 1; }; \
+	done; echo "fuzz-replay: corpus replayed through $(words $(REPLAYS)) targets"
 
 # --- lint -----------------------------------------------------------------
 C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \

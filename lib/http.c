@@ -503,6 +503,10 @@ static void complete(struct gcu_http *h, struct xfer *x, CURLcode code)
 	} else if (code != CURLE_OK) {
 		r.transport_error = 1;
 		msg = curl_easy_strerror(code);
+		/* libcurl says only "Out of memory" when a response header is
+		 * longer than it accepts (100 KB): name the likelier cause. */
+		if (code == CURLE_OUT_OF_MEMORY && x->errbuf[0] == '\0')
+			msg = "response refused: a header longer than 100 KB (or out of memory)";
 		if (x->errbuf[0] != '\0' && strcmp(x->errbuf, msg) != 0)
 			(void)snprintf(r.error, sizeof r.error, "%.80s: %.170s", msg, x->errbuf);
 		else

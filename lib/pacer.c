@@ -267,6 +267,7 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		if (++p->server_streak >= p->circuit_failures || p->circuit == 2) {
 			if (p->circuit != 2)
 				p->circuits++;
+			p->circuit_streak++;
 			p->circuit = 1;
 			if (now + p->circuit_pause > p->pause_until)
 				p->pause_until = now + p->circuit_pause;
@@ -274,6 +275,7 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		return;
 	}
 	p->server_streak = 0;
+	p->circuit_streak = 0;
 	if (p->circuit)
 		p->circuit = 0;
 	if (p->blind)

@@ -76,7 +76,8 @@ struct gcu_pacer {
 	long circuit_failures; /* threshold */
 	double circuit_pause;
 	long server_streak;
-	int circuit; /* 0 closed, 1 open (pausing), 2 half-open (probe out) */
+	long circuit_streak; /* times the circuit opened with no success between */
+	int circuit;         /* 0 closed, 1 open (pausing), 2 half-open (probe out) */
 
 	/* counters for the summary */
 	long throttled; /* times dispatch waited on the window */

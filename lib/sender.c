@@ -780,15 +780,15 @@ static void on_done(struct gcu_http *h, void *user, const struct gcu_http_respon
 
 /* --- the loop ----------------------------------------------------------- */
 
-static void interrupt_all(struct engine *e, const char *why)
+static void end_all(struct engine *e, enum gcu_result_status status, const char *why)
 {
 	for (struct unit *u = e->head; u; u = u->next_unit)
 		while (u->next < u->n)
-			finish(e, u, GCU_RESULT_INTERRUPTED, 0, -1, why);
+			finish(e, u, status, 0, -1, why);
 }
 
 /* After a stop, every line still unread gets its result too. */
-static void interrupt_rest(struct engine *e, const char *why)
+static void end_rest(struct engine *e, enum gcu_result_status status, const char *why)
 {
 	struct ndjson_reader *in = e->o->in;
 	int fl = fcntl(in->fd, F_GETFL);
@@ -797,7 +797,7 @@ static void interrupt_rest(struct engine *e, const char *why)
 		(void)fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK);
 	while (!e->eof && !e->fatal) {
 		fill(e);
-		interrupt_all(e, why);
+		end_all(e, status, why);
 		drop_finished_units(e);
 	}
 }
@@ -834,7 +834,12 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 	for (;;) {
 		double now = gcu_now(), wake = 0;
 		enum gcu_pace_block why = GCU_PACE_GO;
-		int stopping = (o->stop && *o->stop) || st->auth_failed || e.fatal;
+		/* The circuit opened again and again with no success between:
+		 * the platform is down; waiting a pause per request would take
+		 * days. Stop, and let --resume finish later. */
+		if (e.pacer.circuit_streak >= o->cfg->retry_server.attempts)
+			st->gave_up = 1;
+		int stopping = (o->stop && *o->stop) || st->auth_failed || st->gave_up || e.fatal;
 
 		if (!stopping)
 			fill(&e);
@@ -870,17 +875,26 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 
 	int rc = 0;
 	if (st->auth_failed) {
-		interrupt_all(&e, "stopped: the platform refused the credentials");
-		interrupt_rest(&e, "stopped: the platform refused the credentials");
+		end_all(&e, GCU_RESULT_INTERRUPTED,
+		        "stopped: the platform refused the credentials");
+		end_rest(&e, GCU_RESULT_INTERRUPTED,
+		         "stopped: the platform refused the credentials");
 		rc = 77;
+	} else if (st->gave_up) {
+		static const char why[] =
+		    "stopped: the platform stayed unavailable (server errors in a row); run again "
+		    "with --resume";
+		end_all(&e, GCU_RESULT_FAILED, why);
+		end_rest(&e, GCU_RESULT_FAILED, why);
+		rc = 69;
 	} else if (o->stop && *o->stop) {
 		st->interrupted = 1;
 		for (struct unit *u = e.head; u; u = u->next_unit)
 			if (u->busy) /* second signal: the answer will not be read */
 				finish(&e, u, GCU_RESULT_INTERRUPTED, 0, -1,
 				       "interrupted in flight; it may have been applied");
-		interrupt_all(&e, "interrupted before it was sent");
-		interrupt_rest(&e, "interrupted before it was sent");
+		end_all(&e, GCU_RESULT_INTERRUPTED, "interrupted before it was sent");
+		end_rest(&e, GCU_RESULT_INTERRUPTED, "interrupted before it was sent");
 		rc = 75;
 	}
 	update_stats(&e, gcu_now());

@@ -61,6 +61,7 @@ struct gcu_send_stats {
 	long left;                 /* the window as the pacer sees it, -1 unknown */
 	int blind;                 /* no rate headers */
 	int auth_failed;           /* stopped on 401/403 */
+	int gave_up;               /* stopped: the platform stayed unavailable */
 	int interrupted;           /* stopped on a signal */
 	unsigned long total;       /* requests expected, 0 when unknown (for progress) */
 };
@@ -87,9 +88,11 @@ struct gcu_send_opts {
 
 /*
  * Runs until the input is done and every request has a result, or a stop.
- * Returns 0 when finished, 75 when interrupted by a signal, 77 when the
- * platform refused the credentials, or -1 with err set when the results
- * could not be written or the loop failed.
+ * Returns 0 when finished, 69 when the platform stayed unavailable (the
+ * circuit opened retry.server.attempts times in a row; the rest failed
+ * unsent), 75 when interrupted by a signal, 77 when the platform refused
+ * the credentials, or -1 with err set when the results could not be
+ * written or the loop failed.
  */
 int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char *err,
                  size_t errlen);

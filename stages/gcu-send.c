@@ -45,7 +45,8 @@ static void help(void)
 	       "Send request records (gcu-merge output) to the platform and write one result\n"
 	       "record per request: "
 	       "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
-	       "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, failed,\n"
+	       "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, "
+	       "failed,\n"
 	       "conflict or interrupted. Paces itself from the rate-limit headers, pauses\n"
 	       "everything on a 429, backs off on 5xx, re-reads and re-merges on a version\n"
 	       "conflict, refreshes the token once on a 401.\n"
@@ -330,7 +331,7 @@ int main(int argc, char **argv)
 		return EX_IOERR;
 	if (auth_rc != 0)
 		return auth_rc;
-	if (rc == 75 || rc == 77)
+	if (rc == 69 || rc == 75 || rc == 77)
 		return rc;
 	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];
 	if (bad && st.unavailable > 0 && st.results[GCU_RESULT_OK] == 0 && st.resumed == 0)

@@ -17,6 +17,7 @@
 #include <sysexits.h>
 
 #include "sim/sim.h"
+#include "sim/sim_hostile.h"
 
 #define VERSION "0.1.0"
 
@@ -47,6 +48,7 @@ enum {
 	OPT_OUTAGE,
 	OPT_CONFLICT_400,
 	OPT_THREADS,
+	OPT_HOSTILE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -78,6 +80,7 @@ static const struct option longopts[] = {
     {"outage", required_argument, NULL, OPT_OUTAGE},
     {"conflict-as-400", no_argument, NULL, OPT_CONFLICT_400},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"hostile", required_argument, NULL, OPT_HOSTILE},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
@@ -95,7 +98,8 @@ static void usage(FILE *fp, int status)
 	        "               [--max-inflight N] [--background R] [--propagation K]\n"
 	        "               [--writer R] [--token-ttl S] [--latency MS] [--jitter MS]\n"
 	        "               [--error-rate P] [--reset-rate P] [--strip-headers] [--fake-200]\n"
-	        "               [--outage FROM:TO] [--conflict-as-400] [--threads N]\n");
+	        "               [--outage FROM:TO] [--conflict-as-400] [--threads N]\n"
+	        "               [--hostile MODE]...\n");
 	exit(status);
 }
 
@@ -266,6 +270,15 @@ int main(int argc, char *argv[])
 		case OPT_THREADS:
 			o.threads = (int)whole("threads", optarg, 1, 256);
 			break;
+		case OPT_HOSTILE: {
+			unsigned m = sim_hostile_parse(optarg);
+			if (m == 0) {
+				warnx("--hostile: want one of %s", sim_hostile_names());
+				usage(stderr, EX_USAGE);
+			}
+			o.hostile |= m;
+			break;
+		}
 		case OPT_HELP:
 			usage(stdout, 0);
 			break;

@@ -39,6 +39,7 @@ struct sim_options {
 	int outage; /* an outage window is set */
 	double outage_from, outage_to;
 	int conflict_as_400;
+	unsigned hostile; /* enum sim_hostile_mode flags (sim_hostile.h), 0 = none */
 	int threads;
 	int verbosity;                         /* 0 quiet, 1 normal, 2+ verbose */
 	const char *client_id, *client_secret; /* from the environment */

@@ -40,6 +40,7 @@ int sim_init(struct sim *sim, const struct sim_options *opt, char *err, size_t e
 	sim->rl.window = opt->window;
 	sim->rl.background = opt->background;
 	sim->rl.count_rejected = opt->count_rejected;
+	sim_hostile_init(&sim->hostile, opt->hostile);
 	if (sim_org_init(&sim->org) < 0 ||
 	    sim_auth_init(&sim->auth, opt->client_id, opt->client_secret, opt->token_ttl) < 0 ||
 	    sim_stats_init(&sim->stats) < 0 ||
@@ -79,6 +80,7 @@ void sim_free(struct sim *sim)
 void sim_reply_free(struct sim_reply *rep)
 {
 	sbuf_free(&rep->body);
+	sbuf_free(&rep->big_header);
 }
 
 void sim_reply_header(struct sim_reply *rep, const char *name, const char *value)
@@ -696,7 +698,14 @@ void sim_handle(struct sim *sim, const struct sim_request *req, struct sim_reply
 		else
 			token_endpoint(sim, req, rep);
 	} else if (strncmp(req->path, "/api/v2/", 8) == 0 || strcmp(req->path, "/api/v2") == 0) {
-		api(sim, req, rep, &route);
+		if (sim_hostile_pre(&sim->hostile, rep)) {
+			struct route rt;
+			route_match(req->method, req->path, &rt);
+			route = rt.r;
+		} else {
+			api(sim, req, rep, &route);
+		}
+		sim_hostile_post(&sim->hostile, rep);
 	} else {
 		sim_reply_error(rep, 404, "not.found", "No such route");
 	}

@@ -17,6 +17,7 @@
 #include "sim.h"
 #include "sim_auth.h"
 #include "sim_faults.h"
+#include "sim_hostile.h"
 #include "sim_org.h"
 #include "sim_ratelimit.h"
 #include "sim_stats.h"
@@ -53,6 +54,7 @@ struct sim_reply {
 	struct sbuf body;
 	struct sim_header hdr[SIM_MAX_HEADERS];
 	int nhdr;
+	struct sbuf big_header; /* --hostile huge-headers: X-Hostile-Padding, or empty */
 };
 
 struct sim {
@@ -62,6 +64,7 @@ struct sim {
 	struct sim_auth auth;
 	struct sim_stats stats;
 	struct sim_faults faults;
+	struct sim_hostile hostile;
 };
 
 /*
@@ -78,7 +81,7 @@ void sim_free(struct sim *sim);
  * zeroed by the caller and released with sim_reply_free(). */
 void sim_handle(struct sim *sim, const struct sim_request *req, struct sim_reply *rep);
 
-/* Frees a reply's body. */
+/* Frees a reply's body (and its hostile header). */
 void sim_reply_free(struct sim_reply *rep);
 
 /* Adds a header to a reply (silently ignored beyond SIM_MAX_HEADERS). */

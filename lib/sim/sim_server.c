@@ -99,6 +99,8 @@ static enum MHD_Result respond(struct MHD_Connection *mc, struct sim_reply *rep)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
 	for (int i = 0; i < rep->nhdr; i++)
 		MHD_add_response_header(r, rep->hdr[i].name, rep->hdr[i].value);
+	if (rep->big_header.len > 0)
+		MHD_add_response_header(r, "X-Hostile-Padding", rep->big_header.p);
 	ret = MHD_queue_response(mc, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -231,6 +233,10 @@ int sim_run(const struct sim_options *o, char *err, size_t errlen)
 	char url[128];
 	unsigned flags;
 	int rc, sig = 0, inited = 0;
+	/* libmicrohttpd builds the response header in the connection's pool
+	 * (32 KiB by default): room for the hostile 200 KB header. */
+	size_t pool =
+	    (o->hostile & SIM_HOSTILE_HUGE_HEADERS) ? (size_t)1024 * 1024 : (size_t)32 * 1024;
 
 	memset(&w, 0, sizeof w);
 	/* A shell starts background jobs with SIGINT ignored, and an ignored
@@ -282,13 +288,15 @@ int sim_run(const struct sim_options *o, char *err, size_t errlen)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &sim, MHD_OPTION_SOCK_ADDR,
 		                     &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		                     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 		                     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(
 		    flags, 0, NULL, NULL, on_request, &sim, MHD_OPTION_SOCK_ADDR, &sa,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_THREAD_POOL_SIZE,
 		    (unsigned)(o->threads > 0 ? o->threads : 1), MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		    MHD_OPTION_END);
 	if (d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%u", o->listen, o->port);
 		rc = EX_UNAVAILABLE;

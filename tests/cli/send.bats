@@ -215,9 +215,27 @@ pause_test() {
 	export GCU_RETRY_SERVER_ATTEMPTS=2
 	run --separate-stderr gcu-send "$D/req.ndjson"
 	[ "$status" -eq 69 ]
-	echo "$output" | jq -s -e 'length == 5 and all(.status == "failed" and .attempts == 2 and
-		.http >= 500 and (.error | test("HTTP 5[0-9][0-9]")))'
+	# Those that used their two attempts failed with the platform's answer;
+	# once the circuit kept opening, the rest were stopped and say so (run
+	# again with --resume).
+	echo "$output" | jq -s -e 'length == 5 and all(.status == "failed") and
+		any(.attempts == 2 and .http >= 500 and (.error | test("HTTP 5[0-9][0-9]"))) and
+		all((.attempts == 2 and .http >= 500) or
+		    (.attempts < 2 and (.error | test("platform stayed unavailable"))))'
 	[ "$(missing)" -eq 5 ]
+}
+
+@test "gcu-send: a platform that stays down stops the run instead of waiting out every request" {
+	start 0 1 --generate 40 --error-rate 1.0
+	requests 40
+	export GCU_RETRY_SERVER_ATTEMPTS=3 GCU_CIRCUIT_FAILURES=3 GCU_CIRCUIT_PAUSE=0.3
+	SECONDS=0
+	run --separate-stderr gcu-send "$D/req.ndjson"
+	[ "$status" -eq 69 ]
+	# Three circuit pauses, not three per request (40 x 3 x 0.3 s = 36 s).
+	[ "$SECONDS" -lt 10 ]
+	echo "$output" | jq -s -e 'length == 40 and all(.status == "failed")'
+	echo "$output" | jq -s -e 'map(select(.error | test("platform stayed unavailable"))) | length > 20'
 }
 
 @test "gcu-send: the circuit opens on server errors in a row and spares a platform in outage" {
