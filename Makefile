@@ -136,7 +136,7 @@ test-faults: $(PROGRAMS)
 # --- fuzzing (clang, libFuzzer) ---------------------------------------------
 # `make fuzz` builds every tests/fuzz/fuzz_*.c against the library compiled
 # for coverage and runs each for FUZZ_TIME seconds from its seeds in
-# tests/fuzz/corpus/<target>/; what it learns stays in build/fuzz/work,
+# tests/fuzz/corpus/<target>/; what it learns stays in build/fuzz/learned,
 # crashes land in build/fuzz/crashes (copy one into the corpus to keep it
 # as a regression). `make fuzz-replay` (part of `make test`) feeds the
 # corpus to each target once, without libFuzzer, with the usual compiler.
@@ -156,11 +156,11 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do n=$${t##*/fuzz_}; \
-	  mkdir -p $(FUZZ_BUILD)/work/$$n $(FUZZ_BUILD)/crashes; \
+	  mkdir -p $(FUZZ_BUILD)/learned/$$n $(FUZZ_BUILD)/crashes; \
 	  echo "fuzz: $$n for $(FUZZ_TIME) s"; \
 	  $$t -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=8192 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- \
-	    $(FUZZ_BUILD)/work/$$n tests/fuzz/corpus/$$n 2>$(FUZZ_BUILD)/$$n.log || \
+	    $(FUZZ_BUILD)/learned/$$n tests/fuzz/corpus/$$n 2>$(FUZZ_BUILD)/$$n.log || \
 	    { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
 	done
 
