@@ -86,8 +86,9 @@ struct engine {
 	int ok_since_auth;     /* a request succeeded with the current token */
 	int expired_refreshes; /* refreshes of expired tokens since the last success */
 	int said_blind, said_capped, said_auth;
-	long waiting;  /* units that wait for an earlier unit of their user */
-	int unflushed; /* results written since the last flush */
+	long waiting;           /* units that wait for an earlier unit of their user */
+	char last_trouble[400]; /* the last 5xx or transport error, named when the run stops */
+	int unflushed;          /* results written since the last flush */
 	uint64_t rng;
 	double last_progress;
 	char *err;
@@ -611,12 +612,10 @@ static int version_conflict(const struct gcu_http_response *r)
 static void server_trouble(struct engine *e, struct unit *u, struct request *r,
                            const struct gcu_http_response *resp, double now)
 {
-	char msg[400];
-
+	error_message(resp, e->last_trouble, sizeof e->last_trouble);
 	if (++r->server_tries >= e->cfg->retry_server.attempts) {
-		error_message(resp, msg, sizeof msg);
 		e->st->unavailable++;
-		finish(e, u, GCU_RESULT_FAILED, resp->status, -1, msg);
+		finish(e, u, GCU_RESULT_FAILED, resp->status, -1, e->last_trouble);
 		return;
 	}
 	u->not_before = now + gcu_backoff(&e->cfg->retry_server, r->server_tries, &e->rng);
@@ -881,9 +880,12 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 		         "stopped: the platform refused the credentials");
 		rc = 77;
 	} else if (st->gave_up) {
-		static const char why[] =
-		    "stopped: the platform stayed unavailable (server errors in a row); run again "
-		    "with --resume";
+		char why[600];
+		snprintf(
+		    why, sizeof why,
+		    "stopped: the platform stayed unavailable (last error: %s); run again with "
+		    "--resume",
+		    e.last_trouble);
 		end_all(&e, GCU_RESULT_FAILED, why);
 		end_rest(&e, GCU_RESULT_FAILED, why);
 		rc = 69;
