@@ -177,7 +177,8 @@ fuzz-replay: $(REPLAYS)
 # --- lint -----------------------------------------------------------------
 C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
            $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h)
-SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh tests/cli/*.bash .ci/run)
+SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
+           tests/faults/*.bash .ci/run)
 
 lint: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory LINT=1 deps
