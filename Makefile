@@ -48,7 +48,8 @@ MANPAGES  = $(sort $(wildcard man/*.1))
 DEPS_OK   = $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit cli check-asan lint format install uninstall \
-        clean demo bench bench-offline bench-sim bench-send test-faults fuzz fuzz-replay
+        clean demo bench bench-offline bench-sim bench-send bench-compare test-faults \
+        fuzz fuzz-replay
 all: $(PROGRAMS)
 
 # Keep objects that only feed a program, so that a rebuild is incremental.
@@ -61,7 +62,7 @@ deps:
 
 $(DEPS_OK):
 	@missing=""; \
-	for pair in $(DEB_PACKAGES) $(if $(LINT),$(LINT_PACKAGES)); do \
+	for pair in $(DEB_PACKAGES) $(if $(LINT),$(LINT_PACKAGES)) $(if $(BENCH),$(BENCH_PACKAGES)); do \
 	  pkg=$${pair%%:*}; probe=$${pair#*:}; \
 	  case $$probe in \
 	    /*) [ -e "$$probe" ] || missing="$$missing $$pkg" ;; \
@@ -213,13 +214,22 @@ clean:
 demo: $(PROGRAMS)
 	@./run.sh --demo testdata/changes.csv
 
-bench: bench-offline bench-sim bench-send
+bench: bench-offline bench-sim bench-compare
+
+# The peers' packages come from Debian; only the benchmark needs them.
+BENCH_PACKAGES = python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp \
+                 python3-tenacity:/usr/lib/python3/dist-packages/tenacity \
+                 wrk:/usr/bin/wrk
 
 bench-offline: $(PROGRAMS)
-	bench/offline.sh
+	RUNS=$${RUNS:-1} bench/offline.sh
 
 bench-sim: $(PROGRAMS)
 	bench/sim.sh
 
 bench-send: $(PROGRAMS)
 	bench/send.sh
+
+bench-compare: $(PROGRAMS)
+	@$(MAKE) --no-print-directory BENCH=1 deps
+	bench/compare.sh

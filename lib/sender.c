@@ -722,9 +722,15 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 			snprintf(msg, sizeof msg, "rate limited %d times in a row", r->rate_tries);
 			finish(e, u, GCU_RESULT_FAILED, status, -1, msg);
 		} else {
+			/* The pacer holds all dispatch for Retry-After; this request
+			 * also waits out the 429 policy's backoff, so that a window kept
+			 * full by traffic gcu cannot see does not burn its attempts in
+			 * a second. */
 			r->retrying = 1;
+			u->not_before =
+			    now + gcu_backoff(&e->cfg->retry_rate_limit, r->rate_tries, &e->rng);
 		}
-		return; /* the pacer holds all dispatch for the pause */
+		return;
 	}
 	if (status == 0 || status >= 500) {
 		server_trouble(e, u, r, resp, now);

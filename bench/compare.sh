@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# compare.sh - gcu next to the designs people use today, on the same
+# simulated org, in the same run: the seed guide's own design
+# (bench/peers/seed_asyncio.py) and the shell way (bench/peers/xargs_curl.sh).
+#
+#   A  honest headers: limit 300 per 3 s window (a minute scaled 20x),
+#      background 20 req/s, latency 10-20 ms. Quota left: (300-60)/3 = 80/s.
+#   B  the same with the rate headers stripped.
+#   C  A plus 5% 5xx, 2% connection resets and a competing writer (8/s)
+#      that stamps wfmSyncStamp and bumps the version.
+#   E  the seed's edge case 3: A plus --propagation 3 (every routing write
+#      costs three more slots of the window), with one routing-skill change
+#      per user (PATCH /api/v2/users/{id}/routingskills/bulk).
+#
+# Each tool runs against a fresh gcu-sim with identical settings, the order
+# of the tools rotating from one scenario to the next. gcu runs its whole
+# pipeline (gcu-partition | gcu-fetch | gcu-merge | gcu-send) with one token;
+# its reads are bulk GETs against the sim (GCU_FETCH=snapshot plans from the
+# org export instead, offline, as bench/send.sh does). The peers GET each
+# user for its version (not for routing changes, which take no version).
+#
+# Figures come from the simulator, not from the tools: requests and 429s
+# from /__sim/stats, what was applied from /__sim/state (see verdict()).
+# Prints one markdown table per scenario, the headline ratios, the machine
+# and the command. Environment: N users (default 3000), N_E users for E
+# (default N/3: at four window slots a write, E is the slow one), N_SHELL
+# users for the shell peer (default N/3: it spends some 60 ms of CPU a user
+# on process starts, and the whole run must fit in 15 minutes on 2 cores),
+# SCENARIOS (default "A B C E"), KEEP=1 to keep the work files, GCU_FETCH (live or snapshot), GCU_BIN, TOOL_TIMEOUT seconds per run
+# (default 600).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${GCU_BIN:-$root/bin}
+peers=$root/bench/peers
+n=${N:-3000}
+n_e=${N_E:-$((n / 3))}
+n_shell=${N_SHELL:-$((n / 3))}
+fetch_mode=${GCU_FETCH:-live}
+tool_timeout=${TOOL_TIMEOUT:-600}
+scenarios=${SCENARIOS:-A B C E}
+python=${PYTHON:-/usr/bin/python3}
+
+for tool in curl jq xargs awk timeout; do
+	command -v "$tool" >/dev/null || { echo "compare.sh: $tool is required" >&2; exit 69; }
+done
+if ! "$python" -c 'import aiohttp, tenacity' 2>/dev/null; then
+	echo "compare.sh: $python needs aiohttp and tenacity" \
+		"(apt-get install python3-aiohttp python3-tenacity)" >&2
+	exit 69
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench-compare.XXXXXX")
+sim_pid=''
+cleanup() {
+	if [ -n "$sim_pid" ]; then
+		kill "$sim_pid" 2>/dev/null || true
+		wait "$sim_pid" 2>/dev/null || true
+	fi
+	if [ -n "${KEEP:-}" ]; then
+		echo "compare.sh: work files kept in $work" >&2
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "compare.sh: line $LINENO: a command failed (status $?)" >&2' ERR
+export GCU_SIM_CLIENT_ID=bench GCU_SIM_CLIENT_SECRET=bench-secret-0123456789
+export GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
+unset GCU_CONFIG GCU_ACCESS_TOKEN GCU_REGION GCU_LOGIN_BASE
+
+# The seed's durations (2-30 s backoff, 0-1.5 s jitter) are for a 60 s
+# window; the sim's window is 3 s, so every duration a tool chooses itself
+# is scaled by 3/60: gcu through its settings, the seed's design through
+# --time-scale. curl's backoff cannot be scaled (whole seconds only).
+scale=0.05
+gcu_env=(GCU_PLATFORM_WINDOW=3 GCU_RETRY_RATE_LIMIT_BASE=0.1 GCU_RETRY_RATE_LIMIT_MAX=1.5
+	GCU_RETRY_SERVER_BASE=0.5 GCU_RETRY_SERVER_MAX=6 GCU_RETRY_CONFLICT_COOLDOWN=3
+	GCU_CIRCUIT_PAUSE=1.5)
+common=(--limit 300 --window 3 --background 20 --latency 15 --jitter 5)
+left=80 # (300 - 60) / 3 requests a second
+
+# sim_up ARGS...: starts gcu-sim, sets GCU_API_BASE.
+sim_up() {
+	rm -f "$work/url"
+	"$bin/gcu-sim" --port 0 --ready-file "$work/url" "$@" 2>"$work/sim.log" &
+	sim_pid=$!
+	for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+	[ -s "$work/url" ] || { echo "compare.sh: gcu-sim did not start" >&2; exit 69; }
+	GCU_API_BASE=$(cat "$work/url")
+	export GCU_API_BASE
+}
+sim_down() {
+	kill "$sim_pid" 2>/dev/null || true
+	wait "$sim_pid" 2>/dev/null || true
+	sim_pid=''
+}
+
+# The org: N users generated once; every run loads the same file.
+sim_up --generate "$n" --seed 1 --limit 0
+curl -sf "$GCU_API_BASE/__sim/state" >"$work/org.ndjson"
+sim_down
+# A-C: a new title for every user. E: one routing skill per user set to a
+# proficiency it does not have yet, so that every user needs a write.
+jq -c '{id, changes: {title: ("Lead " + .id[0:8])}}' "$work/org.ndjson" >"$work/title.ndjson"
+skill=$(jq -n -r 'first(inputs | select(.skills | length > 0) | .skills[0].id)' \
+	"$work/org.ndjson")
+jq -c --arg s "$skill" '{id, changes: {routingSkills: {($s):
+		(((.skills // []) | map(select(.id == $s)) | .[0].proficiency // 0) % 5 + 1)}}}' \
+		"$work/org.ndjson" | awk -v n="$n_e" 'NR <= n' >"$work/skill.ndjson"
+
+# token: one access token for the gcu pipeline, so that its reads and its
+# writes share one rate window, as a single client's would.
+token() {
+	printf 'user = "%s:%s"\n' "$GCU_CLIENT_ID" "$GCU_CLIENT_SECRET" |
+		curl -sf --config - -d grant_type=client_credentials "$GCU_API_BASE/oauth/token" |
+		jq -r .access_token
+}
+
+# run_tool TOOL CHANGES LOG: runs one tool on CHANGES, results on stdout.
+run_tool() {
+	local tool=$1 changes=$2 log=$3
+	case $tool in
+	gcu)
+		local fetch=("$bin/gcu-fetch")
+		[ "$fetch_mode" = snapshot ] && fetch+=(--snapshot "$work/org.ndjson")
+		GCU_ACCESS_TOKEN=$(token)
+		export GCU_ACCESS_TOKEN
+		"$bin/gcu-partition" -q "$changes" |
+			env "${gcu_env[@]}" timeout "$tool_timeout" "${fetch[@]}" 2>>"$log.fetch" |
+			"$bin/gcu-merge" -q |
+			env "${gcu_env[@]}" timeout "$tool_timeout" "$bin/gcu-send" \
+				--failed "$work/failed" 2>>"$log" || true
+		unset GCU_ACCESS_TOKEN
+		;;
+	seed)
+		timeout "$tool_timeout" "$python" "$peers/seed_asyncio.py" --time-scale "$scale" \
+			"$changes" 2>>"$log" || true
+		;;
+	shell)
+		timeout "$tool_timeout" bash "$peers/xargs_curl.sh" "$changes" 2>>"$log" || true
+		;;
+	esac
+}
+
+# verdict CHANGES PRE POST: what the final state says, from the sim's dumps
+# before and after the run: "applied touched lost". applied: users of
+# CHANGES whose every changed field holds its new value. The writer check
+# (scenario C), over every user of the org:
+# the writer bumps the version and sets wfmSyncStamp, and the sim's PATCH
+# merges fields, so a user's version grows by one per applied tool write
+# plus one per writer touch. A user whose version grew by more than the
+# tool's own write was touched by the writer during the run and must carry
+# a stamp newer than before the run ("touched"); any other user must carry
+# its stamp unchanged. A user breaking either rule lost the writer's field
+# ("lost").
+verdict() {
+	# shellcheck disable=SC2016 # jq variables, not shell ones
+	jq -n -r --slurpfile ch "$1" --slurpfile pre "$2" --slurpfile post "$3" '
+		($ch | map({key: .id, value: .changes}) | from_entries) as $want
+		| ($pre | map({key: .id, value: .}) | from_entries) as $before
+		| [ $post[] | . as $u | $want[.id] as $c | $before[.id] as $b
+			| (if $c == null then false else [$c | to_entries[] | .key as $k | .value as $v
+				| if $k == "routingSkills" then
+					all($v | to_entries[]; .key as $s | .value as $p
+						| any(($u.skills // [])[]; .id == $s and .proficiency == $p))
+				elif $k == "routingStatus" then $u.routingStatus.status == $v
+				else $u[$k] == $v end] | all end) as $applied
+			| (if $applied and ($c | keys | any(startswith("routing") | not)) then 1 else 0 end) as $own
+			| ($u.version - $b.version - $own) as $extra
+			| { applied: $applied,
+				touched: ($extra > 0),
+				lost: (if $extra > 0
+					then ($u.wfmSyncStamp == null or $u.wfmSyncStamp == $b.wfmSyncStamp)
+					else ($extra < 0 or $u.wfmSyncStamp != $b.wfmSyncStamp) end) } ]
+		| "\(map(select(.applied)) | length) \(map(select(.touched)) | length) \(map(select(.lost)) | length)"'
+}
+
+# one SCENARIO TOOL CHANGES SIM_ARGS...: one run, one table row.
+one() {
+	local name=$1 tool=$2 changes=$3
+	shift 3
+	local users tag=$name.$tool t0 t1
+	users=$(wc -l <"$changes")
+	sim_up --users "$work/org.ndjson" "$@"
+	# Let the background traffic fill the window as it would on a busy org.
+	sleep 3
+	curl -sf -X POST "$GCU_API_BASE/__sim/reset-stats" >/dev/null
+	curl -sf "$GCU_API_BASE/__sim/state" >"$work/pre.$tag"
+	t0=$(date +%s.%N)
+	run_tool "$tool" "$changes" "$work/log.$tag" >"$work/out.$tag"
+	t1=$(date +%s.%N)
+	curl -sf "$GCU_API_BASE/__sim/stats" >"$work/stats.$tag"
+	curl -sf "$GCU_API_BASE/__sim/state" >"$work/post.$tag"
+	sim_down
+	local sent r429 said applied touched lost writer
+	sent=$(jq '.requests.total' "$work/stats.$tag")
+	r429=$(jq '.rate_limited' "$work/stats.$tag")
+	writer=$(jq '.writer_writes' "$work/stats.$tag")
+	said=$(grep -c '"status":"\(ok\|unchanged\)"' "$work/out.$tag" || true)
+	read -r applied touched lost < <(verdict "$changes" "$work/pre.$tag" "$work/post.$tag")
+	printf '%s %s %s %s %s %s %s %s %s %s\n' "$tool" "$users" "$t0" "$t1" "$sent" "$r429" \
+		"$said" "$applied" "$touched" "$lost" >>"$work/rows.$name"
+	awk -v tool="$tool" -v users="$users" -v a="$t0" -v b="$t1" -v sent="$sent" \
+		-v r429="$r429" -v said="$said" -v applied="$applied" -v touched="$touched" \
+		-v lost="$lost" -v left="$left" -v name="$name" -v writer="$writer" 'BEGIN {
+		names["gcu"] = "gcu"; names["seed"] = "seed design (asyncio)"
+		names["shell"] = "xargs -P 6 + curl"
+		wall = b - a; good = applied / wall
+		ok = (applied == users && lost == 0) ? "yes" : "no"
+		if (applied < users) ok = ok sprintf(": %d not applied", users - applied)
+		if (lost > 0) ok = ok sprintf(", %d stamps lost", lost)
+		stamps = (name == "C") ? sprintf("%d touched, %d lost (writer: %d writes)", touched, lost, writer) : "-"
+		printf "| %s | %d | %.1f s | %.1f/s | %.0f%% | %d (%.1f%%) | %.2f | %d | %d | %s | %s |\n",
+			names[tool], users, wall, good, 100 * good / left, r429, sent ? 100 * r429 / sent : 0,
+			applied ? sent / applied : 0, said, applied, stamps, ok
+	}' >>"$work/table.$name"
+	tail -n 3 "$work/log.$tag" | sed "s/^/    $name $tool: /" >>"$work/notes"
+}
+
+# scenario NAME TITLE CHANGES ORDER SIM_ARGS...: the three tools, one table.
+scenario() {
+	local name=$1 title=$2 changes=$3 order=$4
+	shift 4
+	local tool file
+	for tool in $order; do
+		file=$changes
+		if [ "$tool" = shell ] && [ "$n_shell" -lt "$(wc -l <"$changes")" ]; then
+			awk -v n="$n_shell" 'NR <= n' "$changes" >"$work/shell.$name"
+			file=$work/shell.$name
+		fi
+		echo "compare.sh: scenario $name, $tool" >&2
+		one "$name" "$tool" "$file" "$@"
+	done
+	{
+		echo "### $name: $title"
+		echo
+		echo "| tool | users | wall | goodput (users/s) | share of quota left (80/s) | 429s (% of requests) | requests per user updated | tool says ok | applied (sim state) | writer's field | correct |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		cat "$work/table.$name"
+		echo
+	} >>"$work/report"
+}
+
+started=$(date +%s)
+load=$(cut -d" " -f1-3 /proc/loadavg)
+for s in $scenarios; do
+	case $s in
+	A) scenario A "honest headers, background 20 req/s" "$work/title.ndjson" \
+		"gcu seed shell" "${common[@]}" ;;
+	B) scenario B "rate headers stripped" "$work/title.ndjson" "seed shell gcu" \
+		"${common[@]}" --strip-headers ;;
+	C) scenario C "5% 5xx, 2% resets, a competing writer at 8/s" "$work/title.ndjson" \
+		"shell gcu seed" "${common[@]}" --seed 7 --error-rate 0.05 --reset-rate 0.02 \
+		--writer 8 ;;
+	E) scenario E "edge case 3: routing-skill writes with --propagation 3" \
+		"$work/skill.ndjson" "gcu seed shell" "${common[@]}" --propagation 3 ;;
+	*) echo "compare.sh: no scenario $s" >&2; exit 64 ;;
+	esac
+done
+finished=$(date +%s)
+
+cat "$work/report"
+# Headline: A, gcu against the seed's design.
+awk '$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2 }
+	$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2 }
+	END {
+		printf "Headline (A, honest headers): gcu finished in %.1f s, the seed design in %.1f s: %.1fx faster", gw, sw, sw / gw
+		if (sa < sn) printf " (and the seed design left %d of %d users not updated)", sn - sa, sn
+		printf ".\n"
+		if (g429 > 0) printf "gcu drew %d 429%s, the seed design %d: %.0fx fewer.\n", g429, g429 == 1 ? "" : "s", s429, s429 / g429
+		else printf "gcu drew no 429 at all, the seed design %d.\n", s429
+		printf "Goodput: gcu %.1f users/s, the seed design %.1f users/s (%.1fx).\n", ga / gw, sa / sw, (ga / gw) / (sa / sw)
+	}' "$work/rows.A" 2>/dev/null || true
+echo
+cat <<EOF
+Notes: goodput is users whose change the sim's final state holds, per second of wall
+time; a user costs the seed design and the shell way a GET and a PATCH, gcu a PATCH and
+1/100 of a bulk GET ($fetch_mode reads). In E every routing write also puts 3 entries
+into the window over the next 0.75 s, counted against the same limit. Durations are
+scaled 1/20 (a minute scaled to 3 s): gcu's through GCU_PLATFORM_WINDOW and GCU_RETRY_*,
+the seed design's through --time-scale $scale (backoff 0.1-1.5 s, jitter 0-0.075 s);
+curl's own backoff is whole seconds and cannot be scaled.
+EOF
+echo
+echo "Last lines each tool wrote on stderr:"
+cat "$work/notes"
+echo
+echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), load average at start $load"
+echo "run time: $((finished - started)) s"
+echo "command: SCENARIOS=\"$scenarios\" N=$n N_E=$n_e N_SHELL=$n_shell GCU_FETCH=$fetch_mode bench/compare.sh"
