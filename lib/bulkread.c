@@ -82,7 +82,6 @@ struct engine {
 	int token_gen;
 	int refreshed, ok_since_auth;
 	int auth_status;
-	int said_blind, said_capped;
 	uint64_t rng;
 	double last_line, last_progress;
 	char *err;
@@ -517,7 +516,6 @@ static void on_done(struct gcu_http *h, void *user, const struct gcu_http_respon
 	double now = gcu_now();
 	long status = resp->transport_error ? 0 : resp->status;
 	json_object *answer = NULL;
-	int capped = 0;
 	(void)h;
 
 	e->inflight--;
@@ -531,26 +529,9 @@ static void on_done(struct gcu_http *h, void *user, const struct gcu_http_respon
 	}
 	/* A 200 that holds no users is treated as the 429 it stands for. */
 	long pace_status = (status >= 200 && status < 300 && answer == NULL) ? 429 : status;
-	double backoff = gcu_backoff(&e->cfg->retry_rate_limit, b->rate_tries + 1, &e->rng);
-	gcu_pacer_answer(&e->pacer, pace_status, &resp->rate, b->seq, now, e->cfg->retry_max_wait,
-	                 backoff, gcu_rand_unit(&e->rng), &capped);
-	if (capped) {
+	if (gcu_pacer_feed(&e->pacer, e->cfg, pace_status, &resp->rate, b->seq, now,
+	                   b->rate_tries + 1, &e->rng, e->o->notice, e->o->ctx))
 		e->st->capped++;
-		if (!e->said_capped) {
-			char msg[160];
-			snprintf(msg, sizeof msg,
-			         "the platform asked to wait %.0f s; waiting retry.max_wait (%g s) "
-			         "instead",
-			         resp->rate.retry_after, e->cfg->retry_max_wait);
-			notice(e, msg);
-			e->said_capped = 1;
-		}
-	}
-	if (e->pacer.blind && !e->said_blind) {
-		notice(e, "no rate-limit headers in the answers: flying blind, finding the rate by "
-		          "probing (additive increase, multiplicative decrease on 429)");
-		e->said_blind = 1;
-	}
 	answered(e, b, resp, answer, now);
 }
 

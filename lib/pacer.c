@@ -4,8 +4,13 @@
  */
 #include "pacer.h"
 
+#include <stdio.h>
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "backoff.h"
 
 /* Answers without any rate header before the pacer decides it is blind. */
 #define BLIND_AFTER 3
@@ -280,4 +285,30 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		p->circuit = 0;
 	if (p->blind)
 		blind_grow(p, now);
+}
+
+int gcu_pacer_feed(struct gcu_pacer *p, const struct gcu_config *c, long status,
+                   const struct gcu_rate_obs *o, uint64_t seq, double now, int rate_attempt,
+                   uint64_t *rng, gcu_pacer_notice_fn notice, void *ctx)
+{
+	int capped = 0;
+	double backoff = gcu_backoff(&c->retry_rate_limit, rate_attempt, rng);
+
+	gcu_pacer_answer(p, status, o, seq, now, c->retry_max_wait, backoff, gcu_rand_unit(rng),
+	                 &capped);
+	if (capped && !p->said_capped && notice) {
+		char msg[160];
+		snprintf(msg, sizeof msg,
+		         "the platform asked to wait %.0f s; waiting retry.max_wait (%g s) instead",
+		         o->retry_after, c->retry_max_wait);
+		notice(ctx, msg);
+		p->said_capped = 1;
+	}
+	if (p->blind && !p->said_blind && notice) {
+		notice(ctx,
+		       "no rate-limit headers in the answers: flying blind, finding the rate by "
+		       "probing (additive increase, multiplicative decrease on 429)");
+		p->said_blind = 1;
+	}
+	return capped;
 }

@@ -80,9 +80,10 @@ struct gcu_pacer {
 	int circuit;         /* 0 closed, 1 open (pausing), 2 half-open (probe out) */
 
 	/* counters for the summary */
-	long throttled; /* times dispatch waited on the window */
-	long pauses;    /* 429 pauses */
-	long circuits;  /* times the circuit opened */
+	long throttled;              /* times dispatch waited on the window */
+	long pauses;                 /* 429 pauses */
+	long circuits;               /* times the circuit opened */
+	int said_capped, said_blind; /* notices given (gcu_pacer_feed) */
 };
 
 /* Sets up a pacer from the config. Returns 0, or -1 when out of memory. */
@@ -111,6 +112,21 @@ uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now);
 void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_obs *o, uint64_t seq,
                       double now, double retry_after_cap, double backoff, double jitter,
                       int *capped);
+
+/* Receives a message for the person running the stage. */
+typedef void (*gcu_pacer_notice_fn)(void *ctx, const char *msg);
+
+/*
+ * gcu_pacer_answer the way every stage calls it: the 429 policy's backoff
+ * for the request's next rate-limit attempt (rate_attempt, from 1), jitter
+ * drawn from rng, retry.max_wait as the cap on Retry-After. Tells notice
+ * once per pacer when a Retry-After had to be cut and when the pacer starts
+ * flying blind (notice may be NULL). Returns 1 when this answer's
+ * Retry-After was cut, else 0.
+ */
+int gcu_pacer_feed(struct gcu_pacer *p, const struct gcu_config *c, long status,
+                   const struct gcu_rate_obs *o, uint64_t seq, double now, int rate_attempt,
+                   uint64_t *rng, gcu_pacer_notice_fn notice, void *ctx);
 
 /* What is left of the window at now as the pacer believes it, never
  * below 0 (-1 unknown). */

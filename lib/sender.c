@@ -85,7 +85,7 @@ struct engine {
 	int refreshed;         /* the current token came from a refresh */
 	int ok_since_auth;     /* a request succeeded with the current token */
 	int expired_refreshes; /* refreshes of expired tokens since the last success */
-	int said_blind, said_capped, said_auth;
+	int said_auth;
 	long waiting;           /* units that wait for an earlier unit of their user */
 	char last_trouble[400]; /* the last 5xx or transport error, named when the run stops */
 	int unflushed;          /* results written since the last flush */
@@ -755,31 +755,13 @@ static void on_done(struct gcu_http *h, void *user, const struct gcu_http_respon
 	struct unit *u = t->u;
 	struct request *r = &u->reqs[u->next];
 	double now = gcu_now();
-	int capped = 0;
 	(void)h;
 
 	e->inflight--;
 	u->busy = 0;
-	double backoff = gcu_backoff(&e->cfg->retry_rate_limit, r->rate_tries + 1, &e->rng);
-	gcu_pacer_answer(&e->pacer, resp->transport_error ? 0 : resp->status, &resp->rate, t->seq,
-	                 now, e->cfg->retry_max_wait, backoff, gcu_rand_unit(&e->rng), &capped);
-	if (capped) {
+	if (gcu_pacer_feed(&e->pacer, e->cfg, resp->transport_error ? 0 : resp->status, &resp->rate,
+	                   t->seq, now, r->rate_tries + 1, &e->rng, e->o->notice, e->o->ctx))
 		e->st->capped++;
-		if (!e->said_capped) {
-			char msg[160];
-			snprintf(msg, sizeof msg,
-			         "the platform asked to wait %.0f s; waiting retry.max_wait (%g s) "
-			         "instead",
-			         resp->rate.retry_after, e->cfg->retry_max_wait);
-			notice(e, msg);
-			e->said_capped = 1;
-		}
-	}
-	if (e->pacer.blind && !e->said_blind) {
-		notice(e, "no rate-limit headers in the answers: flying blind, finding the rate by "
-		          "probing (additive increase, multiplicative decrease on 429)");
-		e->said_blind = 1;
-	}
 	answered(e, u, resp, now);
 }
 
