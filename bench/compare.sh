@@ -26,7 +26,7 @@
 # (default N/3: at four window slots a write, E is the slow one), N_SHELL
 # users for the shell peer (default N/3: it spends some 60 ms of CPU a user
 # on process starts, and the whole run must fit in 15 minutes on 2 cores),
-# SCENARIOS (default "A B C E"), KEEP=1 to keep the work files, GCU_FETCH (live or snapshot), GCU_BIN, TOOL_TIMEOUT seconds per run
+# SCENARIOS (default "A B C E"; D, latency-bound, on request), KEEP=1 to keep the work files, GCU_FETCH (live or snapshot), GCU_BIN, TOOL_TIMEOUT seconds per run
 # (default 600).
 set -euo pipefail
 
@@ -255,6 +255,12 @@ for s in $scenarios; do
 		--writer 8 ;;
 	E) scenario E "edge case 3: routing-skill writes with --propagation 3" \
 		"$work/skill.ndjson" "gcu seed shell" "${common[@]}" --propagation 3 ;;
+	D) # Latency, not quota, binds: 6 in flight at 200-400 ms. The share
+		# column is against 80/s all the same.
+		awk -v n="$n_e" 'NR <= n' "$work/title.ndjson" >"$work/title.D"
+		scenario D "no background, latency 200-400 ms: concurrency binds (6 in flight)" \
+			"$work/title.D" "seed gcu shell" --limit 300 --window 3 --latency 300 \
+			--jitter 100 ;;
 	*) echo "compare.sh: no scenario $s" >&2; exit 64 ;;
 	esac
 done
