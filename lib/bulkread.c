@@ -350,22 +350,6 @@ static void fail_batch(struct engine *e, struct batch *b, int status, const char
 		e->st->unavailable++;
 }
 
-/* The platform's message from an error body, or a short excerpt. */
-static void error_message(const struct gcu_http_response *r, char *buf, size_t len)
-{
-	if (r->transport_error || r->status == 0) {
-		snprintf(buf, len, "%s", r->error[0] ? r->error : "no answer");
-		return;
-	}
-	json_object *body = r->body_len ? json_tokener_parse(r->body) : NULL;
-	const char *msg = gcu_json_str(body, "message");
-	if (msg != NULL)
-		snprintf(buf, len, "HTTP %ld: %.300s", r->status, msg);
-	else
-		snprintf(buf, len, "HTTP %ld", r->status);
-	json_object_put(body);
-}
-
 static void send_batch(struct engine *e, struct batch *b, double now)
 {
 	char path[BULK_MAX * (ID_LEN + 4) + 128];
@@ -498,14 +482,14 @@ static void answered(struct engine *e, struct batch *b, const struct gcu_http_re
 	}
 	if (status == 0 || status >= 500) {
 		if (++b->server_tries >= e->cfg->retry_server.attempts) {
-			error_message(resp, msg, sizeof msg);
+			gcu_http_error_message(resp, msg, sizeof msg);
 			fail_batch(e, b, (int)status, msg, 1);
 			return;
 		}
 		b->not_before = now + gcu_backoff(&e->cfg->retry_server, b->server_tries, &e->rng);
 		return;
 	}
-	error_message(resp, msg, sizeof msg);
+	gcu_http_error_message(resp, msg, sizeof msg);
 	fail_batch(e, b, (int)status, msg, 0);
 }
 

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "clock.h"
 #include "region.h"
@@ -611,4 +612,21 @@ void gcu_http_free(struct gcu_http *h)
 	free(h->base);
 	free(h->user_agent);
 	free(h);
+}
+
+void gcu_http_error_message(const struct gcu_http_response *r, char *buf, size_t len)
+{
+	if (r->transport_error || r->status == 0) {
+		snprintf(buf, len, "%s", r->error[0] ? r->error : "no answer");
+		return;
+	}
+	json_object *body = r->body_len ? json_tokener_parse(r->body) : NULL;
+	json_object *msg = NULL;
+	if (json_object_is_type(body, json_type_object) &&
+	    json_object_object_get_ex(body, "message", &msg) &&
+	    json_object_is_type(msg, json_type_string))
+		snprintf(buf, len, "HTTP %ld: %.300s", r->status, json_object_get_string(msg));
+	else
+		snprintf(buf, len, "HTTP %ld", r->status);
+	json_object_put(body);
 }

@@ -121,4 +121,11 @@ long gcu_http_connections(const struct gcu_http *h);
  */
 void gcu_http_free(struct gcu_http *h);
 
+/*
+ * Describes a failed answer for a result or a message: the transport error,
+ * or "HTTP <status>: <the platform's message>" from a JSON error body, or
+ * "HTTP <status>". Writes into buf (always NUL-terminated).
+ */
+void gcu_http_error_message(const struct gcu_http_response *r, char *buf, size_t len);
+
 #endif

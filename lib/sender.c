@@ -132,22 +132,6 @@ static int is_versioned(const char *op)
 	return op && (strcmp(op, "user") == 0 || strcmp(op, "state") == 0);
 }
 
-/* The platform's message from an error body, or a short excerpt. */
-static void error_message(const struct gcu_http_response *r, char *buf, size_t len)
-{
-	if (r->transport_error || r->status == 0) {
-		snprintf(buf, len, "%s", r->error[0] ? r->error : "no answer");
-		return;
-	}
-	json_object *body = r->body_len ? json_tokener_parse(r->body) : NULL;
-	const char *msg = gcu_json_str(body, "message");
-	if (msg != NULL)
-		snprintf(buf, len, "HTTP %ld: %.300s", r->status, msg);
-	else
-		snprintf(buf, len, "HTTP %ld", r->status);
-	json_object_put(body);
-}
-
 static json_object *result_line(struct request *r, enum gcu_result_status status, long http,
                                 long version, const char *error, double now)
 {
@@ -612,7 +596,7 @@ static int version_conflict(const struct gcu_http_response *r)
 static void server_trouble(struct engine *e, struct unit *u, struct request *r,
                            const struct gcu_http_response *resp, double now)
 {
-	error_message(resp, e->last_trouble, sizeof e->last_trouble);
+	gcu_http_error_message(resp, e->last_trouble, sizeof e->last_trouble);
 	if (++r->server_tries >= e->cfg->retry_server.attempts) {
 		e->st->unavailable++;
 		finish(e, u, GCU_RESULT_FAILED, resp->status, -1, e->last_trouble);
@@ -744,7 +728,7 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 		finish(e, u, GCU_RESULT_FAILED, status, -1, "the user no longer exists");
 		return;
 	}
-	error_message(resp, msg, sizeof msg);
+	gcu_http_error_message(resp, msg, sizeof msg);
 	finish(e, u, GCU_RESULT_FAILED, status, -1, msg);
 }
 
