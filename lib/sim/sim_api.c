@@ -133,8 +133,9 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
 		return;
 	if (opt->retry_after == SIM_RETRY_NONE)
 		return;
-	if ((opt->retry_after == SIM_RETRY_DATE ? sim_fmt_http_date(wall + res->reset, v, sizeof v)
-	                                        : sim_fmt_seconds(res->reset, v, sizeof v)) == 0)
+	if ((opt->retry_after == SIM_RETRY_DATE
+	         ? sim_fmt_http_date(wall + res->room_in, v, sizeof v)
+	         : sim_fmt_seconds(res->room_in, v, sizeof v)) == 0)
 		sim_reply_header(rep, "Retry-After", v);
 }
 
@@ -574,7 +575,7 @@ static int is_routing_write(enum sim_route r)
 static void api(struct sim *sim, const struct sim_request *req, struct sim_reply *rep,
                 enum sim_route *route_out)
 {
-	struct sim_rl_result rl = {1, 0, 0};
+	struct sim_rl_result rl = {1, 0, 0, 0};
 	struct sim_token *tok;
 	struct route rt;
 	long inflight;
@@ -617,10 +618,11 @@ static void api(struct sim *sim, const struct sim_request *req, struct sim_reply
 	}
 	if (over || !rl.admitted) {
 		char msg[128];
-		long secs = (long)ceil(rl.reset - 1e-6);
+		long secs = (long)ceil(rl.room_in - 1e-6);
 		if (over) {
 			sim_stats_add(&sim->stats, SIM_C_F_INFLIGHT, 1);
 			rl.reset = rl.reset < 1 ? rl.reset : 1;
+			rl.room_in = rl.reset;
 			secs = 1;
 		}
 		sim_stats_add(&sim->stats, SIM_C_RATE_LIMITED, 1);

@@ -95,6 +95,50 @@ long sim_window_count(const struct sim_rl_cfg *cfg, struct sim_window *w, double
 	return n + bg;
 }
 
+/* Entries at or before t (the ring is ascending). */
+static size_t entries_upto(const struct sim_window *w, double t)
+{
+	size_t lo = 0, hi = w->len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (AT(w, mid) <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The count a request at t would see, with nothing new recorded. */
+static long count_at(const struct sim_rl_cfg *cfg, const struct sim_window *w, double t)
+{
+	long own = (long)(entries_upto(w, t) - entries_upto(w, t - cfg->window));
+	return own + sim_background_count(cfg->background, cfg->window, t, NULL);
+}
+
+/*
+ * When a request would next be admitted. The count only falls when an
+ * entry leaves, so the candidates are the entries' exits, oldest first;
+ * background traffic keeps arriving as it leaves and is counted as it
+ * stands at each candidate. Bounded by the window: a window that stays
+ * full on background alone has no better answer.
+ */
+static double room_in(const struct sim_rl_cfg *cfg, const struct sim_window *w, double now)
+{
+	if (count_at(cfg, w, now) < cfg->limit)
+		return 0;
+	for (size_t i = 0; i < w->len; i++) {
+		double t = AT(w, i) + cfg->window;
+		if (t <= now)
+			continue;
+		if (t - now >= cfg->window)
+			break;
+		if (count_at(cfg, w, t) < cfg->limit)
+			return t - now;
+	}
+	return cfg->window;
+}
+
 static void fill(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
                  struct sim_rl_result *res)
 {
@@ -103,6 +147,7 @@ static void fill(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
 	res->reset = res->count > 0 ? oldest + cfg->window - now : cfg->window;
 	if (res->reset < 0)
 		res->reset = 0;
+	res->room_in = res->count < cfg->limit ? 0 : room_in(cfg, w, now);
 }
 
 void sim_rl_peek(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
@@ -112,6 +157,7 @@ void sim_rl_peek(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
 		res->admitted = 1;
 		res->count = 0;
 		res->reset = cfg->window;
+		res->room_in = 0;
 		return;
 	}
 	fill(cfg, w, now, res);

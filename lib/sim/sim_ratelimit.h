@@ -33,6 +33,10 @@ struct sim_rl_result {
 	int admitted; /* 1 admitted, 0 rejected */
 	long count;   /* entries in the window */
 	double reset; /* seconds until the oldest entry leaves (window when empty) */
+	/* seconds until a request would be admitted again: 0 below the limit;
+	 * above it (rejections and propagation overdraw the window) the time
+	 * until enough entries have left, at most the window. Retry-After. */
+	double room_in;
 };
 
 /* Frees a window's storage and empties it. */

@@ -41,9 +41,11 @@ static void test_window(void)
 	sim_rl_check(&cfg, &w, 10.5, &r);
 	is_long(r.admitted, 0, "the sixth is rejected");
 	is_long(r.count, 6, "a rejected request is counted by default");
-	ok(near(r.reset, 0.5), "Retry-After is the oldest entry's exit");
+	ok(near(r.reset, 0.5), "reset is still the oldest entry's exit");
+	ok(near(r.room_in, 0.6), "Retry-After: until two have left (six counted, limit five)");
 	sim_rl_check(&cfg, &w, 11.05, &r);
 	is_long(r.admitted, 0, "still full once the oldest left (rejections count)");
+	ok(near(r.room_in, 0.15), "then until 11.2, when the second oldest (10.2) leaves");
 	sim_rl_check(&cfg, &w, 12.2, &r);
 	is_long(r.admitted, 1, "admitted once the window has passed");
 	is_long(r.count, 1, "the window empties after W seconds");
@@ -100,13 +102,28 @@ static void test_propagation(void)
 	sim_rl_peek(&cfg, &w, 5.1, &r);
 	is_long(r.count, 5, "the first entry leaves after the window");
 	sim_window_free(&w);
+
+	/* Overdrawn: three writes admitted in a window of four, each adding
+	 * three entries over the next second. Only the propagated entries'
+	 * exits make room, long after the oldest request leaves. */
+	cfg.limit = 4;
+	for (int i = 0; i < 3; i++) {
+		sim_rl_check(&cfg, &w, 10.0 + 0.1 * i, &r);
+		sim_rl_propagate(&w, 10.0 + 0.1 * i, 3, 1.0);
+	}
+	sim_rl_check(&cfg, &w, 12.0, &r);
+	is_long(r.count, 13, "the window holds 12 entries and the rejected request");
+	is_long(r.admitted, 0, "and refuses the request");
+	ok(near(r.reset, 2.0), "reset: the oldest (10.0) leaves at 14.0");
+	ok(near(r.room_in, 3.0), "Retry-After: room at 15.0, when the tenth entry (11.0) leaves");
+	sim_window_free(&w);
 }
 
 static void test_headers(void)
 {
 	struct sim_options o;
 	struct sim_reply rep;
-	struct sim_rl_result r = {0, 7, 0.25};
+	struct sim_rl_result r = {0, 7, 0.25, 0.5};
 
 	sim_options_defaults(&o);
 	o.limit = 5;
@@ -118,7 +135,8 @@ static void test_headers(void)
 	is_str(header(&rep, "X-RateLimit-Limit"), "5", "x limit");
 	is_str(header(&rep, "X-RateLimit-Remaining"), "0", "x remaining never negative");
 	is_str(header(&rep, "X-RateLimit-Reset"), "1000.75", "x reset in epoch seconds");
-	is_str(header(&rep, "Retry-After"), "0.25", "Retry-After in seconds");
+	is_str(header(&rep, "Retry-After"), "0.5",
+	       "Retry-After in seconds: until there is room, not until the oldest leaves");
 
 	memset(&rep, 0, sizeof rep);
 	o.retry_after = SIM_RETRY_DATE;
