@@ -4,8 +4,6 @@
  */
 #include "pacer.h"
 
-#include <stdio.h>
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +127,15 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 		p->circuit = 2; /* the pause is over: one probe may go */
 	if (p->circuit == 2 && inflight > 0)
 		return GCU_PACE_CIRCUIT;
+	if (p->resume_probe) {
+		/* The pause is over; its first request goes alone, once every
+		 * answer still out has been heard, and the next answer (its
+		 * own) ends the wait. */
+		if (inflight > 0 || p->resume_probe == 2)
+			return GCU_PACE_PAUSED;
+		p->resume_probe = 2;
+		return GCU_PACE_GO;
+	}
 	if (inflight >= p->concurrency)
 		return GCU_PACE_CONCURRENCY;
 	if (now < p->next_slot)
@@ -204,6 +211,8 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 
 	*capped = 0;
 	p->probe_out = 0;
+	if (p->resume_probe == 2)
+		p->resume_probe = 0;
 	/* 401 and 403 come before the rate limiter: their lack of headers
 	 * says nothing about a proxy. */
 	if (status != 0 && status != 401 && status != 403) {
@@ -255,10 +264,17 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 			p->next_probe = fmin(p->next_probe, p->pause_until);
 		}
 		p->pauses++;
+		p->resume_probe = 1;
 		if (seq >= p->obs_seq) {
+			/* Retry-After is the platform's own count of when its
+			 * window has room: our requests that leave before then
+			 * are in that figure already, so the window is taken as
+			 * full until then, not merely now. */
 			p->remaining = 0;
 			p->obs_seq = seq;
 			p->obs_at = now;
+			if (o && o->has_retry_after && !*capped)
+				p->obs_at = now + o->retry_after;
 			trim_sends(p);
 		}
 		if (p->blind) {

@@ -17,7 +17,11 @@
  *    (which count against the window too) cannot cascade.
  *  - Without headers (a proxy strips them) it flies blind: a rate found by
  *    additive increase and multiplicative decrease on each 429.
- *  - A 429 pauses all dispatch for Retry-After plus jitter.
+ *  - A 429 pauses all dispatch for Retry-After plus jitter; the platform
+ *    has counted its window to that instant, so the model takes the
+ *    window as full until then. When the pause ends a single request
+ *    goes first and the others wait for its answer, so that a pause that
+ *    ends too early costs one 429, not one per request in flight.
  *  - Server errors in a row across requests open a circuit: dispatch
  *    pauses, then one probe request decides whether to resume.
  *
@@ -58,6 +62,7 @@ struct gcu_pacer {
 	double next_slot;   /* spreading: no request before this */
 	double pause_until; /* 429 or circuit pause */
 	int probe_out;      /* a below-threshold probe is in flight */
+	int resume_probe;   /* after a 429: 1 the next request goes alone, 2 it is out */
 	double obs_at;      /* when the answer behind remaining arrived */
 	double probe_gap;   /* spacing of probes; doubles while they find no room */
 	double next_probe;  /* no probe before this */

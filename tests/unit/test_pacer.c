@@ -4,7 +4,8 @@
  * window), the reserve and the routing scope's pause_below, probes that
  * grow further apart while the window stays full, the 429 pause (never
  * shortened, Retry-After capped and reported, the cap also bounding the
- * wait for the window's reset), blind mode with AIMD after answers
+ * wait for the window's reset; the window taken as full until Retry-After
+ * has passed; one request alone when it ends), blind mode with AIMD after answers
  * without headers, and the circuit breaker (opens after N server errors
  * in a row, half-open lets one probe out, closes on success).
  */
@@ -250,6 +251,45 @@ static void pauses(void)
 	gcu_pacer_free(&p);
 }
 
+/* After a 429 the window is full until Retry-After, whatever of ours left
+ * it meanwhile; then one request goes alone and its answer decides. */
+static void after_pause(void)
+{
+	struct gcu_config c = cfg(100, 10, 0, 0);
+	struct gcu_pacer p;
+	double wake;
+	uint64_t s[5];
+
+	gcu_pacer_init(&p, &c);
+	for (int i = 0; i < 4; i++)
+		s[i] = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(100, 90, 10), s[0], 0.05);
+	for (int i = 1; i < 4; i++)
+		s[i] = gcu_pacer_sent(&p, 0.1);
+	answer(&p, 200, hdr(100, 87, 10), s[2], 0.2);
+	is_long(gcu_pacer_left(&p, 0.3), 86, "pause: one request still out counted");
+	struct gcu_rate_obs o = hdr(100, 0, 0.05);
+	o.has_retry_after = 1;
+	o.retry_after = 3;
+	answer(&p, 429, o, s[3], 9);
+	is_long(gcu_pacer_left(&p, 11), 0,
+	        "pause: our requests of 0.1 left at 10.1, but Retry-After says no room before 12");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 11.9, &wake) == GCU_PACE_PAUSED &&
+	       near(wake, 12),
+	   "pause: paused until 12");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 2, 12, &wake) == GCU_PACE_PAUSED && wake == 0,
+	   "pause over: nothing goes while earlier answers are out");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 12, &wake) == GCU_PACE_GO,
+	   "pause over: then one request goes");
+	s[4] = gcu_pacer_sent(&p, 12);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 12, &wake) == GCU_PACE_PAUSED,
+	   "pause over: alone, until its answer");
+	answer(&p, 200, hdr(100, 60, 1), s[4], 12.02);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 12.02, &wake) == GCU_PACE_GO,
+	   "pause over: an answer with room lets the others go");
+	gcu_pacer_free(&p);
+}
+
 static void blind(void)
 {
 	struct gcu_config c = cfg(10, 1, 2, 5); /* nominal 10/s */
@@ -338,6 +378,7 @@ int main(void)
 	thresholds();
 	probes();
 	pauses();
+	after_pause();
 	blind();
 	circuit();
 	return done_testing();
