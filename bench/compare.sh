@@ -21,8 +21,11 @@
 #
 # Figures come from the simulator, not from the tools: requests and 429s
 # from /__sim/stats, what was applied from /__sim/state (see verdict()).
-# Prints one markdown table per scenario, the headline ratios, the machine
-# and the command. Environment: N users (default 3000), N_E users for E
+# Prints one markdown section on stdout for bench/results/compare.md, which
+# `make bench-compare` writes: the heading, the command and what was run,
+# one table per scenario, what they show (every figure computed from the
+# run), the machine. Progress and the last lines each tool wrote on stderr
+# go to stderr. Environment: N users (default 3000), N_E users for E
 # (default N/3: at four window slots a write, E is the slow one), N_SHELL
 # users for the shell peer (default N/3: it spends some 60 ms of CPU a user
 # on process starts, and the whole run must fit in 15 minutes on 2 cores),
@@ -193,29 +196,61 @@ one() {
 	curl -sf "$GCU_API_BASE/__sim/stats" >"$work/stats.$tag"
 	curl -sf "$GCU_API_BASE/__sim/state" >"$work/post.$tag"
 	sim_down
-	local sent r429 said applied touched lost writer
+	local sent r429 said applied touched lost
 	sent=$(jq '.requests.total' "$work/stats.$tag")
 	r429=$(jq '.rate_limited' "$work/stats.$tag")
-	writer=$(jq '.writer_writes' "$work/stats.$tag")
 	said=$(grep -c '"status":"\(ok\|unchanged\)"' "$work/out.$tag" || true)
 	read -r applied touched lost < <(verdict "$changes" "$work/pre.$tag" "$work/post.$tag")
 	printf '%s %s %s %s %s %s %s %s %s %s\n' "$tool" "$users" "$t0" "$t1" "$sent" "$r429" \
 		"$said" "$applied" "$touched" "$lost" >>"$work/rows.$name"
 	awk -v tool="$tool" -v users="$users" -v a="$t0" -v b="$t1" -v sent="$sent" \
 		-v r429="$r429" -v said="$said" -v applied="$applied" -v touched="$touched" \
-		-v lost="$lost" -v left="$left" -v name="$name" -v writer="$writer" 'BEGIN {
+		-v lost="$lost" -v left="$left" -v name="$name" 'BEGIN {
 		names["gcu"] = "gcu"; names["seed"] = "seed design (asyncio)"
 		names["shell"] = "xargs -P 6 + curl"
 		wall = b - a; good = applied / wall
 		ok = (applied == users && lost == 0) ? "yes" : "no"
 		if (applied < users) ok = ok sprintf(": %d not applied", users - applied)
 		if (lost > 0) ok = ok sprintf(", %d stamps lost", lost)
-		stamps = (name == "C") ? sprintf("%d touched, %d lost (writer: %d writes)", touched, lost, writer) : "-"
-		printf "| %s | %d | %.1f s | %.1f/s | %.0f%% | %d (%.1f%%) | %.2f | %d | %d | %s | %s |\n",
-			names[tool], users, wall, good, 100 * good / left, r429, sent ? 100 * r429 / sent : 0,
-			applied ? sent / applied : 0, said, applied, stamps, ok
+		# The columns each scenario is about (see the headers in scenario()).
+		row = sprintf("| %s | %d | %.1f s | %.1f/s", names[tool], users, wall, good)
+		if (name == "D")
+			row = row sprintf(" | %d", r429)
+		else
+			row = row sprintf(" | %.0f%% | %d (%.1f%%)", 100 * good / left, r429,
+				sent ? 100 * r429 / sent : 0)
+		row = row sprintf(" | %.2f", applied ? sent / applied : 0)
+		if (name == "A" || name == "B") row = row sprintf(" | %d", said)
+		row = row sprintf(" | %d", applied)
+		if (name == "C") row = row sprintf(" | %d touched, %d lost", touched, lost)
+		printf "%s | %s |\n", row, ok
 	}' >>"$work/table.$name"
 	tail -n 3 "$work/log.$tag" | sed "s/^/    $name $tool: /" >>"$work/notes"
+}
+
+# commas NUMBER: the number with a comma every three digits.
+commas() {
+	sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"
+}
+
+# ran SCENARIO: true if this run measured it.
+ran() {
+	case " $scenarios " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# goodputs SCENARIO: "gcu seed" from its rows: users applied per second
+# of wall time, gcu's and the seed design's.
+goodputs() {
+	awk '$1 == "gcu" { g = $8 / ($4 - $3) }
+		$1 == "seed" { s = $8 / ($4 - $3) }
+		END { printf "%.1f %.1f\n", g, s }' "$work/rows.$1"
+}
+
+# bottleneck SCENARIO: gcu-send's own words, if it named concurrency.
+bottleneck() {
+	grep -a -o 'concurrency, not the rate limit, was the bottleneck.*' "$work/log.$1.gcu" |
+		tail -n 1 || true
 }
 
 # scenario NAME TITLE CHANGES ORDER SIM_ARGS...: the three tools, one table.
@@ -232,13 +267,35 @@ scenario() {
 		echo "compare.sh: scenario $name, $tool" >&2
 		one "$name" "$tool" "$file" "$@"
 	done
+	local cols
+	case $name in
+	A | B) cols="share of $left/s|429s (% of requests)|requests/user updated|tool says ok|applied (state)" ;;
+	C) cols="share of $left/s|429s (% of requests)|requests/user updated|applied (state)|writer's field" ;;
+	D) cols="429s|requests/user updated|applied (state)" ;;
+	*) cols="share of $left/s|429s (% of requests)|requests/user updated|applied (state)" ;;
+	esac
 	{
-		echo "### $name: $title"
+		echo "**$name: $title**"
 		echo
-		echo "| tool | users | wall | goodput (users/s) | share of quota left (80/s) | 429s (% of requests) | requests per user updated | tool says ok | applied (sim state) | writer's field | correct |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		awk -v c="tool|users|wall|goodput (users/s)|$cols|correct" 'BEGIN {
+			k = split(c, h, "|")
+			for (i = 1; i <= k; i++) printf "| %s ", h[i]
+			printf "|\n"
+			for (i = 1; i <= k; i++) printf "|---"
+			printf "|\n"
+		}'
 		cat "$work/table.$name"
 		echo
+		if [ "$name" = D ]; then
+			read -r g s < <(goodputs D)
+			awk -v g="$g" -v s="$s" -v said="$(bottleneck D)" 'BEGIN {
+				printf "At the same ceiling of 6 in flight gcu'"'"'s goodput is %.1f times the seed\n", g / s
+				printf "design'"'"'s (%.1f against %.1f users a second): gcu reads the users 100 to a\n", g, s
+				printf "request where the seed'"'"'s design sends one GET per user"
+				if (said != "") printf "; gcu-send'"'"'s summary said \"%s\"", said
+				printf ".\n\n"
+			}'
+		fi
 	} >>"$work/report"
 }
 
@@ -250,15 +307,15 @@ for s in $scenarios; do
 		"gcu seed shell" "${common[@]}" ;;
 	B) scenario B "rate headers stripped" "$work/title.ndjson" "seed shell gcu" \
 		"${common[@]}" --strip-headers ;;
-	C) scenario C "5% 5xx, 2% resets, a competing writer at 8/s" "$work/title.ndjson" \
+	C) scenario C "5% 5xx, 2% connection resets, a competing writer at 8/s" "$work/title.ndjson" \
 		"shell gcu seed" "${common[@]}" --seed 7 --error-rate 0.05 --reset-rate 0.02 \
 		--writer 8 ;;
-	E) scenario E "edge case 3: routing-skill writes with --propagation 3" \
+	E) scenario E "edge case 3, routing-skill writes with \`--propagation 3\`" \
 		"$work/skill.ndjson" "gcu seed shell" "${common[@]}" --propagation 3 ;;
-	D) # Latency, not quota, binds: 6 in flight at 200-400 ms. The share
-		# column is against 80/s all the same.
+	D) # Latency, not quota, binds: 6 in flight at 200-400 ms. Its table has
+		# no share column: the quota is not what limits anyone.
 		awk -v n="$n_e" 'NR <= n' "$work/title.ndjson" >"$work/title.D"
-		scenario D "no background, latency 200-400 ms: concurrency binds (6 in flight)" \
+		scenario D "no background, latency 200–400 ms, concurrency binds (6 in flight)" \
 			"$work/title.D" "seed gcu shell" --limit 300 --window 3 --latency 300 \
 			--jitter 100 ;;
 	*) echo "compare.sh: no scenario $s" >&2; exit 64 ;;
@@ -266,32 +323,138 @@ for s in $scenarios; do
 done
 finished=$(date +%s)
 
+echo "compare.sh: last lines each tool wrote on stderr:" >&2
+cat "$work/notes" >&2
+
+# The section. The command names N and every other setting that differs
+# from its default; `make bench-compare` passes the same variables on.
+scen=() size=() others=()
+if [ "$scenarios" != "A B C E" ]; then
+	case $scenarios in
+	*" "*) scen=("SCENARIOS=\"$scenarios\"") ;;
+	*) scen=("SCENARIOS=$scenarios") ;;
+	esac
+fi
+[ "$n" != 3000 ] && size=("N=$n")
+[ "$n_e" != $((n / 3)) ] && others+=("N_E=$n_e")
+[ "$n_shell" != $((n / 3)) ] && others+=("N_SHELL=$n_shell")
+[ "$fetch_mode" != live ] && others+=("GCU_FETCH=$fetch_mode")
+[ "$tool_timeout" != 600 ] && others+=("TOOL_TIMEOUT=$tool_timeout")
+words() {
+	local IFS=' '
+	printf '%s\n' "$*"
+}
+command=$(words "${scen[@]}" "N=$n" "${others[@]}" bench/compare.sh)
+make_command=$(words make bench-compare "${scen[@]}" "${size[@]}" "${others[@]}")
+if [ "$fetch_mode" = live ]; then
+	reads="reading users live"
+	headline_reads="reading every user as the peers do"
+	cost="gcu a PATCH and 1/100 of a bulk GET"
+else
+	reads="planning from the org export"
+	headline_reads="planning from the org export where the peers read every user"
+	cost="gcu a PATCH (it plans from the org export)"
+fi
+# Who ran fewer users, and why.
+sizes=''
+if [ "$n_shell" -lt "$n" ]; then
+	sizes="The shell peer starts a bash, a jq and two curls for every user,
+so it runs $(commas "$n_shell") users to keep the whole benchmark under 15 minutes"
+fi
+small=''
+ran E && small=E
+ran D && small=${small:+$small and }D
+if [ -n "$small" ]; then
+	verb=runs
+	[ ${#small} -gt 1 ] && verb=run
+	if [ "$n_shell" -ge "$n_e" ]; then
+		small="$small $verb $(commas "$n_e") users for every tool"
+	else
+		small="$small $verb $(commas "$n_e") users, the shell peer $(commas "$n_shell")"
+	fi
+	sizes=${sizes:+$sizes; }$small
+fi
+[ -n "$sizes" ] && sizes="$sizes. "
+times=$(awk -v s="$scale" 'BEGIN { printf "%g", 1 / s }')
+backoff=$(awk -v s="$scale" 'BEGIN { printf "%g–%g s", 2 * s, 30 * s }')
+cat <<SECTION
+## gcu against the designs people use today
+
+\`$command\` (also \`$make_command\`): for each scenario,
+gcu (its whole pipeline, $reads: partition, fetch, merge,
+send), the seed's own design (\`bench/peers/seed_asyncio.py\`: asyncio,
+aiohttp, tenacity, Semaphore(6), GET then PATCH, 5 attempts, exponential
+wait, Retry-After plus jitter on 429, re-read on 409) and the shell way
+(\`bench/peers/xargs_curl.sh\`: \`xargs -P 6\` over curl \`--retry 5\`, jq for
+the bodies) run against fresh simulators with identical settings, the
+order of the tools rotating per scenario. Time is scaled 1/$times for
+everyone (a 60 s window in 3 s; gcu's durations through
+\`GCU_PLATFORM_WINDOW\` and \`GCU_RETRY_*\`, the seed's through
+\`--time-scale $scale\`, so that its 2–30 s backoff becomes $backoff;
+curl's own backoff is whole seconds and cannot be scaled). "applied" and
+"correct" are read from the simulator's state; goodput is users whose
+change the final state holds, per second of wall time; "share" is
+goodput over the quota left, $left requests/s, so a tool that needs a GET
+and a PATCH per user can keep up 50% at most (a share above that comes
+from the first window, which starts with only the background in it). A
+user costs the seed's design and the shell way a GET and a PATCH (a
+routing change, which takes no version, the PATCH alone), $cost. In E
+every routing write also puts 3 entries into the window over the next
+0.75 s, counted against the same limit. ${sizes}See bench/peers/README.md
+for how faithful each peer is.
+
+SECTION
 cat "$work/report"
 # Headline: A, gcu against the seed's design.
-awk '$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2 }
-	$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2 }
-	END {
-		printf "Headline (A, honest headers): gcu finished in %.1f s, the seed design in %.1f s: %.1fx faster", gw, sw, sw / gw
-		if (sa < sn) printf " (and the seed design left %d of %d users not updated)", sn - sa, sn
-		printf ".\n"
-		if (g429 > 0) printf "gcu drew %d 429%s, the seed design %d: %.0fx fewer.\n", g429, g429 == 1 ? "" : "s", s429, s429 / g429
-		else printf "gcu drew no 429 at all, the seed design %d.\n", s429
-		printf "Goodput: gcu %.1f users/s, the seed design %.1f users/s (%.1fx).\n", ga / gw, sa / sw, (ga / gw) / (sa / sw)
-	}' "$work/rows.A" 2>/dev/null || true
+if ran A; then
+	awk -v reads="$headline_reads" '
+		function commas(x, s, o) {
+			s = sprintf("%d", x); o = ""
+			for (; length(s) > 3; s = substr(s, 1, length(s) - 3))
+				o = "," substr(s, length(s) - 2) o
+			return s o
+		}
+		$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2 }
+		$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2 }
+		END {
+			if (sw >= gw) printf "On honest headers gcu finishes %.1f times sooner than the seed'"'"'s design", sw / gw
+			else printf "On honest headers gcu takes %.1f times as long as the seed'"'"'s design", gw / sw
+			printf " (%.1f s against %.1f s, %s), ", gw, sw, reads
+			if (g429 > 0)
+				printf "with %s 429%s against %s (%.0fx fewer)", commas(g429), g429 == 1 ? "" : "s",
+					commas(s429), s429 / g429
+			else
+				printf "with 0 429s against %s", commas(s429)
+			if (ga == gn) printf ", and applies every change"
+			else printf ", and applies %s of %s changes", commas(ga), commas(gn)
+			if (sa < sn)
+				printf " where the seed'"'"'s design leaves %s of %s users unchanged", commas(sn - sa),
+					commas(sn)
+			else
+				printf ", as does the seed'"'"'s design"
+			printf "; its goodput is %.1f times the seed design'"'"'s (%.1f against %.1f users a second).\n",
+				(ga / gw) / (sa / sw), ga / gw, sa / sw
+		}' "$work/rows.A" 2>/dev/null || true
+fi
+if ran E; then
+	read -r g s < <(goodputs E)
+	awk -v g="$g" -v s="$s" '
+		$1 == "gcu" { ga = $8; gn = $2; gr = $5 ? 100 * $6 / $5 : 0 }
+		$1 == "seed" { sa = $8; sn = $2; sr = $5 ? 100 * $6 / $5 : 0 }
+		END {
+			printf "In E gcu applies %d of %d users, the seed'"'"'s design %d of %d; ", ga, gn, sa, sn
+			if (g >= s)
+				printf "gcu'"'"'s goodput is %.2f times the seed design'"'"'s", g / s
+			else
+				printf "gcu'"'"'s goodput is %.0f%% below the seed design'"'"'s", 100 * (1 - g / s)
+			printf " (%.1f against %.1f users a second), with %.1f%% of its requests answered 429 ", g, s, gr
+			printf "against %.1f%%. Every routing write costs the window four entries, three of them ", sr
+			printf "landing up to 0.75 s later, so the window holds far more than its limit after each "
+			printf "burst of writes and both tools wait for the same entries to leave it: goodput here "
+			printf "is set by the platform, and what a tool decides is how many requests it wastes.\n"
+		}' "$work/rows.E" 2>/dev/null || true
+fi
 echo
-cat <<EOF
-Notes: goodput is users whose change the sim's final state holds, per second of wall
-time; a user costs the seed design and the shell way a GET and a PATCH, gcu a PATCH and
-1/100 of a bulk GET ($fetch_mode reads). In E every routing write also puts 3 entries
-into the window over the next 0.75 s, counted against the same limit. Durations are
-scaled 1/20 (a minute scaled to 3 s): gcu's through GCU_PLATFORM_WINDOW and GCU_RETRY_*,
-the seed design's through --time-scale $scale (backoff 0.1-1.5 s, jitter 0-0.075 s);
-curl's own backoff is whole seconds and cannot be scaled.
-EOF
-echo
-echo "Last lines each tool wrote on stderr:"
-cat "$work/notes"
-echo
-echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), load average at start $load"
-echo "run time: $((finished - started)) s"
-echo "command: SCENARIOS=\"$scenarios\" N=$n N_E=$n_e N_SHELL=$n_shell GCU_FETCH=$fetch_mode bench/compare.sh"
+echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
+	"$(date -u +%Y-%m-%d); load average $load at the start; the run took" \
+	"$((finished - started)) s."

@@ -190,9 +190,10 @@ finished=$(date +%s)
 echo "## gcu-send's cost next to curl --parallel"
 echo
 cat <<EOF
-The same HTTP requests (one PATCH /api/v2/users/{id} per user, a title
-change with the user's version, planned offline as in bench/send.sh) sent
-by \`gcu-send -q --concurrency C requests.ndjson\` and by \`curl
+\`${ROUNDS:+ROUNDS=$rounds }N=$n bench/cost.sh\` (also \`make bench-cost\`): the same
+HTTP requests (one PATCH /api/v2/users/{id} per user, a title change with
+the user's version, planned offline as in bench/send.sh) sent by
+\`gcu-send -q --concurrency C requests.ndjson\` and by \`curl
 --no-progress-meter --parallel --parallel-immediate --parallel-max C -K
 curl.cfg\`, the config written beforehand with jq (per request: url,
 request, the Authorization and Content-Type headers, data-raw, output
@@ -266,7 +267,28 @@ awk '
 		}
 	}' "$work/table"
 echo
-echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
-	"$(date +%Y-%m-%d), load average at start $load; $(curl --version | head -n 1 | cut -d' ' -f1-2)"
-echo "run time: $((finished - started)) s"
-echo "command: ${ROUNDS:+ROUNDS=$rounds }N=$n bench/cost.sh"
+# What the ratios say, in one sentence computed from them.
+awk '{ k = $2 " " $3; cpu[$1, k] = $5; rss[$1, k] = $6
+		if (!(k in seen)) { seen[k] = 1; keys[++nk] = k } }
+	END {
+		lo = hi = -1
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]
+			if (cpu["curl", k] <= 0) continue
+			r = cpu["gcu", k] / cpu["curl", k]
+			if (lo < 0 || r < lo) lo = r
+			if (hi < 0 || r > hi) hi = r
+			if (gmin == "" || rss["gcu", k] < gmin) gmin = rss["gcu", k]
+			if (rss["gcu", k] > gmax) gmax = rss["gcu", k]
+			if (cmin == "" || rss["curl", k] < cmin) cmin = rss["curl", k]
+			if (rss["curl", k] > cmax) cmax = rss["curl", k]
+		}
+		if (lo < 0) exit
+		printf "gcu-send spends %.2f to %.2f times the CPU curl spends on the same requests; ", lo, hi
+		printf "its peak RSS is %.1f to %.1f MB, curl'"'"'s %.1f to %.1f MB ", gmin / 1024, gmax / 1024,
+			cmin / 1024, cmax / 1024
+		printf "(curl reads its whole config first; gcu-send streams its input).\n\n"
+	}' "$work/table"
+echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
+	"$(date -u +%Y-%m-%d); load average $load at the start;" \
+	"$(curl --version | head -n 1 | cut -d' ' -f1-2); the run took $((finished - started)) s."

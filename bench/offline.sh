@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
 # offline.sh - throughput and memory of the offline stages against jq.
 #
-# Generates N change records (default 1,000,000), then times gcu-partition
-# and gcu-merge next to jq programs that do the same work, in the same run,
-# alternating, best of R runs each. Writes a markdown section to
-# bench/out/offline.md and prints it; `make bench-offline` appends nothing
-# by itself: paste the section into bench/RESULTS.md with its command.
+# Generates N change records, then times gcu-partition and gcu-merge next
+# to jq programs that do the same work, in the same run, alternating, best
+# of RUNS runs each. Prints one markdown section on stdout (the heading,
+# what was measured, the table, the machine and the command) for
+# bench/results/offline.md, which `make bench-offline` writes; progress
+# goes to stderr.
+#
+# Environment: N records (default 500000, about a minute on 2 cores),
+# RUNS (default 1), GCU_BIN (default bin/). The published figures come from
+# N=1000000 RUNS=2, some four minutes.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${GCU_BIN:-$here/bin}
-n=${N:-1000000}
-runs=${RUNS:-3}
-out=$here/bench/out
-mkdir -p "$out"
+n=${N:-500000}
+runs=${RUNS:-1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+load=$(cut -d' ' -f1 /proc/loadavg)
+
+# commas NUMBER: the number with a comma every three digits.
+commas() {
+	sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"
+}
+
+echo "offline.sh: generating $n change records" >&2
 
 # Change records: a title for every user, a routing skill for every third.
 awk -v n="$n" 'BEGIN {
@@ -30,6 +41,7 @@ awk -v n="$n" 'BEGIN {
 }' >"$work/changes.ndjson"
 
 # Fetched records for the merge benchmark: half already hold the change.
+echo "offline.sh: planning the fetched records for gcu-merge" >&2
 "$bin/gcu-partition" -q --scope non-routing "$work/changes.ndjson" |
 	jq -c '. + {current: {version: 3, title: (if (.id[0:8] | tonumber? // 1) % 2 == 0 then .changes.title else "Old" end), department: "Support"}}' \
 		>"$work/fetched.ndjson"
@@ -51,6 +63,7 @@ merge_jq='. as $r
 measure() {
 	local name=$1 best='' rss=0 t m
 	shift
+	echo "offline.sh: timing $name" >&2
 	for _ in $(seq "$runs"); do
 		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
 		read -r t m <"$work/time"
@@ -68,6 +81,20 @@ measure() {
 } >"$work/results"
 
 records_merge=$(wc -l <"$work/fetched.ndjson")
+case $runs in
+1) each="one run each" ;;
+2) each="best of two runs each" ;;
+3) each="best of three runs each" ;;
+*) each="best of $runs runs each" ;;
+esac
+echo "## Offline stages against jq"
+echo
+# shellcheck disable=SC2016 # the backquotes are markdown, not expansions
+printf '`N=%s RUNS=%s bench/offline.sh` (also `make bench-offline N=%s RUNS=%s`)\n' \
+	"$n" "$runs" "$n" "$runs"
+echo "generates $(commas "$n") change records, then times gcu-partition and gcu-merge"
+echo "next to jq programs doing the same work ($each, same input, same run)."
+echo
 awk -v n="$n" -v nm="$records_merge" '
 	{ t[$1] = $2; m[$1] = $3 }
 	END {
@@ -80,7 +107,12 @@ awk -v n="$n" -v nm="$records_merge" '
 			printf "| %s | %d | %.2f | %.0f | %.1f MB | %.2f | %.0f | %.1fx |\n", k, r, g, r / g,
 				m["gcu-" k] / 1024, j, r / j, j / g
 		}
-	}' "$work/results" | tee "$out/offline.md"
+	}' "$work/results"
 echo
-echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-echo "command: N=$n RUNS=$runs bench/offline.sh"
+awk -v n="$n" -v nc="$(commas "$n")" 'BEGIN {
+	printf "gcu-partition reads its input twice: the first pass keeps 8 bytes per record\n"
+	printf "(%.1f MB for these %s records) to find users that appear twice.\n", 8 * n / 1048576, nc
+}'
+echo
+echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
+	"$(date -u +%Y-%m-%d); load average $load at the start."
