@@ -414,8 +414,8 @@ if ran A; then
 				o = "," substr(s, length(s) - 2) o
 			return s o
 		}
-		$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2 }
-		$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2 }
+		$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2; gn_sent = $5 }
+		$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2; sn_sent = $5 }
 		END {
 			if (sw >= gw) printf "On honest headers gcu finishes %.1f times sooner than the seed'"'"'s design", sw / gw
 			else printf "On honest headers gcu takes %.1f times as long as the seed'"'"'s design", gw / sw
@@ -432,8 +432,15 @@ if ran A; then
 					commas(sn)
 			else
 				printf ", as does the seed'"'"'s design"
-			printf "; its goodput is %.1f times the seed design'"'"'s (%.1f against %.1f users a second).\n",
+			printf "; its goodput is %.1f times the seed design'"'"'s (%.1f against %.1f users a second).",
 				(ga / gw) / (sa / sw), ga / gw, sa / sw
+			# Where the ratio comes from: the window is the same for
+			# both, so it is the requests each spends per user.
+			if (ga > 0 && sa > 0)
+				printf " The window is the same for both, so the ratio is bounded by the requests each spends per user updated: %.2f for the seed'"'"'s design, %.2f for gcu, which also leaves `throttle.reserve` (10) of every window to the platform'"'"'s own traffic.",
+					sn_sent / sa, gn_sent / ga
+			printf "\n"
+
 		}' "$work/rows.A" 2>/dev/null || true
 fi
 if ran E; then
