@@ -26,10 +26,12 @@
 # one table per scenario, what they show (every figure computed from the
 # run), the machine. Progress and the last lines each tool wrote on stderr
 # go to stderr. Environment: N users (default 3000), N_E users for E
-# (default N/3: at four window slots a write, E is the slow one), N_SHELL
-# users for the shell peer (default N/3: it spends some 60 ms of CPU a user
-# on process starts, and the whole run must fit in 15 minutes on 2 cores),
-# SCENARIOS (default "A B C E"; D, latency-bound, on request), KEEP=1 to keep the work files, GCU_FETCH (live or snapshot), GCU_BIN, TOOL_TIMEOUT seconds per run
+# (default N), N_D users for D (default N/3: at 6 requests in flight and
+# 300 ms each, D is the slow one), N_SHELL users for the shell peer
+# (default N/3: it spends some 60 ms of CPU a user on process starts, and
+# the whole run must fit in 15 minutes on 2 cores), SCENARIOS (default
+# "A B C E"; D, latency-bound, on request), KEEP=1 to keep the work files,
+# GCU_FETCH (live or snapshot), GCU_BIN, TOOL_TIMEOUT seconds per run
 # (default 600).
 set -euo pipefail
 
@@ -37,7 +39,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${GCU_BIN:-$root/bin}
 peers=$root/bench/peers
 n=${N:-3000}
-n_e=${N_E:-$((n / 3))}
+n_e=${N_E:-$n}
+n_d=${N_D:-$((n / 3))}
 n_shell=${N_SHELL:-$((n / 3))}
 fetch_mode=${GCU_FETCH:-live}
 tool_timeout=${TOOL_TIMEOUT:-600}
@@ -314,7 +317,7 @@ for s in $scenarios; do
 		"$work/skill.ndjson" "gcu seed shell" "${common[@]}" --propagation 3 ;;
 	D) # Latency, not quota, binds: 6 in flight at 200-400 ms. Its table has
 		# no share column: the quota is not what limits anyone.
-		awk -v n="$n_e" 'NR <= n' "$work/title.ndjson" >"$work/title.D"
+		awk -v n="$n_d" 'NR <= n' "$work/title.ndjson" >"$work/title.D"
 		scenario D "no background, latency 200–400 ms, concurrency binds (6 in flight)" \
 			"$work/title.D" "seed gcu shell" --limit 300 --window 3 --latency 300 \
 			--jitter 100 ;;
@@ -336,7 +339,8 @@ if [ "$scenarios" != "A B C E" ]; then
 	esac
 fi
 [ "$n" != 3000 ] && size=("N=$n")
-[ "$n_e" != $((n / 3)) ] && others+=("N_E=$n_e")
+[ "$n_e" != "$n" ] && others+=("N_E=$n_e")
+[ "$n_d" != $((n / 3)) ] && others+=("N_D=$n_d")
 [ "$n_shell" != $((n / 3)) ] && others+=("N_SHELL=$n_shell")
 [ "$fetch_mode" != live ] && others+=("GCU_FETCH=$fetch_mode")
 [ "$tool_timeout" != 600 ] && others+=("TOOL_TIMEOUT=$tool_timeout")
@@ -361,19 +365,16 @@ if [ "$n_shell" -lt "$n" ]; then
 	sizes="The shell peer starts a bash, a jq and two curls for every user,
 so it runs $(commas "$n_shell") users to keep the whole benchmark under 15 minutes"
 fi
-small=''
-ran E && small=E
-ran D && small=${small:+$small and }D
-if [ -n "$small" ]; then
-	verb=runs
-	[ ${#small} -gt 1 ] && verb=run
-	if [ "$n_shell" -ge "$n_e" ]; then
-		small="$small $verb $(commas "$n_e") users for every tool"
-	else
-		small="$small $verb $(commas "$n_e") users, the shell peer $(commas "$n_shell")"
-	fi
-	sizes=${sizes:+$sizes; }$small
-fi
+# smaller NAME SIZE: adds to sizes that scenario NAME ran SIZE users, when
+# it did and that is fewer than N.
+smaller() {
+	ran "$1" && [ "$2" -lt "$n" ] || return 0
+	local who=" for every tool"
+	[ "$n_shell" -lt "$2" ] && who=", the shell peer $(commas "$n_shell")"
+	sizes="${sizes:+$sizes; }$1 runs $(commas "$2") users$who"
+}
+smaller E "$n_e"
+smaller D "$n_d"
 [ -n "$sizes" ] && sizes="$sizes. "
 times=$(awk -v s="$scale" 'BEGIN { printf "%g", 1 / s }')
 backoff=$(awk -v s="$scale" 'BEGIN { printf "%g–%g s", 2 * s, 30 * s }')
