@@ -250,10 +250,12 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 				*capped = 1;
 			}
 		}
-		/* Jitter of up to a quarter of the wait (at most 1.5 s, as the
-		 * platform's guidance suggests) keeps clients from waking
-		 * together at the reset. */
-		wait += jitter * fmin(1.5, 0.25 * wait + 0.01);
+		/* Jitter of up to a quarter of the wait keeps clients from
+		 * waking together at the reset. It is at most 1.5 s of a 60 s
+		 * window, as the platform's guidance suggests, and scales with
+		 * the window like every other duration of the policy. */
+		double most = 1.5 * p->window / 60;
+		wait += jitter * fmin(most, 0.25 * wait + most / 150);
 		if (now + wait > p->pause_until)
 			p->pause_until = now + wait;
 		/* A wait cut to retry.max_wait also cuts the window's reset and

@@ -216,16 +216,28 @@ static void pauses(void)
 	is_long(p.pauses, 3, "429: pauses counted");
 	gcu_pacer_free(&p);
 
-	/* Jitter: at most a quarter of the wait, at most 1.5 s. */
-	gcu_pacer_init(&p, &c);
+	/* Jitter: at most a quarter of the wait, at most 1.5 s of a 60 s
+	 * window. */
+	struct gcu_config minute = cfg(300, 60, 0, 0);
+	gcu_pacer_init(&p, &minute);
 	s1 = gcu_pacer_sent(&p, 0);
 	struct gcu_rate_obs o = retry_after(2);
 	gcu_pacer_answer(&p, 429, &o, s1, 0, CAP, 0, 0.999, &capped);
-	ok(p.pause_until > 2 && p.pause_until <= 2 + 0.51, "429: jitter within a quarter of 2 s");
+	ok(p.pause_until > 2.45 && p.pause_until <= 2 + 0.51,
+	   "429: jitter within a quarter of 2 s");
 	s2 = gcu_pacer_sent(&p, 0);
 	o = retry_after(20);
 	gcu_pacer_answer(&p, 429, &o, s2, 0, CAP, 0, 0.999, &capped);
-	ok(p.pause_until > 20 && p.pause_until <= 21.5, "429: jitter at most 1.5 s");
+	ok(p.pause_until > 21.4 && p.pause_until <= 21.5, "429: jitter at most 1.5 s");
+	gcu_pacer_free(&p);
+	/* A window of 3 s (a minute scaled 20 times): 1.5 s scales to 0.075. */
+	struct gcu_config scaled = cfg(300, 3, 0, 0);
+	gcu_pacer_init(&p, &scaled);
+	s1 = gcu_pacer_sent(&p, 0);
+	o = retry_after(1);
+	gcu_pacer_answer(&p, 429, &o, s1, 0, CAP, 0, 0.999, &capped);
+	ok(p.pause_until > 1.07 && p.pause_until <= 1.075,
+	   "429: the jitter's bound scales with the window");
 	/* No Retry-After: the backoff the caller drew. */
 	s3 = gcu_pacer_sent(&p, 30);
 	o = none();
