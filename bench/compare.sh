@@ -454,7 +454,7 @@ if ran E; then
 			if (g >= s)
 				printf "gcu'"'"'s goodput is %.2f times the seed design'"'"'s", g / s
 			else
-				printf "gcu'"'"'s goodput is %.0f%% below the seed design'"'"'s", 100 * (1 - g / s)
+				printf "gcu'"'"'s goodput is %.1f%% below the seed design'"'"'s", 100 * (1 - g / s)
 			printf " (%.1f against %.1f users a second), with %.1f%% of its requests answered 429 ", g, s, gr
 			printf "against %.1f%%. Every routing write costs the window four entries, three of them ", sr
 			printf "landing up to 0.75 s later, so the window holds far more than its limit after each "
