@@ -180,7 +180,7 @@ fuzz-replay: $(REPLAYS)
 C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
            $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h)
 SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
-           tests/faults/*.bash .ci/run)
+           tests/faults/*.bash bench/*.bash .ci/run)
 
 lint: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory LINT=1 deps

@@ -56,24 +56,11 @@ if ! "$python" -c 'import aiohttp, tenacity' 2>/dev/null; then
 	exit 69
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench-compare.XXXXXX")
-sim_pid=''
-cleanup() {
-	if [ -n "$sim_pid" ]; then
-		kill "$sim_pid" 2>/dev/null || true
-		wait "$sim_pid" 2>/dev/null || true
-	fi
-	if [ -n "${KEEP:-}" ]; then
-		echo "compare.sh: work files kept in $work" >&2
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
+me=compare.sh
+# shellcheck source=bench/lib.bash
+. "$root/bench/lib.bash"
+bench_init
 trap 'echo "compare.sh: line $LINENO: a command failed (status $?)" >&2' ERR
-export GCU_SIM_CLIENT_ID=bench GCU_SIM_CLIENT_SECRET=bench-secret-0123456789
-export GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
-unset GCU_CONFIG GCU_ACCESS_TOKEN GCU_REGION GCU_LOGIN_BASE
 
 # The seed's durations (2-30 s backoff, 0-1.5 s jitter) are for a 60 s
 # window; the sim's window is 3 s, so every duration a tool chooses itself
@@ -86,26 +73,8 @@ gcu_env=(GCU_PLATFORM_WINDOW=3 GCU_RETRY_RATE_LIMIT_BASE=0.1 GCU_RETRY_RATE_LIMI
 common=(--limit 300 --window 3 --background 20 --latency 15 --jitter 5)
 left=80 # (300 - 60) / 3 requests a second
 
-# sim_up ARGS...: starts gcu-sim, sets GCU_API_BASE.
-sim_up() {
-	rm -f "$work/url"
-	"$bin/gcu-sim" --port 0 --ready-file "$work/url" "$@" 2>"$work/sim.log" &
-	sim_pid=$!
-	for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-	[ -s "$work/url" ] || { echo "compare.sh: gcu-sim did not start" >&2; exit 69; }
-	GCU_API_BASE=$(cat "$work/url")
-	export GCU_API_BASE
-}
-sim_down() {
-	kill "$sim_pid" 2>/dev/null || true
-	wait "$sim_pid" 2>/dev/null || true
-	sim_pid=''
-}
-
 # The org: N users generated once; every run loads the same file.
-sim_up --generate "$n" --seed 1 --limit 0
-curl -sf "$GCU_API_BASE/__sim/state" >"$work/org.ndjson"
-sim_down
+make_org "$n"
 # A-C: a new title for every user. E: one routing skill per user set to a
 # proficiency it does not have yet, so that every user needs a write.
 jq -c '{id, changes: {title: ("Lead " + .id[0:8])}}' "$work/org.ndjson" >"$work/title.ndjson"
@@ -115,13 +84,6 @@ jq -c --arg s "$skill" '{id, changes: {routingSkills: {($s):
 		(((.skills // []) | map(select(.id == $s)) | .[0].proficiency // 0) % 5 + 1)}}}' \
 		"$work/org.ndjson" | awk -v n="$n_e" 'NR <= n' >"$work/skill.ndjson"
 
-# token: one access token for the gcu pipeline, so that its reads and its
-# writes share one rate window, as a single client's would.
-token() {
-	printf 'user = "%s:%s"\n' "$GCU_CLIENT_ID" "$GCU_CLIENT_SECRET" |
-		curl -sf --config - -d grant_type=client_credentials "$GCU_API_BASE/oauth/token" |
-		jq -r .access_token
-}
 
 # run_tool TOOL CHANGES LOG: runs one tool on CHANGES, results on stdout.
 run_tool() {
@@ -130,6 +92,8 @@ run_tool() {
 	gcu)
 		local fetch=("$bin/gcu-fetch")
 		[ "$fetch_mode" = snapshot ] && fetch+=(--snapshot "$work/org.ndjson")
+		# One token for the whole pipeline, so that its reads and its
+		# writes share one rate window, as a single client's would.
 		GCU_ACCESS_TOKEN=$(token)
 		export GCU_ACCESS_TOKEN
 		"$bin/gcu-partition" -q "$changes" |
@@ -231,10 +195,6 @@ one() {
 	tail -n 3 "$work/log.$tag" | sed "s/^/    $name $tool: /" >>"$work/notes"
 }
 
-# commas NUMBER: the number with a comma every three digits.
-commas() {
-	sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"
-}
 
 # ran SCENARIO: true if this run measured it.
 ran() {

@@ -46,62 +46,10 @@ done
 # Every file made from here on (tokens, curl's config) is readable by the
 # owner alone.
 umask 077
-work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench-cost.XXXXXX")
-sim_pid=''
-# cleanup: stops the sim if one is up and removes the work files.
-cleanup() {
-	if [ -n "$sim_pid" ]; then
-		kill "$sim_pid" 2>/dev/null || true
-		wait "$sim_pid" 2>/dev/null || true
-	fi
-	if [ -n "${KEEP:-}" ]; then
-		echo "cost.sh: work files kept in $work" >&2
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-export GCU_SIM_CLIENT_ID=bench GCU_SIM_CLIENT_SECRET=bench-secret-0123456789
-export GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
-unset GCU_CONFIG GCU_ACCESS_TOKEN GCU_REGION GCU_LOGIN_BASE
-
-# sim_up ARGS...: starts gcu-sim, sets GCU_API_BASE.
-sim_up() {
-	rm -f "$work/url"
-	"$bin/gcu-sim" --port 0 --ready-file "$work/url" "$@" 2>"$work/sim.log" &
-	sim_pid=$!
-	for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-	[ -s "$work/url" ] || { echo "cost.sh: gcu-sim did not start" >&2; exit 69; }
-	GCU_API_BASE=$(cat "$work/url")
-	export GCU_API_BASE
-}
-
-# sim_down: stops the sim sim_up started.
-sim_down() {
-	kill "$sim_pid" 2>/dev/null || true
-	wait "$sim_pid" 2>/dev/null || true
-	sim_pid=''
-}
-
-# plan SIZE: an org of SIZE users in org.ndjson and one title change per
-# user, planned offline, in requests.ndjson (as bench/send.sh plans them).
-plan() {
-	sim_up --generate "$1" --seed 1 --limit 0
-	curl -sf "$GCU_API_BASE/__sim/state" >"$work/org.ndjson"
-	sim_down
-	jq -c '{id, changes: {title: ("Lead " + .id[0:8])}}' "$work/org.ndjson" >"$work/changes.ndjson"
-	"$bin/gcu-partition" -q "$work/changes.ndjson" |
-		"$bin/gcu-fetch" -q --snapshot "$work/org.ndjson" |
-		"$bin/gcu-merge" -q >"$work/requests.ndjson"
-}
-
-# token: writes an access token from the running sim to token; the secret
-# goes to curl on stdin (printf is a builtin), the token to a file.
-token() {
-	printf 'user = "%s:%s"\n' "$GCU_CLIENT_ID" "$GCU_CLIENT_SECRET" |
-		curl -sf --config - -d grant_type=client_credentials "$GCU_API_BASE/oauth/token" |
-		jq -j .access_token >"$work/token"
-}
+me=cost.sh
+# shellcheck source=bench/lib.bash
+. "$root/bench/lib.bash"
+bench_init
 
 # curl_config: writes curl.cfg, one block per request of requests.ndjson
 # (url, request, the two headers, data-raw, output), blocks separated by
@@ -135,7 +83,7 @@ run() {
 			"$work/requests.ndjson" >/dev/null 2>"$work/err" || rc=$?
 		;;
 	curl)
-		token
+		token >"$work/token"
 		curl_config
 		# --parallel-immediate: open connections at once rather than
 		# wait to see whether a transfer can be multiplexed on one being
@@ -172,7 +120,7 @@ started=$(date +%s)
 load=$(cut -d" " -f1-3 /proc/loadavg)
 for size in "$n" $((4 * n)); do
 	echo "cost.sh: planning $size requests" >&2
-	plan "$size"
+	plan_titles "$size"
 	planned=$(wc -l <"$work/requests.ndjson")
 	[ "$planned" -eq "$size" ] ||
 		echo "cost.sh: planned $planned requests for $size users" >&2

@@ -21,10 +21,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 load=$(cut -d' ' -f1 /proc/loadavg)
 
-# commas NUMBER: the number with a comma every three digits.
-commas() {
-	sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"
-}
+# shellcheck source=bench/lib.bash
+. "$here/bench/lib.bash" # commas
 
 echo "offline.sh: generating $n change records" >&2
 

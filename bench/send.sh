@@ -20,44 +20,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${GCU_BIN:-$root/bin}
 n=${N:-3000}
-work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench-send.XXXXXX")
-sim_pid=''
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export GCU_SIM_CLIENT_ID=bench GCU_SIM_CLIENT_SECRET=bench-secret-0123456789
-export GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
-unset GCU_CONFIG GCU_ACCESS_TOKEN GCU_REGION
-
-# sim_up ARGS...: starts gcu-sim, sets GCU_API_BASE.
-sim_up() {
-	rm -f "$work/url"
-	"$bin/gcu-sim" --port 0 --ready-file "$work/url" "$@" 2>"$work/sim.log" &
-	sim_pid=$!
-	for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-	GCU_API_BASE=$(cat "$work/url")
-	export GCU_API_BASE
-}
-sim_down() {
-	kill "$sim_pid" 2>/dev/null || true
-	wait "$sim_pid" 2>/dev/null || true
-	sim_pid=''
-}
-
-# plan SIZE: an org of SIZE users in org.ndjson and one title change per
-# user, planned offline, in requests.ndjson.
-plan() {
-	sim_up --generate "$1" --seed 1 --limit 0
-	curl -sf "$GCU_API_BASE/__sim/state" >"$work/org.ndjson"
-	sim_down
-	jq -c '{id, changes: {title: ("Lead " + .id[0:8])}}' "$work/org.ndjson" >"$work/changes.ndjson"
-	"$bin/gcu-partition" -q "$work/changes.ndjson" |
-		"$bin/gcu-fetch" -q --snapshot "$work/org.ndjson" |
-		"$bin/gcu-merge" -q >"$work/requests.ndjson"
-}
-plan "$n"
+me=send.sh
+# shellcheck source=bench/lib.bash
+. "$root/bench/lib.bash"
+bench_init
+plan_titles "$n"
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 # A minute scaled 20x: the limit per window, the window in seconds, the
@@ -141,7 +108,7 @@ echo "## gcu-send"
 echo
 # shellcheck disable=SC2016 # the backquotes are markdown, not expansions
 printf '`N=%s bench/send.sh` (also `make bench-send%s`): %s generated users, one title\n' \
-	"$n" "$([ "$n" = 3000 ] || echo " N=$n")" "$(sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$n")"
+	"$n" "$([ "$n" = 3000 ] || echo " N=$n")" "$(commas "$n")"
 echo "change each, planned offline, sent to gcu-sim with a minute scaled $((60 / window))x (limit"
 echo "$limit per $window s window). Goodput is changes applied per second, as gcu-send reports"
 echo "them; \"share\" is goodput over the quota left to gcu, (L − B·W)/W = ($limit −"
