@@ -117,20 +117,17 @@ static long count_at(const struct sim_rl_cfg *cfg, const struct sim_window *w, d
 }
 
 /*
- * When a request would next be admitted. The count only falls when an
- * entry leaves, so the candidates are the entries' exits, oldest first;
- * background traffic keeps arriving as it leaves and is counted as it
- * stands at each candidate. Bounded by the window: a window that stays
+ * When a request would next be admitted, for a window that is full at now
+ * and trimmed to it (every entry leaves after now). The count only falls
+ * when an entry leaves, so the candidates are the entries' exits, oldest
+ * first; background traffic keeps arriving as it leaves and is counted as
+ * it stands at each candidate. Bounded by the window: a window that stays
  * full on background alone has no better answer.
  */
 static double room_in(const struct sim_rl_cfg *cfg, const struct sim_window *w, double now)
 {
-	if (count_at(cfg, w, now) < cfg->limit)
-		return 0;
 	for (size_t i = 0; i < w->len; i++) {
 		double t = AT(w, i) + cfg->window;
-		if (t <= now)
-			continue;
 		if (t - now >= cfg->window)
 			break;
 		if (count_at(cfg, w, t) < cfg->limit)
