@@ -641,6 +641,8 @@ static void api(struct sim *sim, const struct sim_request *req, struct sim_reply
 		goto headers;
 	}
 	sim_stats_tick(&sim->stats, now, 1);
+	if (sim->opt.limit > 0)
+		sim_stats_window(&sim->stats, rl.count);
 	fate = sim_faults_roll(&sim->faults);
 	if (fate < 0) {
 		sim_stats_add(&sim->stats, SIM_C_F_RESETS, 1);

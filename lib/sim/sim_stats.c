@@ -62,6 +62,7 @@ void sim_stats_reset(struct sim_stats *s)
 	memset(s->by_status, 0, sizeof s->by_status);
 	memset(s->counters, 0, sizeof s->counters);
 	s->peak_inflight = 0;
+	s->peak_window = 0;
 	if (s->timeline)
 		memset(s->timeline, 0, s->nticks * sizeof *s->timeline);
 	pthread_mutex_unlock(&s->lock);
@@ -90,6 +91,14 @@ void sim_stats_inflight(struct sim_stats *s, long n)
 	pthread_mutex_lock(&s->lock);
 	if (n > s->peak_inflight)
 		s->peak_inflight = n;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sim_stats_window(struct sim_stats *s, long n)
+{
+	pthread_mutex_lock(&s->lock);
+	if (n > s->peak_window)
+		s->peak_window = n;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -163,6 +172,7 @@ json_object *sim_stats_json(struct sim_stats *s, double now, json_object *peak_b
 	add_long(root, "conflicts", s->counters[SIM_C_CONFLICTS]);
 	add_long(root, "tokens_issued", s->counters[SIM_C_TOKENS]);
 	add_long(root, "peak_inflight", s->peak_inflight);
+	add_long(root, "peak_window", s->peak_window);
 	json_object_object_add(root, "peak_inflight_by_token",
 	                       peak_by_token ? peak_by_token : json_object_new_object());
 	add_long(root, "writes", s->counters[SIM_C_WRITES]);

@@ -67,6 +67,7 @@ struct sim_stats {
 	long by_status[600];
 	long counters[SIM_C_COUNT];
 	long peak_inflight;
+	long peak_window; /* the most entries a window held as it admitted one */
 	struct sim_tick *timeline;
 	size_t nticks, capticks;
 };
@@ -94,6 +95,10 @@ void sim_stats_add(struct sim_stats *s, enum sim_counter c, long n);
 
 /* Raises the in-flight peak to n when higher. */
 void sim_stats_inflight(struct sim_stats *s, long n);
+
+/* Raises the window peak to n (a window's count, the request just
+ * admitted included) when higher. */
+void sim_stats_window(struct sim_stats *s, long n);
 
 /* Counts an admitted (admitted = 1) or rejected API request in the
  * second of `now` (seconds since start). */
