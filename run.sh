@@ -118,6 +118,15 @@ setting() {
 	printf '%s\n' "${v:-$def}"
 }
 
+# kept_back: the requests of each window gcu never spends, throttle.floor
+# cut to throttle.reserve as the pacer cuts it.
+kept_back() {
+	local reserve floor
+	reserve=$(setting throttle.reserve 10)
+	floor=$(setting throttle.floor 2)
+	awk -v r="$reserve" -v f="$floor" 'BEGIN { print (f < r ? f : r) + 0 }'
+}
+
 # --- the state file -------------------------------------------------------
 # RUNDIR/state holds key=value lines; it is parsed, never sourced.
 state_get() {
@@ -565,11 +574,11 @@ report() {
 
 # --- plan -----------------------------------------------------------------
 plan() {
-	local s limit window reserve rate total=0
+	local s limit window kept rate total=0
 	limit=$(setting platform.limit 300)
 	window=$(setting platform.window 60)
-	reserve=$(setting throttle.reserve 10)
-	rate=$(awk -v l="$limit" -v w="$window" -v r="$reserve" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
+	kept=$(kept_back)
+	rate=$(awk -v l="$limit" -v w="$window" -v r="$kept" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
 	{
 		printf 'plan for %s\n' "$(display_path "$changes")"
 		printf '%s\n' "$(tail -n 1 "$run_dir/partition.log" | sed 's/^gcu-//')"
@@ -602,8 +611,8 @@ plan() {
 	done <"$run_dir/.plan.tmp"
 	rm -f "$run_dir/.plan.tmp"
 	{
-		printf 'estimate at %s requests per %s s, %s kept in reserve: %s sending' \
-			"$limit" "$window" "$reserve" "$(human "$total")"
+		printf 'estimate at %s requests per %s s, %s never spent: %s sending' \
+			"$limit" "$window" "$kept" "$(human "$total")"
 		if [ -s "$run_dir/changes.routing.ndjson" ] && [ -s "$run_dir/changes.non-routing.ndjson" ]; then
 			printf ' + a gap of %s = %s\n' "$(human "$gap")" \
 				"$(human "$(awk -v a="$total" -v b="$gap" 'BEGIN { print a + b }')")"
@@ -739,7 +748,7 @@ is_number "$gap" || die 64 "schedule.gap: not a number of seconds: $gap"
 state_set gap "$gap"
 state_set platform.limit "$(setting platform.limit 300)"
 state_set platform.window "$(setting platform.window 60)"
-state_set throttle.reserve "$(setting throttle.reserve 10)"
+state_set throttle.floor "$(kept_back)"
 
 case $mode in
 plan)

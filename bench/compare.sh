@@ -398,7 +398,7 @@ if ran A; then
 			# Where the ratio comes from: the window is the same for
 			# both, so it is the requests each spends per user.
 			if (ga > 0 && sa > 0)
-				printf " The window is the same for both, so the ratio is bounded by the requests each spends per user updated: %.2f for the seed'"'"'s design, %.2f for gcu, which also leaves `throttle.reserve` (10) of every window to the platform'"'"'s own traffic.",
+				printf " The window is the same for both, so the ratio is bounded by the requests each spends per user updated: %.2f for the seed'"'"'s design, %.2f for gcu, which also goes one request at a time in the last `throttle.reserve` (10) of every window and never spends its last `throttle.floor` (2).",
 					sn_sent / sa, gn_sent / ga
 			printf "\n"
 

@@ -39,6 +39,7 @@ static const struct setting settings[] = {
     {"http.max_response", T_LONG, OFF(max_response), 1024, 1 << 30, NULL, 0, "8388608"},
     {"fetch.batch", T_LONG, OFF(fetch_batch), 1, 100, NULL, 0, "100"},
     {"throttle.reserve", T_LONG, OFF(throttle_reserve), 0, 100000, NULL, 0, "10"},
+    {"throttle.floor", T_LONG, OFF(throttle_floor), 0, 100000, NULL, 0, "2"},
     {"throttle.pause_below", T_LONG, OFF(throttle_pause_below), 0, 100000, NULL, 0, "20"},
     {"retry.rate_limit.base", T_DOUBLE, OFF(retry_rate_limit.base), 0, 3600, NULL, 0, "2"},
     {"retry.rate_limit.max", T_DOUBLE, OFF(retry_rate_limit.max), 0, 86400, NULL, 0, "30"},

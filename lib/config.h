@@ -53,6 +53,7 @@ struct gcu_config {
 	long max_response;
 	long fetch_batch;
 	long throttle_reserve;
+	long throttle_floor;
 	long throttle_pause_below;
 	double throttle_pause;
 	struct gcu_retry_policy retry_rate_limit;

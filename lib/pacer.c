@@ -29,6 +29,9 @@ int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
 		return -1;
 	p->concurrency = c->concurrency;
 	p->reserve = c->throttle_reserve;
+	/* The floor is part of the reserve: at most all of it. */
+	p->floor =
+	    c->throttle_floor < c->throttle_reserve ? c->throttle_floor : c->throttle_reserve;
 	p->pause_below = c->throttle_pause_below;
 	p->nominal_rate = (double)c->platform_limit / c->platform_window;
 	p->limit = -1;
@@ -110,6 +113,17 @@ long gcu_pacer_left(const struct gcu_pacer *p, double now)
 	return left > 0 ? left : 0;
 }
 
+/* Whether at least half of what the window holds at now is our own
+ * requests (left as window_left counts it). Unknown without a limit. */
+static int mostly_ours(const struct gcu_pacer *p, double now, long left)
+{
+	double next;
+	if (p->limit <= 0)
+		return 0;
+	long ours = (long)p->sends_len - expired_since_obs(p, now, &next);
+	return 2 * ours >= p->limit - left;
+}
+
 static enum gcu_pace_block wait_until(double t, double *wake, enum gcu_pace_block why)
 {
 	*wake = t;
@@ -153,14 +167,26 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 		threshold = p->pause_below;
 	if (left > threshold)
 		return GCU_PACE_GO;
+	p->throttled++;
+	/* The last of the window before the floor: one request at a time,
+	 * each after the answer to the one before, so that every decision
+	 * rests on a fresh count and a window fuller than it looked costs
+	 * one 429, not one per request in flight. The routing scope has no
+	 * such zone: it pauses, leaving room for the platform's propagation
+	 * jobs. */
+	if (scope != GCU_SCOPE_ROUTING && left > p->floor)
+		return inflight > 0 || p->probe_out ? GCU_PACE_QUOTA : GCU_PACE_GO;
 	/* At the threshold. Answers in flight will tell more; else one of our
 	 * own requests leaving the window makes room; else, after the reset,
-	 * a single probe asks the platform. */
-	p->throttled++;
+	 * a single probe asks the platform. A probe finds room only where
+	 * others' requests leave the window without being replaced: at the
+	 * floor, with the window mostly ours, our own leaving is the room to
+	 * wait for, and a probe would find the window as full as we made it. */
 	if (inflight > 0 || p->probe_out)
 		return GCU_PACE_QUOTA;
 	double probe = fmax(p->reset_at, p->next_probe);
-	if (next_expiry > 0 && next_expiry < probe)
+	int wait_own = next_expiry < probe || (left <= p->floor && mostly_ours(p, now, left));
+	if (next_expiry > 0 && wait_own)
 		return wait_until(next_expiry, wake, GCU_PACE_QUOTA);
 	if (now < probe)
 		return wait_until(probe, wake, GCU_PACE_QUOTA);

@@ -9,12 +9,17 @@
  *    `remaining` it saw, less the requests sent since that answer, plus
  *    our own requests that have left the window since (sent more than one
  *    window length ago; other tenants' traffic is taken to replace its own
- *    expiries). It never lets that fall below the reserve (the routing
- *    scope's pause_below, when higher) and spreads what is above it over
- *    the time to the window's reset. When nothing of ours is due to leave,
- *    it probes with single requests after the reset, further apart each
- *    time a probe finds the window still full, so that rejected requests
- *    (which count against the window too) cannot cascade.
+ *    expiries). What is above the reserve it spreads over the time to the
+ *    window's reset, at full concurrency. Below the reserve it throttles:
+ *    one request at a time, each after the answer to the one before, down
+ *    to the floor, which it never spends. The routing scope instead
+ *    pauses at pause_below (when higher than the reserve). Held back, it
+ *    waits for one of our own requests to leave the window or, when that
+ *    comes later than the reset, probes with single requests after the
+ *    reset, further apart each time a probe finds the window still full,
+ *    so that rejected requests (which count against the window too)
+ *    cannot cascade. At the floor, with the window mostly ours, it waits
+ *    for our own: a probe would find the window as full as we made it.
  *  - Without headers (a proxy strips them) it flies blind: a rate found by
  *    additive increase and multiplicative decrease on each 429.
  *  - A 429 pauses all dispatch for Retry-After plus jitter; the platform
@@ -47,7 +52,8 @@ enum gcu_pace_block {
 struct gcu_pacer {
 	/* settings */
 	long concurrency;
-	long reserve;
+	long reserve; /* below this many left: one request at a time */
+	long floor;   /* never spent; at most the reserve */
 	long pause_below;
 	double nominal_rate; /* platform.limit / platform.window */
 

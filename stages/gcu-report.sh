@@ -68,8 +68,11 @@ nd() { if [ -f "$1" ]; then printf '%s\n' "$1"; else printf '/dev/null\n'; fi; }
 
 limit=$(state platform.limit)
 window=$(state platform.window)
-reserve=$(state throttle.reserve)
-limit=${limit:-300} window=${window:-60} reserve=${reserve:-10}
+# What each window keeps unspent; a run folder from before throttle.floor
+# names the reserve, which was then kept whole.
+kept=$(state throttle.floor)
+[ -n "$kept" ] || kept=$(state throttle.reserve)
+limit=${limit:-300} window=${window:-60} kept=${kept:-2}
 platform=$(state platform)
 
 # send_counts SCOPE: "429s retries conflicts resolved parked" summed over
@@ -132,7 +135,7 @@ scope_report() {
 	a=$(state "$s.send_started") b=$(state "$s.send_ended")
 	if [ -n "$a" ] && [ -n "$b" ]; then
 		n=$(jq -s 'map(select(.op and .status != "unchanged")) | map(.attempts // 1) | add // 0' "$(nd "$dir/results.$s.ndjson")")
-		awk -v d="$(secs "$a" "$b")" -v n="$n" -v l="$limit" -v w="$window" -v r="$reserve" '
+		awk -v d="$(secs "$a" "$b")" -v n="$n" -v l="$limit" -v w="$window" -v r="$kept" '
 			function h(s) { return s >= 60 ? sprintf("%d min %02d s", s / 60, s % 60) : sprintf("%.1f s", s) }
 			BEGIN {
 				# A sliding window lets the first "limit" requests go at once,
@@ -140,7 +143,7 @@ scope_report() {
 				p = l > r ? l - r : 1
 				ideal = n > l ? (int((n + l - 1) / l) - 1) * w : 0
 				paced = n > p ? (int((n + p - 1) / p) - 1) * w : 0
-				printf "  %-12s %s for %d requests; ideal %s at %d per %g s (%s keeping %d in reserve)", "duration", h(d), n, h(ideal), l, w, h(paced), r
+				printf "  %-12s %s for %d requests; ideal %s at %d per %g s (%s keeping %d unspent)", "duration", h(d), n, h(ideal), l, w, h(paced), r
 				if (ideal > 0) printf ", x%.1f", d / ideal; else printf " (one window)"
 				printf "\n" }'
 	fi
@@ -196,8 +199,8 @@ write_report() {
 	printf 'changes:  %s\n' "$(state changes | awk -F/ '{ print $NF }')"
 	[ -f "$dir/partition.log" ] && printf '          %s\n' "$(grep '^gcu-partition: [0-9]' "$dir/partition.log" | tail -n 1 | sed 's/^gcu-partition: //')"
 	case $platform in
-	sim) printf 'platform: gcu-sim (simulated org); limit %s per %s s, %s in reserve\n' "$limit" "$window" "$reserve" ;;
-	*) printf 'platform: %s; limit %s per %s s, %s in reserve\n' "${platform:-unknown}" "$limit" "$window" "$reserve" ;;
+	sim) printf 'platform: gcu-sim (simulated org); limit %s per %s s, %s never spent\n' "$limit" "$window" "$kept" ;;
+	*) printf 'platform: %s; limit %s per %s s, %s never spent\n' "${platform:-unknown}" "$limit" "$window" "$kept" ;;
 	esac
 	a=$(state non-routing.started)
 	[ -n "$a" ] || a=$(state routing.started)

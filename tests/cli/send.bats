@@ -114,6 +114,22 @@ complete() {
 	[ $((limited * 50)) -le "$sent" ]
 }
 
+@test "gcu-send: below the reserve it goes on one at a time, and never spends the floor" {
+	start 40 1 --generate 160
+	requests 160
+	export GCU_THROTTLE_RESERVE=10 GCU_THROTTLE_FLOOR=3
+	gcu-send "$D/req.ndjson" >"$D/res.ndjson"
+	[ "$(count ok "$D/res.ndjson")" -eq 160 ]
+	[ "$(missing)" -eq 0 ]
+	peak=$(stat .peak_window)
+	limited=$(stat .rate_limited)
+	echo "fullest window $peak of 40, 429s $limited"
+	# Past the reserve (30 in the window), up to the floor (37), no further.
+	[ "$peak" -gt 30 ]
+	[ "$peak" -le 37 ]
+	[ "$limited" -eq 0 ]
+}
+
 @test "gcu-send: without rate headers it says so and finds the rate with few 429s" {
 	start 30 1 --generate 120 --strip-headers
 	requests 120

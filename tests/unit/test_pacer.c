@@ -1,7 +1,8 @@
 /*
  * test_pacer.c - the pacer's policy on a fake clock: the mirrored window
  * (what is left falls with each send and rises as our own sends leave the
- * window), the reserve and the routing scope's pause_below, probes that
+ * window), the reserve (one request at a time below it, the floor never
+ * spent) and the routing scope's pause_below, probes that
  * grow further apart while the window stays full, the 429 pause (never
  * shortened, Retry-After capped and reported, the cap also bounding the
  * wait for the window's reset; the window taken as full until Retry-After
@@ -109,6 +110,7 @@ static void thresholds(void)
 	struct gcu_pacer p;
 	double wake;
 
+	c.throttle_floor = 2; /* the whole reserve is kept */
 	gcu_pacer_init(&p, &c);
 	uint64_t s1 = gcu_pacer_sent(&p, 0);
 	answer(&p, 200, hdr(10, 4, 10), s1, 0.1);
@@ -137,6 +139,11 @@ static void thresholds(void)
 	   "concurrency: 4 in flight of 4 blocks");
 	gcu_pacer_free(&p);
 
+	/* A floor above the reserve is cut to it. */
+	c.throttle_floor = 7;
+	gcu_pacer_init(&p, &c);
+	is_long(p.floor, 2, "floor: at most the reserve");
+	gcu_pacer_free(&p);
 	/* Spreading: what is above the reserve is spread to the reset. */
 	gcu_pacer_init(&p, &c);
 	s1 = gcu_pacer_sent(&p, 0);
@@ -145,6 +152,45 @@ static void thresholds(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.4, &wake) == GCU_PACE_QUOTA &&
 	       near(wake, 1.5),
 	   "spread: the next request waits 6 s / 4");
+	gcu_pacer_free(&p);
+}
+
+static void zone(void)
+{
+	struct gcu_config c = cfg(20, 10, 5, 8);
+	struct gcu_pacer p;
+	double wake;
+
+	c.throttle_floor = 1;
+	gcu_pacer_init(&p, &c);
+	uint64_t s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(20, 16, 1), s1, 0.1); /* reset at 1.1 */
+	for (int i = 0; i < 11; i++)
+		gcu_pacer_sent(&p, 0.2 + i / 100.0);
+	is_long(gcu_pacer_left(&p, 0.3), 5, "zone: eleven sends reach the reserve");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 0.31, &wake) == GCU_PACE_QUOTA &&
+	       wake == 0,
+	   "zone: below the reserve, one in flight: wait for its answer");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.31, &wake) == GCU_PACE_GO,
+	   "zone: below the reserve, nothing in flight: one request goes");
+	uint64_t s13 = gcu_pacer_sent(&p, 0.31);
+	answer(&p, 200, hdr(20, 4, 0.8), s13, 0.32);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.32, &wake) == GCU_PACE_GO,
+	   "zone: its answer heard, the next goes");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_ROUTING, 0, 0.32, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1.12),
+	   "zone: the routing scope pauses instead, probing at the reset");
+	for (int i = 0; i < 3; i++)
+		gcu_pacer_sent(&p, 0.4 + i / 10.0);
+	is_long(gcu_pacer_left(&p, 0.7), 1, "zone: three more reach the floor");
+	/* Idle at the floor, 15 of the 19 in the window ours: the reset
+	 * (1.12) comes before our own first send leaves (10.2), but a probe
+	 * would find the window as full as we made it. */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.8, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 10.2),
+	   "zone: at the floor, the window mostly ours: wait for our own to leave");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.2, &wake) == GCU_PACE_GO,
+	   "zone: it left: one request goes");
 	gcu_pacer_free(&p);
 }
 
@@ -388,6 +434,7 @@ int main(void)
 {
 	mirroring();
 	thresholds();
+	zone();
 	probes();
 	pauses();
 	after_pause();
