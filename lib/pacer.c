@@ -49,9 +49,14 @@ void gcu_pacer_free(struct gcu_pacer *p)
 	p->sends = NULL;
 }
 
+static struct gcu_pacer_mark *mark(const struct gcu_pacer *p, size_t i)
+{
+	return &p->sends[(p->sends_head + i) % p->sends_cap];
+}
+
 static double send_at(const struct gcu_pacer *p, size_t i)
 {
-	return p->sends[(p->sends_head + i) % p->sends_cap];
+	return mark(p, i)->at;
 }
 
 /* Forgets sends that left the window before the newest observation: the
@@ -64,21 +69,59 @@ static void trim_sends(struct gcu_pacer *p)
 	}
 }
 
-static int remember_send(struct gcu_pacer *p, double now)
+static int remember_send(struct gcu_pacer *p, uint64_t seq, double now)
 {
 	if (p->sends_len == p->sends_cap) {
-		double *grown = malloc(2 * p->sends_cap * sizeof *grown);
+		struct gcu_pacer_mark *grown = malloc(2 * p->sends_cap * sizeof *grown);
 		if (grown == NULL)
 			return -1;
 		for (size_t i = 0; i < p->sends_len; i++)
-			grown[i] = send_at(p, i);
+			grown[i] = *mark(p, i);
 		free(p->sends);
 		p->sends = grown;
 		p->sends_cap *= 2;
 		p->sends_head = 0;
 	}
-	p->sends[(p->sends_head + p->sends_len++) % p->sends_cap] = now;
+	*mark(p, p->sends_len++) = (struct gcu_pacer_mark){seq, now, 0};
 	return 0;
+}
+
+/* The answer to request seq came at now: it entered the platform's window
+ * by then. Moves its mark to now, and the marks of later requests answered
+ * sooner with it, so that the ring stays in time order (each can only be
+ * said to leave later than it was). */
+static void mark_answered(struct gcu_pacer *p, uint64_t seq, double now)
+{
+	size_t lo = 0, hi = p->sends_len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mark(p, mid)->seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == p->sends_len || mark(p, lo)->seq != seq)
+		return; /* sent before any count, or already out of the window */
+	mark(p, lo)->answered = 1;
+	for (size_t i = lo; i < p->sends_len && send_at(p, i) < now; i++)
+		mark(p, i)->at = now;
+}
+
+/* A new observation: remaining as the platform counted it for request
+ * seq, taken to hold at `at`. Requests sent before seq and still
+ * unanswered may reach the platform's count after it, so they count as
+ * sent after it (stale): were they counted before, the model is merely
+ * cautious. */
+static void observe(struct gcu_pacer *p, uint64_t seq, long remaining, double at)
+{
+	p->remaining = remaining;
+	p->obs_seq = seq;
+	p->obs_at = at;
+	trim_sends(p);
+	p->stale = 0;
+	for (size_t i = 0; i < p->sends_len && mark(p, i)->seq < seq; i++)
+		if (!mark(p, i)->answered)
+			p->stale++;
 }
 
 /* Our sends that left the window between the observation and now, and
@@ -101,7 +144,8 @@ static long expired_since_obs(const struct gcu_pacer *p, double now, double *nex
 
 static long window_left(const struct gcu_pacer *p, double now, double *next)
 {
-	return p->remaining - (long)(p->sent - p->obs_seq) + expired_since_obs(p, now, next);
+	return p->remaining - (long)(p->sent - p->obs_seq) - p->stale +
+	       expired_since_obs(p, now, next);
 }
 
 long gcu_pacer_left(const struct gcu_pacer *p, double now)
@@ -202,7 +246,7 @@ uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
 	/* Only a known count needs our send times. Without memory the model
 	 * forgets our own expiries, which makes it more cautious, never less. */
 	if (p->remaining >= 0)
-		(void)remember_send(p, now);
+		(void)remember_send(p, p->sent, now);
 	double gap = 0;
 	if (p->blind || !p->seen_headers) {
 		if (p->blind)
@@ -236,6 +280,7 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 	int headers = o && (o->has_limit || o->has_remaining || o->has_reset);
 
 	*capped = 0;
+	mark_answered(p, seq, now);
 	p->probe_out = 0;
 	if (p->resume_probe == 2)
 		p->resume_probe = 0;
@@ -255,10 +300,7 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		if (o->has_limit)
 			p->limit = o->limit;
 		if (o->has_remaining) {
-			p->remaining = o->remaining;
-			p->obs_seq = seq;
-			p->obs_at = now;
-			trim_sends(p);
+			observe(p, seq, o->remaining, now);
 			if (o->remaining >
 			    (p->reserve > p->pause_below ? p->reserve : p->pause_below))
 				p->probe_gap = p->window / (double)(p->limit > 0 ? p->limit : 300);
@@ -298,12 +340,8 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 			 * window has room: our requests that leave before then
 			 * are in that figure already, so the window is taken as
 			 * full until then, not merely now. */
-			p->remaining = 0;
-			p->obs_seq = seq;
-			p->obs_at = now;
-			if (o && o->has_retry_after && !*capped)
-				p->obs_at = now + o->retry_after;
-			trim_sends(p);
+			int honest = o && o->has_retry_after && !*capped;
+			observe(p, seq, 0, honest ? now + o->retry_after : now);
 		}
 		if (p->blind) {
 			p->rate = fmax(p->rate * BLIND_DECREASE, p->nominal_rate * 0.02);

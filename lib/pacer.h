@@ -49,6 +49,16 @@ enum gcu_pace_block {
 	GCU_PACE_CIRCUIT      /* the circuit is open or probing */
 };
 
+/* One of our requests in the window: when it entered the platform's
+ * count, as far as we know. Its send time until its answer comes, then the
+ * answer's time: the platform counted it somewhere in between, and only the
+ * later bound never has it leave the window before the platform says so. */
+struct gcu_pacer_mark {
+	uint64_t seq;
+	double at;
+	int answered;
+};
+
 struct gcu_pacer {
 	/* settings */
 	long concurrency;
@@ -63,6 +73,7 @@ struct gcu_pacer {
 	long limit;         /* -1 unknown */
 	long remaining;     /* as of the answer to request obs_seq */
 	uint64_t obs_seq;   /* newest request whose answer set remaining */
+	long stale;         /* older requests unanswered then: maybe counted after it */
 	double reset_at;    /* when that window's slot frees or it resets */
 	uint64_t sent;      /* requests sent so far (their seq numbers) */
 	double next_slot;   /* spreading: no request before this */
@@ -74,8 +85,8 @@ struct gcu_pacer {
 	double next_probe;  /* no probe before this */
 	double window;      /* platform.window: how long a request counts */
 
-	/* our send times still in the window, oldest first (a ring) */
-	double *sends;
+	/* our requests still in the window, oldest first (a ring) */
+	struct gcu_pacer_mark *sends;
 	size_t sends_cap, sends_head, sends_len;
 
 	/* blind mode */

@@ -93,14 +93,35 @@ static void mirroring(void)
 	is_long(gcu_pacer_left(&p, 10.19), 6, "mirror: nothing of ours left the window yet");
 	is_long(gcu_pacer_left(&p, 10.25), 7, "mirror: our send of 0.2 left the window at 10.2");
 	is_long(gcu_pacer_left(&p, 10.35), 8, "mirror: and the one of 0.3 at 10.3");
-	/* A newer answer replaces the model; an older one does not. */
+	/* A newer answer replaces the model; an older one does not. An
+	 * older request still out when the newer one was answered may be
+	 * counted after it: it counts as sent after it. */
 	uint64_t s4 = gcu_pacer_sent(&p, 11);
 	uint64_t s5 = gcu_pacer_sent(&p, 11.1);
 	answer(&p, 200, hdr(10, 4, 5), s5, 11.2);
-	is_long(gcu_pacer_left(&p, 11.2), 4, "mirror: the newest answer sets left");
+	is_long(gcu_pacer_left(&p, 11.2), 3,
+	        "mirror: the newest answer sets left, less an older request still out");
 	answer(&p, 200, hdr(10, 9, 5), s4, 11.3);
-	is_long(gcu_pacer_left(&p, 11.3), 4,
+	is_long(gcu_pacer_left(&p, 11.3), 3,
 	        "mirror: a late answer to an older request is ignored");
+	uint64_t s6 = gcu_pacer_sent(&p, 11.4);
+	answer(&p, 200, hdr(10, 2, 5), s6, 11.5);
+	is_long(gcu_pacer_left(&p, 11.5), 2, "mirror: nothing out, the newest answer is exact");
+	gcu_pacer_free(&p);
+
+	/* The platform counted a request somewhere between its send and its
+	 * answer: it leaves the window one window after the answer. */
+	gcu_pacer_init(&p, &c);
+	s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(10, 9, 10), s1, 0.1);
+	uint64_t a = gcu_pacer_sent(&p, 1);
+	uint64_t b = gcu_pacer_sent(&p, 1.1);
+	answer(&p, 200, hdr(10, 7, 10), b, 1.2); /* b first: a may come after */
+	answer(&p, 200, hdr(10, 7, 10), a, 1.5);
+	is_long(gcu_pacer_left(&p, 11.3), 6,
+	        "answered: a, sent at 1 but answered at 1.5, is in the window at 11.3");
+	is_long(gcu_pacer_left(&p, 11.5), 8,
+	        "answered: it leaves at 11.5, and b, sent after it, no sooner");
 	gcu_pacer_free(&p);
 }
 
@@ -155,6 +176,17 @@ static void thresholds(void)
 	gcu_pacer_free(&p);
 }
 
+/* n sends from t on, 0.01 s apart, each answered before the next goes,
+ * the last answer saying `left` remain and the reset `reset` away. */
+static void exchanges(struct gcu_pacer *p, long n, double t, long left, double reset)
+{
+	for (long i = 0; i < n; i++) {
+		double at = t + (double)i / 100;
+		uint64_t s = gcu_pacer_sent(p, at);
+		answer(p, 200, hdr(20, left + n - 1 - i, reset - at), s, at + 0.005);
+	}
+}
+
 static void zone(void)
 {
 	struct gcu_config c = cfg(20, 10, 5, 8);
@@ -164,32 +196,33 @@ static void zone(void)
 	c.throttle_floor = 1;
 	gcu_pacer_init(&p, &c);
 	uint64_t s1 = gcu_pacer_sent(&p, 0);
-	answer(&p, 200, hdr(20, 16, 1), s1, 0.1); /* reset at 1.1 */
-	for (int i = 0; i < 11; i++)
-		gcu_pacer_sent(&p, 0.2 + i / 100.0);
+	answer(&p, 200, hdr(20, 16, 1), s1, 0.1);
+	exchanges(&p, 10, 0.2, 6, 1.1);
+	gcu_pacer_sent(&p, 0.3);
 	is_long(gcu_pacer_left(&p, 0.3), 5, "zone: eleven sends reach the reserve");
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 0.31, &wake) == GCU_PACE_QUOTA &&
 	       wake == 0,
 	   "zone: below the reserve, one in flight: wait for its answer");
+	answer(&p, 200, hdr(20, 5, 0.8), 12, 0.305);
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.31, &wake) == GCU_PACE_GO,
 	   "zone: below the reserve, nothing in flight: one request goes");
 	uint64_t s13 = gcu_pacer_sent(&p, 0.31);
-	answer(&p, 200, hdr(20, 4, 0.8), s13, 0.32);
+	answer(&p, 200, hdr(20, 4, 0.79), s13, 0.32);
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.32, &wake) == GCU_PACE_GO,
 	   "zone: its answer heard, the next goes");
 	ok(gcu_pacer_check(&p, GCU_SCOPE_ROUTING, 0, 0.32, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 1.12),
+	       near(wake, 1.11),
 	   "zone: the routing scope pauses instead, probing at the reset");
 	for (int i = 0; i < 3; i++)
 		gcu_pacer_sent(&p, 0.4 + i / 10.0);
 	is_long(gcu_pacer_left(&p, 0.7), 1, "zone: three more reach the floor");
 	/* Idle at the floor, 15 of the 19 in the window ours: the reset
-	 * (1.12) comes before our own first send leaves (10.2), but a probe
-	 * would find the window as full as we made it. */
+	 * (1.11) comes before our own first send leaves (0.205 + 10), but a
+	 * probe would find the window as full as we made it. */
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.8, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 10.2),
+	       near(wake, 10.205),
 	   "zone: at the floor, the window mostly ours: wait for our own to leave");
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.2, &wake) == GCU_PACE_GO,
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.205, &wake) == GCU_PACE_GO,
 	   "zone: it left: one request goes");
 	gcu_pacer_free(&p);
 }
@@ -325,7 +358,8 @@ static void after_pause(void)
 	for (int i = 1; i < 4; i++)
 		s[i] = gcu_pacer_sent(&p, 0.1);
 	answer(&p, 200, hdr(100, 87, 10), s[2], 0.2);
-	is_long(gcu_pacer_left(&p, 0.3), 86, "pause: one request still out counted");
+	is_long(gcu_pacer_left(&p, 0.3), 85,
+	        "pause: the requests still out counted, sent before the answered one or after");
 	struct gcu_rate_obs o = hdr(100, 0, 0.05);
 	o.has_retry_after = 1;
 	o.retry_after = 3;
