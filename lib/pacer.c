@@ -64,6 +64,8 @@ static double send_at(const struct gcu_pacer *p, size_t i)
 static void trim_sends(struct gcu_pacer *p)
 {
 	while (p->sends_len > 0 && send_at(p, 0) + p->window <= p->obs_at) {
+		if (!mark(p, 0)->answered)
+			p->unanswered--;
 		p->sends_head = (p->sends_head + 1) % p->sends_cap;
 		p->sends_len--;
 	}
@@ -83,6 +85,7 @@ static int remember_send(struct gcu_pacer *p, uint64_t seq, double now)
 		p->sends_head = 0;
 	}
 	*mark(p, p->sends_len++) = (struct gcu_pacer_mark){seq, now, 0};
+	p->unanswered++;
 	return 0;
 }
 
@@ -102,6 +105,8 @@ static void mark_answered(struct gcu_pacer *p, uint64_t seq, double now)
 	}
 	if (lo == p->sends_len || mark(p, lo)->seq != seq)
 		return; /* sent before any count, or already out of the window */
+	if (!mark(p, lo)->answered)
+		p->unanswered--;
 	mark(p, lo)->answered = 1;
 	for (size_t i = lo; i < p->sends_len && send_at(p, i) < now; i++)
 		mark(p, i)->at = now;
@@ -118,10 +123,12 @@ static void observe(struct gcu_pacer *p, uint64_t seq, long remaining, double at
 	p->obs_seq = seq;
 	p->obs_at = at;
 	trim_sends(p);
-	p->stale = 0;
-	for (size_t i = 0; i < p->sends_len && mark(p, i)->seq < seq; i++)
-		if (!mark(p, i)->answered)
-			p->stale++;
+	/* Those out now, less the ones sent after seq: the newest few, so
+	 * that an answer costs what is in flight, not what is in the window. */
+	p->stale = p->unanswered;
+	for (size_t i = p->sends_len; i > 0 && mark(p, i - 1)->seq > seq; i--)
+		if (!mark(p, i - 1)->answered)
+			p->stale--;
 }
 
 /* Our sends that left the window between the observation and now, and

@@ -88,6 +88,7 @@ struct gcu_pacer {
 	/* our requests still in the window, oldest first (a ring) */
 	struct gcu_pacer_mark *sends;
 	size_t sends_cap, sends_head, sends_len;
+	long unanswered; /* marks in the ring whose answer has not come */
 
 	/* blind mode */
 	int blind;
