@@ -378,8 +378,8 @@ if ran A; then
 		$1 == "gcu" { gw = $4 - $3; g429 = $6; ga = $8; gn = $2; gn_sent = $5 }
 		$1 == "seed" { sw = $4 - $3; s429 = $6; sa = $8; sn = $2; sn_sent = $5 }
 		END {
-			if (sw >= gw) printf "On honest headers gcu finishes %.1f times sooner than the seed'"'"'s design", sw / gw
-			else printf "On honest headers gcu takes %.1f times as long as the seed'"'"'s design", gw / sw
+			if (sw >= gw) printf "On honest headers gcu finishes %.2f times sooner than the seed'"'"'s design", sw / gw
+			else printf "On honest headers gcu takes %.2f times as long as the seed'"'"'s design", gw / sw
 			printf " (%.1f s against %.1f s, %s), ", gw, sw, reads
 			if (g429 > 0)
 				printf "with %s 429%s against %s (%.0fx fewer)", commas(g429), g429 == 1 ? "" : "s",
@@ -393,7 +393,7 @@ if ran A; then
 					commas(sn)
 			else
 				printf ", as does the seed'"'"'s design"
-			printf "; its goodput is %.1f times the seed design'"'"'s (%.1f against %.1f users a second).",
+			printf "; its goodput is %.2f times the seed design'"'"'s (%.1f against %.1f users a second).",
 				(ga / gw) / (sa / sw), ga / gw, sa / sw
 			# Where the ratio comes from: the window is the same for
 			# both, so it is the requests each spends per user.
