@@ -384,7 +384,7 @@ static void after_pause(void)
 
 static void blind(void)
 {
-	struct gcu_config c = cfg(10, 1, 2, 5); /* nominal 10/s */
+	struct gcu_config c = cfg(30, 3, 2, 5); /* nominal 10/s */
 	struct gcu_pacer p;
 	struct gcu_rate_obs o = none();
 	double wake;
@@ -405,11 +405,25 @@ static void blind(void)
 	ok(near(p.rate, 3.5), "blind: a 429 multiplies the rate by 0.7");
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.6, &wake) == GCU_PACE_PAUSED,
 	   "blind: a 429 pauses too");
-	/* Growth counts from the end of the pause: 0.04 of nominal a second. */
+	/* Growth counts from the end of the pause: 0.12 of nominal a window
+	 * (3 s), 0.4 a second. */
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 1.7), 2.7);
 	ok(near(p.rate, 3.5 + 0.4 * 1.0), "blind: success grows the rate additively");
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 2.8), 3.7);
 	ok(near(p.rate, 3.5 + 0.4 * 2.0), "blind: and keeps growing");
+	{
+		/* The same in a window twenty times longer: the ramp takes as
+		 * many windows, so twenty times as many seconds. */
+		struct gcu_config slow = cfg(600, 60, 2, 5); /* nominal 10/s */
+		struct gcu_pacer q;
+		gcu_pacer_init(&q, &slow);
+		for (int i = 0; i < 3; i++)
+			answer(&q, 200, none(), gcu_pacer_sent(&q, 0), 0.1);
+		answer(&q, 200, none(), gcu_pacer_sent(&q, 1), 11.1);
+		ok(near(q.rate, 5 + 0.02 * 11.0),
+		   "blind: in a 60 s window, 0.02 requests/s more a second");
+		gcu_pacer_free(&q);
+	}
 	/* Headers come back: the window is mirrored again. */
 	answer(&p, 200, hdr(10, 9, 1), gcu_pacer_sent(&p, 4), 4.1);
 	ok(!p.blind, "blind: headers end blind mode");
