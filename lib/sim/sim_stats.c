@@ -86,20 +86,23 @@ void sim_stats_add(struct sim_stats *s, enum sim_counter c, long n)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void sim_stats_inflight(struct sim_stats *s, long n)
+/* Raises *peak, one of s's fields, to n when higher. */
+static void raise_peak(struct sim_stats *s, long *peak, long n)
 {
 	pthread_mutex_lock(&s->lock);
-	if (n > s->peak_inflight)
-		s->peak_inflight = n;
+	if (n > *peak)
+		*peak = n;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void sim_stats_inflight(struct sim_stats *s, long n)
+{
+	raise_peak(s, &s->peak_inflight, n);
 }
 
 void sim_stats_window(struct sim_stats *s, long n)
 {
-	pthread_mutex_lock(&s->lock);
-	if (n > s->peak_window)
-		s->peak_window = n;
-	pthread_mutex_unlock(&s->lock);
+	raise_peak(s, &s->peak_window, n);
 }
 
 /* Makes the timeline long enough for second `sec`; lock held. */

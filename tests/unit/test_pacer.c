@@ -176,8 +176,9 @@ static void thresholds(void)
 	gcu_pacer_free(&p);
 }
 
-/* n sends from t on, 0.01 s apart, each answered before the next goes,
- * the last answer saying `left` remain and the reset `reset` away. */
+/* n sends from t on, 0.01 s apart, each answered 5 ms later, before the
+ * next goes; the last answer says `left` remain, and each puts the reset
+ * at `reset` + 0.005. */
 static void exchanges(struct gcu_pacer *p, long n, double t, long left, double reset)
 {
 	for (long i = 0; i < n; i++) {
