@@ -3,9 +3,11 @@
  *
  * Users are stored as JSON text, split into the profile and its three
  * routing parts, in an array kept in load order; an open-addressing table
- * of indices finds them by id. The generator draws everything from one
- * splitmix64 stream so that a seed fixes the whole org, and uses the
- * same skill and language catalogue as the sample org in testdata/.
+ * of indices finds them by id. The generator draws the users from one
+ * splitmix64 stream and their division, team, queues and extra skills
+ * from a second one, so that a seed fixes the whole org and the first
+ * stream gives the same users it gave before orgs had groups; users hold
+ * the sample skills and languages of testdata/ first.
  */
 #include "sim_org.h"
 
@@ -19,42 +21,12 @@
 #include <unistd.h>
 
 #include "ndjson.h"
+#include "sim_groups.h"
 #include "sim_json.h"
 #include "uuid.h"
 
 #define SER_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define MAX_BULK  50
-
-struct catalogue_entry {
-	const char *id;
-	const char *name;
-};
-
-static const struct catalogue_entry skill_catalogue[] = {
-    {"25abd89b-d67e-4d92-8a83-18174d645fa6", "Disputes"},
-    {"29ec148c-ead5-4263-b4d6-d23508bd9d96", "Spanish Support"},
-    {"3cbb7daa-64c1-44fa-88a7-c8252abc5619", "Technical"},
-    {"72488b81-0dfa-4e39-8727-d4dad921bf95", "Escalations"},
-    {"76e9c809-2966-493d-8bc1-6f01162794bf", "Retention"},
-    {"7d791a3c-a63c-45f9-bdcd-c219fe72c33b", "Chat"},
-    {"959575fe-0a73-4d03-b43a-2c9fbed3e91c", "VIP"},
-    {"cc9ff851-b6ab-4f1a-b79d-b4df2694e1f7", "Email"},
-    {"d13c513a-42f8-4da1-97b1-165f0971b7c4", "Billing"},
-    {"e14c1d7e-8448-4709-af4d-6ee6dda4dd1e", "Onboarding"},
-    {"eca9bad1-449e-48e4-b15c-e760f3e452f2", "Sales"},
-    {"f9fc2f72-a562-407c-bc2c-8e3e93afd954", "Collections"},
-};
-
-static const struct catalogue_entry language_catalogue[] = {
-    {"3dbf2458-c928-40e1-b9c9-19c108050a4e", "French"},
-    {"4630de19-bf77-438d-8b9b-7cefad989a70", "English"},
-    {"627e79c7-2b42-4dd8-82e2-e271c93de18f", "German"},
-    {"86ad9101-08d2-43b7-b25a-55f4796ce0e9", "Spanish"},
-    {"e973d4d0-d37e-4749-8087-c813f045f6e0", "Portuguese"},
-};
-
-#define NSKILLS    (sizeof skill_catalogue / sizeof skill_catalogue[0])
-#define NLANGUAGES (sizeof language_catalogue / sizeof language_catalogue[0])
 
 static const char *const updatable[] = {
     "name",          "email",          "title",
@@ -68,10 +40,7 @@ static const char *const updatable[] = {
 static const char *const routing_states[] = {"OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING",
                                              "COMMUNICATING"};
 
-static void result_set(struct sim_result *res, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void result_set(struct sim_result *res, int status, const char *code, const char *fmt, ...)
+void result_set(struct sim_result *res, int status, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	res->status = status;
@@ -81,7 +50,7 @@ static void result_set(struct sim_result *res, int status, const char *code, con
 	va_end(ap);
 }
 
-static void result_ok(struct sim_result *res, int status)
+void result_ok(struct sim_result *res, int status)
 {
 	res->status = status;
 	res->code = NULL;
@@ -93,9 +62,26 @@ static void not_found(struct sim_result *res, const char *id)
 	result_set(res, 404, "not.found", "The user %s was not found", id);
 }
 
+int sim_org_expand_flag(const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} names[] = {{"skills", SIM_EXPAND_SKILLS},
+	             {"languages", SIM_EXPAND_LANGUAGES},
+	             {"routingStatus", SIM_EXPAND_STATUS},
+	             {"team", SIM_EXPAND_TEAM}};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i].name) == len && strncmp(names[i].name, name, len) == 0)
+			return names[i].flag;
+	return 0;
+}
+
 int sim_org_init(struct sim_org *org)
 {
 	memset(org, 0, sizeof *org);
+	sim_catalog_init(&org->cat);
 	return pthread_rwlock_init(&org->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -105,6 +91,7 @@ static void user_free(struct sim_user *u)
 	free(u->skills);
 	free(u->languages);
 	free(u->status);
+	free(u->queues);
 }
 
 void sim_org_free(struct sim_org *org)
@@ -113,6 +100,7 @@ void sim_org_free(struct sim_org *org)
 		user_free(&org->users[i]);
 	free(org->users);
 	free(org->slots);
+	sim_catalog_free(&org->cat);
 	pthread_rwlock_destroy(&org->lock);
 	memset(org, 0, sizeof *org);
 }
@@ -207,6 +195,63 @@ static void plain_string(const struct sim_json_member *m, char *out, size_t outl
 	out[m->value_len - 2] = '\0';
 }
 
+static int is_null(const struct sim_json_member *m)
+{
+	return m->value_len == 4 && memcmp(m->value, "null", 4) == 0;
+}
+
+/* A member's value as a tree: references are small, so json-c is cheap
+ * here. NULL for a JSON null or when out of memory. */
+static json_object *member_tree(const struct sim_json_member *m)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+
+	if (tok == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, m->value, (int)m->value_len);
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Reads a user's "team", "queues" or "division" reference into u (the
+ * division stays in the document; only the catalogue learns of it). */
+static int user_ref(struct sim_org *org, struct sim_user *u, const struct sim_json_member *m,
+                    char *err, size_t errlen)
+{
+	json_object *v;
+	long at;
+	int rc = -1;
+
+	if (is_null(m))
+		return 0;
+	v = member_tree(m);
+	if (key_is(m, "team")) {
+		at = sim_catalog_ref(&org->cat, SIM_CAT_TEAM, v, err, errlen);
+		if (at >= 0)
+			u->team = (uint32_t)at + 1;
+		rc = at < 0 ? -1 : 0;
+	} else if (key_is(m, "division")) {
+		rc = sim_catalog_ref(&org->cat, SIM_CAT_DIVISION, v, err, errlen) < 0 ? -1 : 0;
+	} else if (!json_object_is_type(v, json_type_array)) {
+		snprintf(err, errlen, "\"queues\" must be a list of {\"id\",\"name\"}");
+	} else {
+		rc = 0;
+		for (size_t i = 0; rc == 0 && i < json_object_array_length(v); i++) {
+			at = sim_catalog_ref(&org->cat, SIM_CAT_QUEUE,
+			                     json_object_array_get_idx(v, i), err, errlen);
+			if (at < 0)
+				rc = -1;
+			else if (sim_groups_join_queue(u, (uint32_t)at) < 0) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
+			}
+		}
+	}
+	json_object_put(v);
+	return rc;
+}
+
 int sim_org_add_text(struct sim_org *org, const char *line, size_t len, char *err, size_t errlen)
 {
 	struct sim_json_member *m = NULL;
@@ -220,9 +265,20 @@ int sim_org_add_text(struct sim_org *org, const char *line, size_t len, char *er
 	id[0] = '\0';
 	if (sim_json_members(line, len, &m, &n, err, errlen) < 0)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (key_is(&m[i], "kind")) {
+			rc = sim_catalog_line(&org->cat, line, len, err, errlen);
+			goto out;
+		}
 	sbuf_add(&base, "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		char **part = NULL;
+		int group = key_is(&m[i], "team") || key_is(&m[i], "queues");
+		if ((group || key_is(&m[i], "division")) &&
+		    user_ref(org, &u, &m[i], err, errlen) < 0)
+			goto out;
+		if (group)
+			continue;
 		if (key_is(&m[i], "skills"))
 			part = &u.skills;
 		else if (key_is(&m[i], "languages"))
@@ -307,9 +363,88 @@ int sim_org_load(struct sim_org *org, const char *path, char *err, size_t errlen
 		}
 	}
 	rc = 0;
+	if (sim_org_finish(org, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		rc = -1;
+	}
 out:
 	ndjson_reader_close(&r);
 	return rc;
+}
+
+/* Adds the named entries of a user's skill or language list that the
+ * catalogue lacks. */
+static int derive_held(struct sim_catalog *cat, enum sim_cat k, const char *list, char *err,
+                       size_t errlen)
+{
+	json_object *a = list ? json_tokener_parse(list) : NULL;
+	int rc = 0;
+
+	for (size_t i = 0;
+	     rc == 0 && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
+	     i++) {
+		json_object *e = json_object_array_get_idx(a, i), *id, *name;
+		if (!json_object_object_get_ex(e, "id", &id) ||
+		    !json_object_object_get_ex(e, "name", &name) ||
+		    !json_object_is_type(id, json_type_string) ||
+		    !json_object_is_type(name, json_type_string) ||
+		    json_object_get_string_len(name) == 0 ||
+		    !gcu_uuid_valid(json_object_get_string(id)) ||
+		    sim_catalog_find(cat, k, json_object_get_string(id)) >= 0)
+			continue;
+		if (sim_catalog_add(cat, k, json_object_get_string(id),
+		                    json_object_get_string(name), 1, err, errlen) < 0)
+			rc = -1;
+	}
+	json_object_put(a);
+	return rc;
+}
+
+static int has_division(const char *base)
+{
+	struct sim_json_member *m = NULL;
+	size_t n = 0;
+	char why[64];
+	int has = 0;
+
+	if (sim_json_members(base, strlen(base), &m, &n, why, sizeof why) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (key_is(&m[i], "division") && !is_null(&m[i]))
+			has = 1;
+	free(m);
+	return has;
+}
+
+int sim_org_finish(struct sim_org *org, char *err, size_t errlen)
+{
+	const struct sim_cat_entry *home;
+	long h;
+
+	for (size_t i = 0; i < org->n; i++)
+		if (derive_held(&org->cat, SIM_CAT_SKILL, org->users[i].skills, err, errlen) < 0 ||
+		    derive_held(&org->cat, SIM_CAT_LANGUAGE, org->users[i].languages, err, errlen) <
+		        0)
+			return -1;
+	if (sim_catalog_add_samples(&org->cat, err, errlen) < 0)
+		return -1;
+	h = sim_catalog_home(&org->cat, err, errlen);
+	if (h < 0)
+		return -1;
+	home = &org->cat.e[SIM_CAT_DIVISION][h];
+	for (size_t i = 0; i < org->n; i++) {
+		json_object *ref;
+		if (has_division(org->users[i].base))
+			continue;
+		ref = json_object_new_object();
+		json_object_object_add(ref, "id", json_object_new_string(home->id));
+		json_object_object_add(ref, "name", json_object_new_string(home->name));
+		if (sim_org_set_member(org, i, "division", ref, 0) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* --- generator ----------------------------------------------------------- */
@@ -339,39 +474,81 @@ static const char *const employee_types[] = {"Full-time", "Part-time", "Contract
 
 #define PICK(rng, arr) ((arr)[sim_randn((rng), sizeof(arr) / sizeof((arr)[0]))])
 
-static void gen_uuid(uint64_t *rng, char out[37])
+/* One skill or language of a generated user, as the platform lists it. */
+static void gen_routing_entry(const struct sim_cat_entry *e, int proficiency, struct sbuf *b)
 {
-	unsigned char b[16];
-	uint64_t a = sim_rand64(rng), c = sim_rand64(rng);
-	for (int i = 0; i < 8; i++) {
-		b[i] = (unsigned char)(a >> (8 * i));
-		b[8 + i] = (unsigned char)(c >> (8 * i));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	         b[13], b[14], b[15]);
+	sbuf_addf(b, "{\"id\":\"%s\",\"name\":", e->id);
+	sbuf_add_json_str(b, e->name);
+	sbuf_addf(b, ",\"proficiency\":%d,\"state\":\"active\"}", proficiency);
 }
 
-static void gen_routing_list(uint64_t *rng, const struct catalogue_entry *cat, size_t ncat,
-                             size_t count, struct sbuf *b)
+/* count entries drawn from the first ncat (at most 32) of cat, then the
+ * extra one when not NULL. */
+static void gen_routing_list(uint64_t *rng, const struct sim_cat_entry *cat, size_t ncat,
+                             size_t count, const struct sim_cat_entry *extra, int extra_proficiency,
+                             struct sbuf *b)
 {
 	unsigned used = 0;
+	size_t k;
 
 	sbuf_add(b, "[", 1);
-	for (size_t k = 0; k < count && k < ncat; k++) {
+	for (k = 0; k < count && k < ncat; k++) {
 		size_t pick;
 		do
 			pick = (size_t)sim_randn(rng, ncat);
 		while (used & (1u << pick));
 		used |= 1u << pick;
-		sbuf_addf(b, "%s{\"id\":\"%s\",\"name\":", k ? "," : "", cat[pick].id);
-		sbuf_add_json_str(b, cat[pick].name);
-		sbuf_addf(b, ",\"proficiency\":%d,\"state\":\"active\"}",
-		          1 + (int)sim_randn(rng, 5));
+		if (k)
+			sbuf_add(b, ",", 1);
+		gen_routing_entry(&cat[pick], 1 + (int)sim_randn(rng, 5), b);
+	}
+	if (extra) {
+		if (k)
+			sbuf_add(b, ",", 1);
+		gen_routing_entry(extra, extra_proficiency, b);
 	}
 	sbuf_add(b, "]", 1);
+}
+
+/* A catalogue entry of kind k drawn from *rng among those from index
+ * from on (from < the kind's size). */
+static const struct sim_cat_entry *gen_pick(uint64_t *rng, const struct sim_catalog *cat,
+                                            enum sim_cat k, size_t from)
+{
+	return &cat->e[k][from + sim_randn(rng, cat->n[k] - from)];
+}
+
+/* Appends "key":{"id","name"} for a catalogue entry. */
+static void gen_ref(const char *key, const struct sim_cat_entry *e, struct sbuf *b)
+{
+	sbuf_addf(b, ",\"%s\":{\"id\":\"%s\",\"name\":", key, e->id);
+	sbuf_add_json_str(b, e->name);
+	sbuf_add(b, "}", 1);
+}
+
+/* Appends the queues of a generated user: none for one in ten, else one
+ * to three distinct queues. */
+static void gen_queues(uint64_t *grng, const struct sim_catalog *cat, struct sbuf *b)
+{
+	static const int counts[20] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3};
+	size_t picks[3];
+	int n = counts[sim_randn(grng, 20)];
+
+	for (int k = 0; k < n; k++) {
+		int again;
+		do {
+			picks[k] = (size_t)sim_randn(grng, cat->n[SIM_CAT_QUEUE]);
+			again = 0;
+			for (int j = 0; j < k; j++)
+				again |= picks[j] == picks[k];
+		} while (again);
+		sbuf_adds(b, k ? ",{" : ",\"queues\":[{");
+		sbuf_addf(b, "\"id\":\"%s\",\"name\":", cat->e[SIM_CAT_QUEUE][picks[k]].id);
+		sbuf_add_json_str(b, cat->e[SIM_CAT_QUEUE][picks[k]].name);
+		sbuf_add(b, "}", 1);
+	}
+	if (n)
+		sbuf_add(b, "]", 1);
 }
 
 static void lower_copy(char *dst, size_t len, const char *src)
@@ -382,12 +559,32 @@ static void lower_copy(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
-/* Appends the platform document of generated user i to b. */
-static void gen_user(uint64_t *rng, long i, char (*ids)[37], struct sbuf *b)
+/* Appends the platform document of generated user i to b: the user from
+ * *rng, its groups and extra skills from *grng. Four in five users are in
+ * the home division, nine in ten in a team, half hold one of the
+ * catalogue's further skills and one in five a further language. */
+static void gen_user(uint64_t *rng, uint64_t *grng, const struct sim_catalog *cat, long i,
+                     char (*ids)[37], struct sbuf *b)
 {
 	const char *first = PICK(rng, first_names), *last = PICK(rng, last_names);
 	char lf[40], ll[40], email[128], name[96];
 	int is_manager = (i % 10 == 0);
+	size_t nskills = sim_catalog_nsamples(SIM_CAT_SKILL);
+	size_t nlangs = sim_catalog_nsamples(SIM_CAT_LANGUAGE);
+	const struct sim_cat_entry *division = sim_randn(grng, 5)
+	                                           ? &cat->e[SIM_CAT_DIVISION][0]
+	                                           : gen_pick(grng, cat, SIM_CAT_DIVISION, 1);
+	const struct sim_cat_entry *skill = NULL, *lang = NULL;
+	int skill_proficiency = 0, lang_proficiency = 0;
+
+	if (sim_randn(grng, 2)) {
+		skill = gen_pick(grng, cat, SIM_CAT_SKILL, nskills);
+		skill_proficiency = 1 + (int)sim_randn(grng, 5);
+	}
+	if (sim_randn(grng, 5) == 0) {
+		lang = gen_pick(grng, cat, SIM_CAT_LANGUAGE, nlangs);
+		lang_proficiency = 1 + (int)sim_randn(grng, 5);
+	}
 
 	lower_copy(lf, sizeof lf, first);
 	lower_copy(ll, sizeof ll, last);
@@ -395,8 +592,7 @@ static void gen_user(uint64_t *rng, long i, char (*ids)[37], struct sbuf *b)
 	snprintf(name, sizeof name, "%s %s", first, last);
 	sbuf_addf(b, "{\"id\":\"%s\",\"name\":", ids[i]);
 	sbuf_add_json_str(b, name);
-	sbuf_adds(b, ",\"division\":{\"id\":\"68b49734-b70d-403b-866b-3aa827a0018a\","
-	             "\"name\":\"Home\"}");
+	gen_ref("division", division, b);
 	sbuf_addf(b, ",\"chat\":{\"jabberId\":\"%012llu@example.orgspan.com\"}",
 	          (unsigned long long)sim_randn(rng, 1000000000000ull));
 	sbuf_addf(b, ",\"department\":\"%s\"", PICK(rng, departments));
@@ -432,19 +628,26 @@ static void gen_user(uint64_t *rng, long i, char (*ids)[37], struct sbuf *b)
 		sbuf_addf(b, ",\"manager\":{\"id\":\"%s\"}", ids[m]);
 	}
 	sbuf_adds(b, ",\"skills\":");
-	gen_routing_list(rng, skill_catalogue, NSKILLS, (size_t)sim_randn(rng, 5), b);
+	gen_routing_list(rng, cat->e[SIM_CAT_SKILL], nskills, (size_t)sim_randn(rng, 5), skill,
+	                 skill_proficiency, b);
 	sbuf_adds(b, ",\"languages\":");
-	gen_routing_list(rng, language_catalogue, NLANGUAGES, 1 + (size_t)sim_randn(rng, 2), b);
+	gen_routing_list(rng, cat->e[SIM_CAT_LANGUAGE], nlangs, 1 + (size_t)sim_randn(rng, 2), lang,
+	                 lang_proficiency, b);
 	sbuf_addf(b,
 	          ",\"routingStatus\":{\"status\":\"%s\","
 	          "\"startTime\":\"2026-11-01T08:00:00.000Z\"}",
 	          routing_states[sim_randn(rng, 2)]);
-	sbuf_addf(b, ",\"selfUri\":\"/api/v2/users/%s\"}", ids[i]);
+	sbuf_addf(b, ",\"selfUri\":\"/api/v2/users/%s\"", ids[i]);
+	if (sim_randn(grng, 10))
+		gen_ref("team", gen_pick(grng, cat, SIM_CAT_TEAM, 0), b);
+	gen_queues(grng, cat, b);
+	sbuf_add(b, "}", 1);
 }
 
 int sim_org_generate(struct sim_org *org, long n, uint64_t seed, char *err, size_t errlen)
 {
 	uint64_t rng = seed, idrng = seed ^ 0x5eed5eed5eed5eedull;
+	uint64_t grng = seed ^ 0x6e0c6e0c6e0c6e0cull;
 	struct sbuf line = {0};
 	char(*ids)[37] = NULL;
 	int rc = -1;
@@ -458,11 +661,13 @@ int sim_org_generate(struct sim_org *org, long n, uint64_t seed, char *err, size
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (sim_catalog_generate(&org->cat, n, seed, err, errlen) < 0)
+		goto out;
 	for (long i = 0; i < n; i++)
-		gen_uuid(&idrng, ids[i]);
+		sim_uuid(&idrng, ids[i]);
 	for (long i = 0; i < n; i++) {
 		line.len = 0;
-		gen_user(&rng, i, ids, &line);
+		gen_user(&rng, &grng, &org->cat, i, ids, &line);
 		if (line.oom) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
@@ -499,6 +704,26 @@ void sim_org_render(const struct sim_org *org, size_t idx, int expand, struct sb
 	if ((expand & SIM_EXPAND_STATUS) && u->status) {
 		sbuf_adds(out, first ? "\"routingStatus\":" : ",\"routingStatus\":");
 		sbuf_adds(out, u->status);
+		first = 0;
+	}
+	if ((expand & SIM_EXPAND_TEAM) && u->team) {
+		const struct sim_cat_entry *t = &org->cat.e[SIM_CAT_TEAM][u->team - 1];
+		sbuf_addf(out, "%s\"team\":{\"id\":\"%s\",\"name\":", first ? "" : ",", t->id);
+		sbuf_add_json_str(out, t->name);
+		sbuf_adds(out, ",\"selfUri\":");
+		sim_catalog_self_uri(SIM_CAT_TEAM, t->id, out);
+		sbuf_add(out, "}", 1);
+		first = 0;
+	}
+	if ((expand & SIM_EXPAND_QUEUES) && u->nqueues) {
+		sbuf_adds(out, first ? "\"queues\":[" : ",\"queues\":[");
+		for (uint32_t k = 0; k < u->nqueues; k++) {
+			const struct sim_cat_entry *q = &org->cat.e[SIM_CAT_QUEUE][u->queues[k]];
+			sbuf_addf(out, "%s{\"id\":\"%s\",\"name\":", k ? "," : "", q->id);
+			sbuf_add_json_str(out, q->name);
+			sbuf_add(out, "}", 1);
+		}
+		sbuf_add(out, "]", 1);
 	}
 	sbuf_add(out, "}", 1);
 }
@@ -507,7 +732,8 @@ static void render_stored(const struct sim_org *org, size_t idx, struct sbuf *ou
 {
 	const struct sim_user *u = &org->users[idx];
 	int expand = (u->skills ? SIM_EXPAND_SKILLS : 0) |
-	             (u->languages ? SIM_EXPAND_LANGUAGES : 0) | SIM_EXPAND_STATUS;
+	             (u->languages ? SIM_EXPAND_LANGUAGES : 0) | SIM_EXPAND_STATUS |
+	             SIM_EXPAND_TEAM | SIM_EXPAND_QUEUES;
 	sim_org_render(org, idx, expand, out);
 }
 
@@ -522,6 +748,12 @@ int sim_org_state(struct sim_org *org, struct sbuf *out)
 	return out->oom ? -1 : 0;
 }
 
+int sim_org_state_all(struct sim_org *org, struct sbuf *out)
+{
+	sim_catalog_write(&org->cat, out);
+	return sim_org_state(org, out);
+}
+
 int sim_org_dump(struct sim_org *org, const char *path, char *err, size_t errlen)
 {
 	struct sbuf b = {0};
@@ -534,7 +766,7 @@ int sim_org_dump(struct sim_org *org, const char *path, char *err, size_t errlen
 		snprintf(err, errlen, "%s: path too long", path);
 		goto out;
 	}
-	if (sim_org_state(org, &b) < 0) {
+	if (sim_org_state_all(org, &b) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -572,17 +804,6 @@ out:
 		unlink(tmp);
 	sbuf_free(&b);
 	return rc;
-}
-
-const char *sim_catalogue_name(enum sim_kind kind, const char *id)
-{
-	const struct catalogue_entry *cat =
-	    kind == SIM_SKILLS ? skill_catalogue : language_catalogue;
-	size_t n = kind == SIM_SKILLS ? NSKILLS : NLANGUAGES;
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(cat[i].id, id) == 0)
-			return cat[i].name;
-	return "";
 }
 
 /* --- reads --------------------------------------------------------------- */
@@ -645,8 +866,7 @@ void sim_org_query(struct sim_org *org, const char *const *ids, size_t nids, int
 		}
 	}
 	pthread_rwlock_unlock(&org->lock);
-	sbuf_addf(out, "],\"pageSize\":%ld,\"pageNumber\":%ld,\"total\":%ld,\"pageCount\":%ld}",
-	          page_size, page_number, total, (total + page_size - 1) / page_size);
+	sim_page_end(out, page_size, page_number, total);
 }
 
 /* --- writes -------------------------------------------------------------- */
@@ -792,6 +1012,33 @@ out:
 	json_object_put(doc);
 }
 
+int sim_org_set_member(struct sim_org *org, size_t idx, const char *key, json_object *value,
+                       int bump)
+{
+	json_object *doc = json_tokener_parse(org->users[idx].base), *old;
+	int rc = -1;
+
+	if (doc == NULL)
+		goto out;
+	if (json_object_object_get_ex(doc, key, &old) && json_object_equal(old, value)) {
+		rc = 0;
+		goto out;
+	}
+	json_object_object_add(doc, key, value);
+	value = NULL;
+	if (bump) {
+		int64_t have = json_object_object_get_ex(doc, "version", &old)
+		                   ? json_object_get_int64(old)
+		                   : 0;
+		json_object_object_add(doc, "version", json_object_new_int64(have + 1));
+	}
+	rc = replace_text(&org->users[idx].base, doc) < 0 ? -1 : 1;
+out:
+	json_object_put(value);
+	json_object_put(doc);
+	return rc;
+}
+
 static char **routing_slot(struct sim_user *u, enum sim_kind kind)
 {
 	return kind == SIM_SKILLS ? &u->skills : &u->languages;
@@ -906,7 +1153,10 @@ void sim_org_routing_bulk(struct sim_org *org, const char *id, enum sim_kind kin
 			json_object *ne = json_object_new_object();
 			json_object_object_add(ne, "id", json_object_new_string(eid));
 			json_object_object_add(
-			    ne, "name", json_object_new_string(sim_catalogue_name(kind, eid)));
+			    ne, "name",
+			    json_object_new_string(sim_catalog_name(
+			        &org->cat, kind == SIM_SKILLS ? SIM_CAT_SKILL : SIM_CAT_LANGUAGE,
+			        eid)));
 			json_object_object_add(ne, "proficiency", prof);
 			json_object_object_add(ne, "state", json_object_new_string("active"));
 			json_object_array_add(list, ne);

@@ -9,6 +9,8 @@
  */
 #include "sim_util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +242,64 @@ double sim_rand01(uint64_t *state)
 uint64_t sim_randn(uint64_t *state, uint64_t n)
 {
 	return sim_rand64(state) % n;
+}
+
+void sim_uuid(uint64_t *state, char out[37])
+{
+	unsigned char b[16];
+	uint64_t a = sim_rand64(state), c = sim_rand64(state);
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(a >> (8 * i));
+		b[8 + i] = (unsigned char)(c >> (8 * i));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
+}
+
+int sim_page_end(struct sbuf *b, long page_size, long page_number, long total)
+{
+	return sbuf_addf(b,
+	                 "],\"pageSize\":%ld,\"pageNumber\":%ld,\"total\":%ld,\"pageCount\":%ld}",
+	                 page_size, page_number, total, (total + page_size - 1) / page_size);
+}
+
+/* The token is "p" and the position in hexadecimal: opaque enough that a
+ * client cannot take it for a page number or an id. */
+int sim_cursor_add(struct sbuf *b, long pos)
+{
+	return sbuf_addf(b, "p%lx", pos);
+}
+
+int sim_cursor_parse(const char *s, long *pos)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || s[0] != 'p' || !isxdigit((unsigned char)s[1]))
+		return -1;
+	errno = 0;
+	v = strtol(s + 1, &end, 16);
+	if (errno || *end || v < 0)
+		return -1;
+	*pos = v;
+	return 0;
+}
+
+int sbuf_add_query_value(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+		char esc[3] = {'%', hex[*u >> 4], hex[*u & 15]};
+		if (isalnum(*u) || strchr("-._~", *u))
+			sbuf_add(b, (const char *)u, 1);
+		else
+			sbuf_add(b, esc, 3);
+	}
+	return b->oom ? -1 : 0;
 }
 
 void sim_log_level(int level)

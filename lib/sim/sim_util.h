@@ -79,6 +79,31 @@ double sim_rand01(uint64_t *state);
 /* A uniform integer in [0, n) from *state (n > 0). */
 uint64_t sim_randn(uint64_t *state, uint64_t n);
 
+/* Writes a random version-4 UUID drawn from *state to out. */
+void sim_uuid(uint64_t *state, char out[37]);
+
+/*
+ * Closes a page-number listing whose entities were written after
+ * "{\"entities\":[": appends the platform's
+ * "],\"pageSize\",\"pageNumber\",\"total\",\"pageCount\"}". Same errors
+ * as sbuf_add.
+ */
+int sim_page_end(struct sbuf *b, long page_size, long page_number, long total);
+
+/*
+ * Cursor listings (GET /api/v2/teams and a team's members) hand out an
+ * opaque "after" token; gcu-sim's token names the position the next page
+ * starts at. sim_cursor_add appends the token for position pos;
+ * sim_cursor_parse reads one back into *pos and returns 0, or -1 when s
+ * is not such a token.
+ */
+int sim_cursor_add(struct sbuf *b, long pos);
+int sim_cursor_parse(const char *s, long *pos);
+
+/* Appends s percent-encoded for a URI query value. Same errors as
+ * sbuf_add. */
+int sbuf_add_query_value(struct sbuf *b, const char *s);
+
 /* Sets the verbosity: 0 quiet, 1 normal, 2 and more verbose. */
 void sim_log_level(int level);
 
