@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "sim_routes.h"
 #include "uuid.h"
 
 #define MAX_IDS 100
@@ -141,7 +142,7 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
 
 /* --- helpers ------------------------------------------------------------- */
 
-static const char *query_get(const struct sim_request *req, const char *key)
+const char *query_get(const struct sim_request *req, const char *key)
 {
 	for (size_t i = 0; i < req->nquery; i++)
 		if (strcmp(req->query[i].key, key) == 0)
@@ -149,31 +150,65 @@ static const char *query_get(const struct sim_request *req, const char *key)
 	return NULL;
 }
 
-static int expand_of(const struct sim_request *req)
+int query_each(const struct sim_request *req, const char *key,
+               int (*fn)(const char *item, size_t len, void *arg), void *arg)
 {
-	int expand = 0;
-
 	for (size_t i = 0; i < req->nquery; i++) {
 		const char *p = req->query[i].value;
-		if (strcmp(req->query[i].key, "expand") != 0 || p == NULL)
+		if (strcmp(req->query[i].key, key) != 0 || p == NULL)
 			continue;
 		while (*p) {
 			size_t n = strcspn(p, ",");
-			if (n == 6 && strncmp(p, "skills", 6) == 0)
-				expand |= SIM_EXPAND_SKILLS;
-			else if (n == 9 && strncmp(p, "languages", 9) == 0)
-				expand |= SIM_EXPAND_LANGUAGES;
-			else if (n == 13 && strncmp(p, "routingStatus", 13) == 0)
-				expand |= SIM_EXPAND_STATUS;
+			int rc = n > 0 ? fn(p, n, arg) : 0;
+			if (rc)
+				return rc;
 			p += n;
 			if (*p == ',')
 				p++;
 		}
 	}
+	return 0;
+}
+
+struct items {
+	char **item;
+	size_t n, max;
+};
+
+static int item_add(const char *item, size_t len, void *arg)
+{
+	struct items *it = arg;
+
+	if (it->n == it->max)
+		return -1;
+	it->item[it->n] = strndup(item, len);
+	return it->item[it->n++] == NULL ? -2 : 0;
+}
+
+int query_list(const struct sim_request *req, const char *key, size_t max, char **items, size_t *n)
+{
+	struct items it = {items, 0, max};
+	int rc = query_each(req, key, item_add, &it);
+
+	*n = it.n;
+	return rc;
+}
+
+static int expand_add(const char *item, size_t len, void *arg)
+{
+	*(int *)arg |= sim_org_expand_flag(item, len);
+	return 0;
+}
+
+static int expand_of(const struct sim_request *req)
+{
+	int expand = 0;
+
+	query_each(req, "expand", expand_add, &expand);
 	return expand;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+int parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	long v;
@@ -183,6 +218,27 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	if (errno || end == s || *end || v < lo || v > hi)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int sim_page_args(const struct sim_request *req, long max, long *size, long *number,
+                  struct sim_reply *rep)
+{
+	const char *v = query_get(req, "pageSize");
+	char msg[64];
+
+	*size = 25;
+	*number = 1;
+	if (v && parse_long(v, 1, max, size) < 0) {
+		snprintf(msg, sizeof msg, "pageSize must be 1 to %ld", max);
+		sim_reply_error(rep, 400, "bad.request", msg);
+		return -1;
+	}
+	v = query_get(req, "pageNumber");
+	if (v && parse_long(v, 1, 1000000000, number) < 0) {
+		sim_reply_error(rep, 400, "bad.request", "pageNumber must be a positive integer");
+		return -1;
+	}
 	return 0;
 }
 
@@ -206,6 +262,9 @@ static void route_match(const char *method, const char *path, struct route *rt)
 	memset(rt, 0, sizeof *rt);
 	rt->r = SIM_R_UNKNOWN;
 	rt->status = 404;
+	if (sim_routes_match(method, path, &rt->r, &rt->status, rt->id, sizeof rt->id, rt->item,
+	                     sizeof rt->item))
+		return;
 	if (strncmp(path, users, sizeof users - 1) != 0)
 		return;
 	p = path + sizeof users - 1;
@@ -259,7 +318,7 @@ static void route_match(const char *method, const char *path, struct route *rt)
 	rt->status = is_delete ? 0 : 405;
 }
 
-static json_object *parse_body(const struct sim_request *req, struct sim_reply *rep)
+json_object *parse_body(const struct sim_request *req, struct sim_reply *rep)
 {
 	json_tokener *tok;
 	json_object *o;
@@ -292,7 +351,7 @@ static json_object *parse_body(const struct sim_request *req, struct sim_reply *
 	return o;
 }
 
-static void apply_result(struct sim_reply *rep, const struct sim_result *res)
+void apply_result(struct sim_reply *rep, const struct sim_result *res)
 {
 	if (res->code)
 		sim_reply_error(rep, res->status, res->code, res->message);
@@ -307,51 +366,30 @@ static void users_query(struct sim *sim, const struct sim_request *req, struct s
 	const char *ids[MAX_IDS];
 	char *copies[MAX_IDS];
 	size_t nids = 0;
-	long page_size = 25, page_number = 1;
+	long page_size, page_number;
 	const char *v;
 	int state = SIM_ACTIVE;
 
-	for (size_t i = 0; i < req->nquery; i++) {
-		const char *p = req->query[i].value;
-		if (strcmp(req->query[i].key, "id") != 0 || p == NULL)
-			continue;
-		while (*p) {
-			size_t n = strcspn(p, ",");
-			if (n > 0) {
-				if (nids == MAX_IDS) {
-					sim_reply_error(rep, 400, "bad.request",
-					                "At most 100 ids may be requested at once");
-					goto out;
-				}
-				copies[nids] = strndup(p, n);
-				if (copies[nids] == NULL) {
-					sim_reply_error(rep, 500, "internal.server.error",
-					                "out of memory");
-					goto out;
-				}
-				ids[nids] = copies[nids];
-				nids++;
-				if (!gcu_uuid_valid(ids[nids - 1])) {
-					sim_reply_error(rep, 400, "bad.request",
-					                "Every id must be a UUID");
-					goto out;
-				}
-			}
-			p += n;
-			if (*p == ',')
-				p++;
+	switch (query_list(req, "id", MAX_IDS, copies, &nids)) {
+	case 0:
+		break;
+	case -1:
+		sim_reply_error(rep, 400, "bad.request",
+		                "At most 100 ids may be requested at once");
+		goto out;
+	default:
+		sim_reply_error(rep, 500, "internal.server.error", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		ids[i] = copies[i];
+		if (!gcu_uuid_valid(ids[i])) {
+			sim_reply_error(rep, 400, "bad.request", "Every id must be a UUID");
+			goto out;
 		}
 	}
-	v = query_get(req, "pageSize");
-	if (v && parse_long(v, 1, 500, &page_size) < 0) {
-		sim_reply_error(rep, 400, "bad.request", "pageSize must be 1 to 500");
+	if (sim_page_args(req, SIM_USERS_PAGE, &page_size, &page_number, rep) < 0)
 		goto out;
-	}
-	v = query_get(req, "pageNumber");
-	if (v && parse_long(v, 1, 1000000000, &page_number) < 0) {
-		sim_reply_error(rep, 400, "bad.request", "pageNumber must be a positive integer");
-		goto out;
-	}
 	v = query_get(req, "state");
 	if (v) {
 		if (strcmp(v, "active") == 0)
@@ -384,8 +422,11 @@ static int dispatch(struct sim *sim, const struct route *rt, const struct sim_re
 	json_object *body = NULL;
 	enum sim_kind kind = SIM_SKILLS;
 	char iso[40];
-	int wrote = 0;
+	int wrote = sim_routes_dispatch(sim, rt->r, rt->id, rt->item, req, rep);
 
+	if (wrote >= 0)
+		return wrote;
+	wrote = 0;
 	if (rt->r != SIM_R_USERS && !gcu_uuid_valid(rt->id)) {
 		sim_reply_error(rep, 400, "bad.request", "The user id must be a UUID");
 		goto out;
@@ -468,9 +509,13 @@ static void admin(struct sim *sim, const struct sim_request *req, struct sim_rep
 	int get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
 
 	if (strcmp(req->path, "/__sim/state") == 0 && get) {
+		const char *all = query_get(req, "catalog");
 		rep->status = 200;
 		rep->content_type = "application/x-ndjson";
-		sim_org_state(&sim->org, &rep->body);
+		if (all && strcmp(all, "1") == 0)
+			sim_org_state_all(&sim->org, &rep->body);
+		else
+			sim_org_state(&sim->org, &rep->body);
 	} else if (strcmp(req->path, "/__sim/stats") == 0 && get) {
 		json_object *peaks = json_object_new_object();
 		json_object *st;
@@ -569,7 +614,7 @@ static void serve_delay(double s)
 static int is_routing_write(enum sim_route r)
 {
 	return r == SIM_R_SKILLS_BULK || r == SIM_R_SKILL_DELETE || r == SIM_R_LANGS_BULK ||
-	       r == SIM_R_LANG_DELETE || r == SIM_R_STATUS_PUT;
+	       r == SIM_R_LANG_DELETE || r == SIM_R_STATUS_PUT || sim_routes_routing_write(r);
 }
 
 static void api(struct sim *sim, const struct sim_request *req, struct sim_reply *rep,

@@ -25,6 +25,7 @@
 
 #define SIM_MAX_BODY    ((size_t)1024 * 1024)
 #define SIM_MAX_HEADERS 8
+#define SIM_USERS_PAGE  500 /* the largest pageSize of GET /api/v2/users */
 
 struct sim_query {
 	const char *key;
@@ -96,5 +97,40 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
 
 /* Writes the platform's error body {"status","code","message"} to rep. */
 void sim_reply_error(struct sim_reply *rep, int status, const char *code, const char *message);
+
+/* --- reading a request, for every route file ----------------------------- */
+
+/* The value of the first query parameter key ("" for a bare "?key"), or
+ * NULL when there is none. */
+const char *query_get(const struct sim_request *req, const char *key);
+
+/*
+ * Calls fn(item, len, arg) for each comma-separated item (empty ones
+ * skipped) of each value of the query parameter key, in order, until fn
+ * returns non-zero, which it then returns; 0 when every item was seen.
+ */
+int query_each(const struct sim_request *req, const char *key,
+               int (*fn)(const char *item, size_t len, void *arg), void *arg);
+
+/* Copies the items of query parameter key (as query_each sees them) into
+ * up to max new strings in items (free each); their number in *n.
+ * Returns 0, -1 when there are more than max, -2 when out of memory. */
+int query_list(const struct sim_request *req, const char *key, size_t max, char **items, size_t *n);
+
+/* Reads s, a whole number from lo to hi, into *out. Returns 0 or -1. */
+int parse_long(const char *s, long lo, long hi, long *out);
+
+/* Reads pageSize (1 to max, 25 when absent) and pageNumber (from 1, 1
+ * when absent). Returns 0, or -1 with a 400 in rep. */
+int sim_page_args(const struct sim_request *req, long max, long *size, long *number,
+                  struct sim_reply *rep);
+
+/* The request's body as a new JSON tree (json_object_put it), or NULL
+ * with a 400 (no body, invalid JSON) or 500 in rep. */
+json_object *parse_body(const struct sim_request *req, struct sim_reply *rep);
+
+/* Turns the result of an org operation into rep's status, and for an
+ * error into the platform's error body. */
+void apply_result(struct sim_reply *rep, const struct sim_result *res);
 
 #endif

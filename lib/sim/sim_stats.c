@@ -22,6 +22,18 @@ static const char *const route_names[SIM_R_COUNT] = {
     "GET /api/v2/users/{id}/routingstatus",
     "PUT /api/v2/users/{id}/routingstatus",
     "unknown",
+    "POST /api/v2/users/search",
+    "GET /api/v2/routing/skills",
+    "GET /api/v2/routing/languages",
+    "GET /api/v2/routing/queues",
+    "GET /api/v2/routing/queues/{queueId}/members",
+    "POST /api/v2/routing/queues/{queueId}/members",
+    "GET /api/v2/teams",
+    "GET /api/v2/teams/{teamId}/members",
+    "POST /api/v2/teams/{teamId}/members",
+    "DELETE /api/v2/teams/{teamId}/members",
+    "GET /api/v2/authorization/divisions",
+    "POST /api/v2/authorization/divisions/{divisionId}/objects/{objectType}",
 };
 
 static const char *const method_names[SIM_M_COUNT] = {"GET",   "POST",   "PUT",
@@ -30,6 +42,14 @@ static const char *const method_names[SIM_M_COUNT] = {"GET",   "POST",   "PUT",
 const char *sim_route_name(enum sim_route r)
 {
 	return (unsigned)r < SIM_R_COUNT ? route_names[r] : "unknown";
+}
+
+enum sim_route sim_route_of(const char *name)
+{
+	for (int i = 0; i < SIM_R_COUNT; i++)
+		if (strcmp(name, route_names[i]) == 0)
+			return (enum sim_route)i;
+	return SIM_R_COUNT;
 }
 
 enum sim_method sim_method_of(const char *method)

@@ -28,6 +28,19 @@ enum sim_route {
 	SIM_R_STATUS_GET,
 	SIM_R_STATUS_PUT,
 	SIM_R_UNKNOWN,
+	/* the directory, catalogues and group requests (sim_routes.h) */
+	SIM_R_USERS_SEARCH,
+	SIM_R_SKILLS_LIST,
+	SIM_R_LANGS_LIST,
+	SIM_R_QUEUES_LIST,
+	SIM_R_QUEUE_MEMBERS_GET,
+	SIM_R_QUEUE_MEMBERS_POST,
+	SIM_R_TEAMS_LIST,
+	SIM_R_TEAM_MEMBERS_GET,
+	SIM_R_TEAM_MEMBERS_POST,
+	SIM_R_TEAM_MEMBERS_DELETE,
+	SIM_R_DIVISIONS_LIST,
+	SIM_R_DIVISION_OBJECTS,
 	SIM_R_COUNT
 };
 
@@ -74,6 +87,9 @@ struct sim_stats {
 
 /* The route's name as stats show it, e.g. "PATCH /api/v2/users/{id}". */
 const char *sim_route_name(enum sim_route r);
+
+/* The route of that name (as sim_route_name gives it), or SIM_R_COUNT. */
+enum sim_route sim_route_of(const char *name);
 
 /* The method's enum value for a method string (never fails). */
 enum sim_method sim_method_of(const char *method);
