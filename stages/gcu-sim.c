@@ -1,11 +1,11 @@
 /*
  * gcu-sim - a simulated Genesys Cloud CX org on 127.0.0.1.
  *
- * Serves the user, routing and token endpoints gcu talks to, with the
- * platform's sliding-window rate limit, its headers and error bodies, and
- * injectable faults, so that the pipeline can be rehearsed and tested
- * without a real org. This file only reads the command line; the
- * simulator lives in lib/sim/.
+ * Serves the user, routing, directory, catalogue, group and token
+ * endpoints gcu talks to, with the platform's sliding-window rate limit,
+ * its headers and error bodies, and injectable faults, so that the
+ * pipeline can be rehearsed and tested without a real org. This file only reads the command line;
+ * the simulator lives in lib/sim/.
  */
 #include <err.h>
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <sysexits.h>
 
 #include "sim/sim.h"
+#include "sim/sim_faults.h"
 #include "sim/sim_hostile.h"
 
 #define VERSION "0.1.0"
@@ -49,6 +50,9 @@ enum {
 	OPT_CONFLICT_400,
 	OPT_THREADS,
 	OPT_HOSTILE,
+	OPT_QUEUE_WRITER,
+	OPT_TEAM_FAILURES,
+	OPT_FAIL_ROUTE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -81,6 +85,9 @@ static const struct option longopts[] = {
     {"conflict-as-400", no_argument, NULL, OPT_CONFLICT_400},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"hostile", required_argument, NULL, OPT_HOSTILE},
+    {"queue-writer", required_argument, NULL, OPT_QUEUE_WRITER},
+    {"team-failures", required_argument, NULL, OPT_TEAM_FAILURES},
+    {"fail-route", required_argument, NULL, OPT_FAIL_ROUTE},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
@@ -99,7 +106,8 @@ static void usage(FILE *fp, int status)
 	        "               [--writer R] [--token-ttl S] [--latency MS] [--jitter MS]\n"
 	        "               [--error-rate P] [--reset-rate P] [--strip-headers] [--fake-200]\n"
 	        "               [--outage FROM:TO] [--conflict-as-400] [--threads N]\n"
-	        "               [--hostile MODE]...\n");
+	        "               [--hostile MODE]... [--queue-writer R] [--team-failures P]\n"
+	        "               [--fail-route 'ROUTE:N[-M][:STATUS]']...\n");
 	exit(status);
 }
 
@@ -279,6 +287,24 @@ int main(int argc, char *argv[])
 			o.hostile |= m;
 			break;
 		}
+		case OPT_QUEUE_WRITER:
+			o.queue_writer = num("queue-writer", optarg, 0, 1e5);
+			break;
+		case OPT_TEAM_FAILURES:
+			o.team_failures = num("team-failures", optarg, 0, 1);
+			break;
+		case OPT_FAIL_ROUTE:
+			if (o.nroute_faults == SIM_MAX_ROUTE_FAULTS) {
+				warnx("--fail-route: at most %d", SIM_MAX_ROUTE_FAULTS);
+				usage(stderr, EX_USAGE);
+			}
+			if (sim_route_fault_parse(optarg, &o.route_faults[o.nroute_faults], errbuf,
+			                          sizeof errbuf) < 0) {
+				warnx("--fail-route: %s", errbuf);
+				usage(stderr, EX_USAGE);
+			}
+			o.nroute_faults++;
+			break;
 		case OPT_HELP:
 			usage(stdout, 0);
 			break;

@@ -14,6 +14,17 @@
 enum sim_header_style { SIM_HDR_BOTH, SIM_HDR_ININ, SIM_HDR_X, SIM_HDR_NONE };
 enum sim_retry_style { SIM_RETRY_SECONDS, SIM_RETRY_DATE, SIM_RETRY_NONE };
 
+#define SIM_MAX_ROUTE_FAULTS 8
+
+/* --fail-route: the calls first to last (from 1, counted per route among
+ * the requests the rate limit admits) of one route answer status and
+ * change nothing. */
+struct sim_route_fault {
+	int route; /* enum sim_route (sim_stats.h) */
+	long first, last;
+	int status;
+};
+
 struct sim_options {
 	const char *listen;     /* IPv4 address, "127.0.0.1" by default */
 	int listen_explicit;    /* --listen was given */
@@ -28,11 +39,15 @@ struct sim_options {
 	int count_rejected;
 	enum sim_header_style headers;
 	enum sim_retry_style retry_after;
-	long max_inflight; /* 0 = no cap */
-	double background; /* synthetic window entries per second */
-	long propagation;  /* window entries added per routing write */
-	double writer;     /* competing writes per second */
-	double token_ttl;  /* seconds */
+	long max_inflight;    /* 0 = no cap */
+	double background;    /* synthetic window entries per second */
+	long propagation;     /* window entries added per routing write */
+	double writer;        /* competing writes per second */
+	double queue_writer;  /* queue memberships another writer removes per second */
+	double team_failures; /* chance a team member POST refuses a joining user */
+	struct sim_route_fault route_faults[SIM_MAX_ROUTE_FAULTS];
+	int nroute_faults;
+	double token_ttl; /* seconds */
 	double latency_ms, jitter_ms;
 	double error_rate, reset_rate;
 	int strip_headers, fake_200;

@@ -51,6 +51,7 @@ int sim_init(struct sim *sim, const struct sim_options *opt, char *err, size_t e
 		snprintf(err, errlen, "cannot initialise: %s", strerror(errno));
 		goto out;
 	}
+	sim_faults_routes(&sim->faults, opt->route_faults, opt->nroute_faults);
 	if (opt->users_file) {
 		int r = sim_org_load(&sim->org, opt->users_file, err, errlen);
 		if (r == -2) {
@@ -688,7 +689,11 @@ static void api(struct sim *sim, const struct sim_request *req, struct sim_reply
 	sim_stats_tick(&sim->stats, now, 1);
 	if (sim->opt.limit > 0)
 		sim_stats_window(&sim->stats, rl.count);
-	fate = sim_faults_roll(&sim->faults);
+	fate = sim_faults_route(&sim->faults, rt.r);
+	if (fate > 0)
+		sim_stats_add(&sim->stats, SIM_C_F_ROUTE, 1);
+	else
+		fate = sim_faults_roll(&sim->faults);
 	if (fate < 0) {
 		sim_stats_add(&sim->stats, SIM_C_F_RESETS, 1);
 		rep->drop = 1;

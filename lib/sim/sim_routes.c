@@ -179,6 +179,16 @@ out:
 
 /* --- groups -------------------------------------------------------------- */
 
+static int refuse_member(void *arg)
+{
+	struct sim *sim = arg;
+
+	if (!sim_faults_chance(&sim->faults, sim->opt.team_failures))
+		return 0;
+	sim_stats_add(&sim->stats, SIM_C_F_TEAM, 1);
+	return 1;
+}
+
 static void queue_members(struct sim *sim, const char *id, const struct sim_request *req,
                           struct sim_reply *rep, struct sim_result *res)
 {
@@ -278,7 +288,7 @@ int sim_routes_dispatch(struct sim *sim, enum sim_route r, const char *id, const
 		body = parse_body(req, rep);
 		if (body == NULL)
 			break;
-		sim_groups_team_add(&sim->org, id, body, NULL, NULL, &rep->body, &res);
+		sim_groups_team_add(&sim->org, id, body, refuse_member, sim, &rep->body, &res);
 		apply_result(rep, &res);
 		break;
 	case SIM_R_DIVISION_OBJECTS:

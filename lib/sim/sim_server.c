@@ -7,7 +7,8 @@
  * second; with latency every connection gets its own thread, so a slow
  * answer never holds up the others. Request bodies are collected here
  * (up to 1 MiB; more is drained and answered 413) and everything else is
- * left to sim_handle().
+ * left to sim_handle(). One writer thread plays the other integrations
+ * (--writer stamps users, --queue-writer removes queue members).
  */
 #include "sim.h"
 
@@ -27,6 +28,7 @@
 #include <microhttpd.h>
 
 #include "sim_api.h"
+#include "sim_groups.h"
 
 struct conn {
 	struct sbuf body;
@@ -37,7 +39,6 @@ struct conn {
 
 struct writer {
 	struct sim *sim;
-	double rate;
 	atomic_int stop;
 	pthread_t thread;
 	int started;
@@ -172,21 +173,31 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	uint64_t rng = w->sim->opt.seed ^ 0x3217e3217e3217eull;
-	double next = sim_now();
+	uint64_t qrng = w->sim->opt.seed ^ 0x9e3e9e3e9e3e9e3eull;
+	double rate = w->sim->opt.writer, qrate = w->sim->opt.queue_writer;
+	double next = sim_now(), qnext = next;
 
 	while (!atomic_load(&w->stop)) {
 		double now = sim_now();
-		if (now >= next) {
+		if (rate > 0 && now >= next) {
 			char stamp[40];
 			if (sim_fmt_iso(sim_wall(now), stamp, sizeof stamp) == 0 &&
 			    sim_org_touch(&w->sim->org, &rng, stamp) == 0)
 				sim_stats_add(&w->sim->stats, SIM_C_WRITER_WRITES, 1);
-			next += 1.0 / w->rate;
+			next += 1.0 / rate;
 			continue;
 		}
-		double wait = next - now;
-		if (wait > 0.05)
-			wait = 0.05;
+		if (qrate > 0 && now >= qnext) {
+			if (sim_groups_drop_random(&w->sim->org, &qrng) == 0)
+				sim_stats_add(&w->sim->stats, SIM_C_QUEUE_WRITER_WRITES, 1);
+			qnext += 1.0 / qrate;
+			continue;
+		}
+		double wait = 0.05;
+		if (rate > 0 && next - now < wait)
+			wait = next - now;
+		if (qrate > 0 && qnext - now < wait)
+			wait = qnext - now;
 		struct timespec ts = {(time_t)wait, (long)((wait - floor(wait)) * 1e9)};
 		nanosleep(&ts, NULL);
 	}
@@ -310,9 +321,8 @@ int sim_run(const struct sim_options *o, char *err, size_t errlen)
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	if (o->writer > 0) {
+	if (o->writer > 0 || o->queue_writer > 0) {
 		w.sim = &sim;
-		w.rate = o->writer;
 		if (pthread_create(&w.thread, NULL, writer_main, &w) != 0) {
 			snprintf(err, errlen, "cannot start the writer: %s", strerror(errno));
 			rc = EX_OSERR;

@@ -200,11 +200,14 @@ json_object *sim_stats_json(struct sim_stats *s, double now, json_object *peak_b
 	                       peak_by_token ? peak_by_token : json_object_new_object());
 	add_long(root, "writes", s->counters[SIM_C_WRITES]);
 	add_long(root, "writer_writes", s->counters[SIM_C_WRITER_WRITES]);
+	add_long(root, "queue_writer_writes", s->counters[SIM_C_QUEUE_WRITER_WRITES]);
 	add_long(f, "errors", s->counters[SIM_C_F_ERRORS]);
 	add_long(f, "resets", s->counters[SIM_C_F_RESETS]);
 	add_long(f, "fake_200", s->counters[SIM_C_F_FAKE200]);
 	add_long(f, "outage", s->counters[SIM_C_F_OUTAGE]);
 	add_long(f, "max_inflight", s->counters[SIM_C_F_INFLIGHT]);
+	add_long(f, "route", s->counters[SIM_C_F_ROUTE]);
+	add_long(f, "team_failures", s->counters[SIM_C_F_TEAM]);
 	json_object_object_add(root, "faults", f);
 	for (size_t i = 0; i < s->nticks; i++) {
 		json_object *t = json_object_new_object();
