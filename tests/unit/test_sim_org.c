@@ -1,7 +1,8 @@
 /*
  * test_sim_org.c - the simulated org: seeded generation is deterministic
- * and has the documented shape, lookups by id, PATCH rules and version
- * conflicts, routing upserts and deletes.
+ * and has the documented shape (catalogues and memberships included),
+ * org files with catalogue lines load and dump back the same, lookups by
+ * id, PATCH rules and version conflicts, routing upserts and deletes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,172 @@ static void test_generate(void)
 	   "routing parts are present");
 	is_long(sim_org_find(&org, org.users[123].id), 123, "find by id");
 	sim_org_free(&org);
+}
+
+/* Adds every line of text (NUL-separated by '\n') to org, then finishes
+ * it. Returns 0, or -1 with the reason in err. */
+static int load_text(struct sim_org *org, const char *text, char *err, size_t errlen)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		if (n && sim_org_add_text(org, text, n, err, errlen) < 0)
+			return -1;
+		text += n + (text[n] == '\n');
+	}
+	return sim_org_finish(org, err, errlen);
+}
+
+/* The org's full form (catalogue lines and users) in a new string. */
+static char *full_state(struct sim_org *org)
+{
+	struct sbuf b = {0};
+	sim_org_state_all(org, &b);
+	return sbuf_take(&b);
+}
+
+static void test_generated_groups(void)
+{
+	struct sim_org org, again;
+	char err[256], *a, *b;
+	long in_team = 0, in_queue = 0, with_division = 0, dup_email = 0;
+
+	sim_org_init(&org);
+	sim_org_generate(&org, 400, 7, err, sizeof err);
+	is_long(org.cat.n[SIM_CAT_SKILL], 36, "three dozen skills");
+	is_long(org.cat.n[SIM_CAT_LANGUAGE], 20, "twenty languages");
+	is_long(org.cat.n[SIM_CAT_DIVISION], 5, "five divisions");
+	ok(org.cat.e[SIM_CAT_DIVISION][0].home, "the first is the home division");
+	is_long(org.cat.n[SIM_CAT_QUEUE], 8, "at least eight queues");
+	is_long(org.cat.n[SIM_CAT_TEAM], 20, "a team per twenty users");
+	for (size_t i = 0; i < org.n; i++) {
+		json_object *u = json_tokener_parse(org.users[i].base), *d;
+		const char *email = json_object_get_string(json_object_object_get(u, "email"));
+		in_team += org.users[i].team != 0;
+		in_queue += org.users[i].nqueues > 0;
+		if (json_object_object_get_ex(u, "division", &d) &&
+		    sim_catalog_find(&org.cat, SIM_CAT_DIVISION,
+		                     json_object_get_string(json_object_object_get(d, "id"))) >= 0)
+			with_division++;
+		for (size_t j = 0; j < i; j++)
+			dup_email += strstr(org.users[j].base, email) != NULL;
+		json_object_put(u);
+	}
+	is_long(with_division, 400, "every user is in a catalogue division");
+	ok(in_team > 320 && in_team < 400, "about nine in ten users are in a team");
+	ok(in_queue > 320 && in_queue < 400, "about nine in ten users are in queues");
+	is_long(dup_email, 0, "emails are unique");
+
+	a = full_state(&org);
+	sim_org_init(&again);
+	ok(load_text(&again, a, err, sizeof err) == 0, "the full state loads back");
+	b = full_state(&again);
+	ok(a && b && strcmp(a, b) == 0, "and gives the same org, catalogues and groups");
+	free(a);
+	free(b);
+	sim_org_free(&again);
+	sim_org_free(&org);
+}
+
+#define D_HOME "68b49734-b70d-403b-866b-3aa827a0018a"
+#define D_EMEA "11111111-1111-4111-8111-111111111111"
+#define Q_BILL "22222222-2222-4222-8222-222222222222"
+#define Q_SALE "33333333-3333-4333-8333-333333333333"
+#define T_BLUE "44444444-4444-4444-8444-444444444444"
+#define S_BILL "55555555-5555-4555-8555-555555555555"
+#define S_CHAT "66666666-6666-4666-8666-666666666666"
+#define U_ANN  "77777777-7777-4777-8777-777777777777"
+#define U_BOB  "88888888-8888-4888-8888-888888888888"
+
+static void test_org_file(void)
+{
+	static const char file[] =
+	    "{\"kind\":\"division\",\"id\":\"" D_HOME
+	    "\",\"name\":\"Home\",\"homeDivision\":true}\n"
+	    "{\"kind\":\"division\",\"id\":\"" D_EMEA "\",\"name\":\"EMEA\"}\n"
+	    "{\"kind\":\"queue\",\"id\":\"" Q_BILL "\",\"name\":\"Billing\"}\n"
+	    "{\"kind\":\"team\",\"id\":\"" T_BLUE "\",\"name\":\"Blue\"}\n"
+	    "{\"kind\":\"skill\",\"id\":\"" S_BILL "\",\"name\":\"Billing\"}\n"
+	    "{\"id\":\"" U_ANN "\",\"name\":\"Ann\",\"division\":{\"id\":\"" D_EMEA "\"},"
+	    "\"team\":{\"id\":\"" T_BLUE "\"},\"queues\":[{\"id\":\"" Q_BILL "\"},{\"id\":\"" Q_SALE
+	    "\",\"name\":\"Sales\"}],\"skills\":[{\"id\":\"" S_CHAT "\",\"name\":\"Chat\","
+	    "\"proficiency\":3}],\"version\":1}\n"
+	    "{\"id\":\"" U_BOB "\",\"name\":\"Bob\",\"version\":1}\n";
+	struct sim_org org, again;
+	struct sbuf out = {0};
+	char err[256], *a, *b;
+	long ann, bob;
+
+	sim_org_init(&org);
+	ok(load_text(&org, file, err, sizeof err) == 0, "an org file with catalogue lines loads");
+	is_long(org.n, 2, "its catalogue lines are not users");
+	ann = sim_org_find(&org, U_ANN);
+	bob = sim_org_find(&org, U_BOB);
+	is_long(org.users[ann].team, sim_catalog_find(&org.cat, SIM_CAT_TEAM, T_BLUE) + 1,
+	        "a user's team is read");
+	is_long(org.users[ann].nqueues, 2, "so are its queues");
+	is_str(sim_catalog_name(&org.cat, SIM_CAT_QUEUE, Q_SALE), "Sales",
+	       "a queue no line gives is derived from the user's reference");
+	ok(org.cat.e[SIM_CAT_QUEUE][sim_catalog_find(&org.cat, SIM_CAT_QUEUE, Q_SALE)].derived,
+	   "and marked derived");
+	is_str(sim_catalog_name(&org.cat, SIM_CAT_SKILL, S_CHAT), "Chat",
+	       "a skill a user holds is derived");
+	is_long(org.cat.n[SIM_CAT_SKILL], 2, "no sample skills when the file gives skills");
+	is_long(org.cat.n[SIM_CAT_LANGUAGE], sim_catalog_nsamples(SIM_CAT_LANGUAGE),
+	        "the sample languages when it gives none");
+	ok(strstr(org.users[bob].base, "\"division\":{\"id\":\"" D_HOME "\",\"name\":\"Home\"}") !=
+	       NULL,
+	   "a user without a division is in the home division");
+	sim_org_render(&org, (size_t)ann, SIM_EXPAND_TEAM, &out);
+	ok(strstr(out.p, "\"team\":{\"id\":\"" T_BLUE "\",\"name\":\"Blue\",\"selfUri\":"
+	                 "\"/api/v2/teams/" T_BLUE "\"}") != NULL,
+	   "expand=team shows the team");
+	ok(strstr(out.p, "queues") == NULL, "but not the queues, which only the state shows");
+
+	a = full_state(&org);
+	sim_org_init(&again);
+	ok(load_text(&again, a, err, sizeof err) == 0, "its dump loads");
+	b = full_state(&again);
+	ok(a && b && strcmp(a, b) == 0, "and dumps the same again");
+	free(a);
+	free(b);
+	sim_org_free(&again);
+	sbuf_free(&out);
+	sim_org_free(&org);
+}
+
+static void test_org_file_errors(void)
+{
+	static const struct {
+		const char *text, *why, *name;
+	} bad[] = {
+	    {"{\"kind\":\"room\",\"id\":\"" Q_BILL "\",\"name\":\"x\"}", "\"kind\" must be",
+	     "an unknown kind"},
+	    {"{\"kind\":\"queue\",\"id\":\"q1\",\"name\":\"x\"}", "not a UUID",
+	     "a catalogue id that is not a UUID"},
+	    {"{\"kind\":\"queue\",\"id\":\"" Q_BILL "\"}", "needs a \"name\"", "a nameless entry"},
+	    {"{\"kind\":\"team\",\"id\":\"" T_BLUE "\",\"name\":\"a\"}\n"
+	     "{\"kind\":\"team\",\"id\":\"" T_BLUE "\",\"name\":\"b\"}",
+	     "given twice", "an id given twice"},
+	    {"{\"kind\":\"division\",\"id\":\"" D_HOME "\",\"name\":\"a\",\"homeDivision\":true}\n"
+	     "{\"kind\":\"division\",\"id\":\"" D_EMEA "\",\"name\":\"b\",\"homeDivision\":true}",
+	     "second home", "two home divisions"},
+	    {"{\"id\":\"" U_ANN "\",\"team\":{\"id\":\"" T_BLUE "\"}}", "not in the catalogue",
+	     "a team neither in the catalogue nor named"},
+	    {"{\"id\":\"" U_ANN "\",\"queues\":{\"id\":\"" Q_BILL "\"}}", "must be a list",
+	     "queues that are not a list"},
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct sim_org org;
+		sim_org_init(&org);
+		err[0] = '\0';
+		ok(load_text(&org, bad[i].text, err, sizeof err) < 0 && strstr(err, bad[i].why),
+		   bad[i].name);
+		if (!strstr(err, bad[i].why))
+			printf("#   err: %s\n", err);
+		sim_org_free(&org);
+	}
 }
 
 static void test_patch(void)
@@ -184,6 +351,9 @@ static void test_routing(void)
 int main(void)
 {
 	test_generate();
+	test_generated_groups();
+	test_org_file();
+	test_org_file_errors();
 	test_patch();
 	test_routing();
 	return done_testing();
