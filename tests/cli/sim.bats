@@ -495,3 +495,266 @@ version_of() {
 	[ "$(jq -c 'select(has("kind") | not)' "$BATS_TEST_TMPDIR/dump.ndjson" | wc -l)" -eq 20 ]
 	run ! compgen -G "$BATS_TEST_TMPDIR/dump.ndjson.tmp*"
 }
+
+# --- the directory, catalogues and group requests -----------------------
+
+NOBODY=00000000-0000-4000-8000-000000000000
+
+# gen N [gcu-sim options]: a generated org of N users (seed 3), no limit.
+gen() {
+	local n=$1
+	shift
+	sim_start --generate "$n" --seed 3 --limit 0 "$@"
+	TOKEN=$(sim_token)
+	[ -n "$TOKEN" ] && [ "$TOKEN" != null ]
+}
+
+# catalog KIND: the ids of that kind in the org's catalogue, sorted.
+catalog() {
+	curl -sf "$GCU_API_BASE/__sim/state?catalog=1" | jq -r --arg k "$1" 'select(.kind == $k) | .id' | sort
+}
+
+# ids_json [objects]: stdin's ids as a JSON array of strings, or of {"id"}.
+ids_json() {
+	if [ "${1:-}" = objects ]; then jq -R '{id: .}' | jq -sc .; else jq -R . | jq -sc .; fi
+}
+
+@test "gcu-sim: GET /api/v2/users pages the directory: every user once, 501 a 400, expand=team" {
+	gen 1200
+	: >"$SIM_DIR/ids"
+	for n in 1 2 3; do
+		body=$(api GET "/api/v2/users?pageSize=500&pageNumber=$n&state=any&expand=team")
+		[ "$(code)" = 200 ]
+		echo "$body" | jq -e --argjson n "$n" '.pageSize == 500 and .pageNumber == $n and .total == 1200 and .pageCount == 3'
+		echo "$body" | jq -c '.entities[] | [.id, .team.id, .team.name]' >>"$SIM_DIR/ids"
+	done
+	[ "$(wc -l <"$SIM_DIR/ids")" -eq 1200 ]
+	diff <(sort "$SIM_DIR/ids") <(sim_state | jq -c '[.id, .team.id, .team.name]' | sort)
+	# Most users are in a team, and expand=team showed it.
+	[ "$(jq -e 'select(.[1] != null)' "$SIM_DIR/ids" | wc -l)" -gt 1000 ]
+	api GET "/api/v2/users?pageSize=501&state=any" >/dev/null
+	[ "$(code)" = 400 ]
+	body=$(api GET "/api/v2/users?pageSize=500")
+	echo "$body" | jq -e --argjson n "$(sim_state | jq -s 'map(select(.state == "active")) | length')" '.total == $n'
+}
+
+@test "gcu-sim: catalogues: skills, languages, queues, divisions by page, teams by cursor" {
+	gen 2000
+	for kp in skill:routing/skills language:routing/languages queue:routing/queues \
+		division:authorization/divisions; do
+		want=$(catalog "${kp%%:*}")
+		[ "$(wc -l <<<"$want")" -ge 5 ]
+		got=$(for n in 1 2 3 4 5; do
+			api GET "/api/v2/${kp#*:}?pageSize=10&pageNumber=$n" | jq -r '.entities[].id'
+		done | sort)
+		[ "$got" = "$want" ]
+		api GET "/api/v2/${kp#*:}?pageSize=101" >/dev/null
+		[ "$(code)" = 400 ]
+	done
+	next="/api/v2/teams?pageSize=30"
+	: >"$SIM_DIR/teams"
+	while [ -n "$next" ]; do
+		body=$(api GET "$next")
+		[ "$(code)" = 200 ]
+		jq -r '.entities[].id' <<<"$body" >>"$SIM_DIR/teams"
+		next=$(jq -r '.nextUri // empty' <<<"$body")
+	done
+	[ "$(wc -l <"$SIM_DIR/teams")" -eq 100 ]
+	[ "$(sort "$SIM_DIR/teams")" = "$(catalog team)" ]
+	api GET "/api/v2/teams?pageSize=101" >/dev/null
+	[ "$(code)" = 400 ]
+	api GET "/api/v2/teams?after=bogus" >/dev/null
+	[ "$(code)" = 400 ]
+	# Name filters as the reference describes them for each kind.
+	api GET "/api/v2/routing/skills?name=tier" | jq -e '[.entities[].name] == ["Tier 2", "Tier 3"]'
+	api GET "/api/v2/routing/queues?name=billing%20-%20english" | jq -e '.total == 1 and .entities[0].name == "Billing - English"'
+	api GET "/api/v2/routing/queues?name=*%20-%20Spanish" | jq -e '.total == 8 and ([.entities[].name] | all(endswith(" - Spanish")))'
+	api GET "/api/v2/teams?name=vip%20team%201&pageSize=100" | jq -e '([.entities[].name] | all(startswith("VIP Team 1"))) and (.entities | length) == 4'
+	api GET "/api/v2/authorization/divisions" | jq -e '[.entities[] | select(.homeDivision) | .name] == ["Home"]'
+	# A queue's memberCount counts the users the org holds in it.
+	diff <(api GET "/api/v2/routing/queues?pageSize=100" | jq -c '.entities[] | [.id, .memberCount]' | sort) \
+		<(sim_state | jq -s -c '[.[] | select(.state != "deleted") | .queues[]?.id] | group_by(.)[] | [.[0], length]' | sort)
+}
+
+@test "gcu-sim: POST /api/v2/users/search finds users by email, username and employee ID" {
+	start
+	email() { sim_state | jq -r --arg id "$1" 'select(.id == $id) | .email'; }
+	e2=$(email "$U2") e3=$(email "$U3")
+	body=$(api POST /api/v2/users/search -d "{\"query\":[{\"type\":\"EXACT\",\"fields\":[\"email\"],\"values\":[\"${e2^^}\",\"$e3\",\"nobody@example.com\"]}],\"expand\":[\"skills\"]}")
+	[ "$(code)" = 200 ]
+	echo "$body" | jq -e --arg a "$U2" --arg b "$U3" '.total == 2 and .types == ["users"] and ([.results[].id] | sort) == ([$a, $b] | sort) and (.results | all(has("skills")))'
+	body=$(api POST /api/v2/users/search -d '{"query":[{"type":"EXACT","fields":["employerInfo.employeeId","username"],"values":["E10002","E10000"]}]}')
+	echo "$body" | jq -e --arg id "$U3" '.total == 1 and .results[0].id == $id'
+	# U1 (E10000) is inactive: found only when the state is asked for.
+	body=$(api POST /api/v2/users/search -d '{"query":[{"type":"EXACT","fields":["employerInfo.employeeId"],"values":["E10000"]},{"type":"EXACT","fields":["state"],"values":["active","inactive"]}]}')
+	echo "$body" | jq -e --arg id "$U1" '.total == 1 and .results[0].id == $id'
+	body=$(api POST /api/v2/users/search -d '{"pageSize":101}')
+	[ "$(code)" = 400 ]
+	echo "$body" | jq -e '.message == "pageSize must be 1 to 100"'
+	api GET /api/v2/users/search >/dev/null
+	[ "$(code)" = 405 ]
+}
+
+@test "gcu-sim: queue members: 100 a page, 100 a call, ?delete=true, all or nothing" {
+	gen 1000
+	q=$(api GET "/api/v2/routing/queues?pageSize=1" | jq -r '.entities[0].id')
+	members() {
+		sim_state | jq -r --arg q "$q" 'select(.state != "deleted" and ([.queues[]?.id] | index($q))) | .id' | sort
+	}
+	before=$(members)
+	total=$(api GET "/api/v2/routing/queues/$q/members?pageSize=100" | jq .total)
+	[ "$total" -eq "$(wc -l <<<"$before")" ] && [ "$total" -gt 100 ]
+	got=$(for n in $(seq 1 $(((total + 99) / 100))); do
+		api GET "/api/v2/routing/queues/$q/members?pageSize=100&pageNumber=$n" | jq -r '.entities[].id'
+	done | sort)
+	[ "$got" = "$before" ]
+	api GET "/api/v2/routing/queues/$q/members?pageSize=101" >/dev/null
+	[ "$(code)" = 400 ]
+	sim_state | jq -r --arg q "$q" 'select(([.queues[]?.id] | index($q)) | not) | .id' | head -n 101 >"$SIM_DIR/out"
+	first=$(head -n 1 "$SIM_DIR/out")
+	v=$(version_of "$first")
+	api POST "/api/v2/routing/queues/$q/members" -d "$(ids_json objects <"$SIM_DIR/out")" >/dev/null
+	[ "$(code)" = 400 ]
+	[ "$(members)" = "$before" ]
+	api POST "/api/v2/routing/queues/$q/members" -d "$(head -n 100 "$SIM_DIR/out" | ids_json objects)" >/dev/null
+	[ "$(code)" = 204 ]
+	[ "$(members)" = "$(cat <(echo "$before") <(head -n 100 "$SIM_DIR/out") | sort)" ]
+	[ "$(version_of "$first")" = "$v" ]
+	body=$(api POST "/api/v2/routing/queues/$q/members?delete=true" -d "[{\"id\":\"$first\"},{\"id\":\"$NOBODY\"}]")
+	[ "$(code)" = 400 ]
+	echo "$body" | jq -e --arg n "$NOBODY" '.message | contains($n)'
+	[ "$(members | grep -c "$first")" -eq 1 ]
+	api POST "/api/v2/routing/queues/$q/members?delete=true" -d "$(head -n 100 "$SIM_DIR/out" | ids_json objects)" >/dev/null
+	[ "$(code)" = 204 ]
+	[ "$(members)" = "$before" ]
+	api POST "/api/v2/routing/queues/$NOBODY/members" -d "[{\"id\":\"$first\"}]" >/dev/null
+	[ "$(code)" = 404 ]
+	sim_stats | jq -e '.requests.by_route["POST /api/v2/routing/queues/{queueId}/members"] == 5 and .writes == 2'
+}
+
+@test "gcu-sim: team members: 25 a call, failures per member, DELETE ?id= then join" {
+	gen 600
+	ta=$(catalog team | sed -n 1p) tb=$(catalog team | sed -n 2p)
+	a=$(sim_state | jq -r --arg t "$ta" 'select(.team.id == $t and .state == "active") | .id' | head -n 1)
+	free=$(sim_state | jq -r 'select(.team == null and .state == "active") | .id' | head -n 1)
+	body=$(api POST "/api/v2/teams/$tb/members" -d "{\"memberIds\":[\"$a\",\"$free\",\"$NOBODY\"]}")
+	[ "$(code)" = 200 ]
+	echo "$body" | jq -e --arg a "$a" --arg f "$free" --arg n "$NOBODY" \
+		'[.entities[].id] == [$f] and .failures == [{"id": $a, "reason": "UserGroupLimitExceeded"}, {"id": $n, "reason": "UserNotFound"}]'
+	sim_state | jq -s -e --arg a "$a" --arg f "$free" --arg ta "$ta" --arg tb "$tb" \
+		'(map(select(.id == $f))[0].team.id == $tb) and (map(select(.id == $a))[0].team.id == $ta)'
+	api DELETE "/api/v2/teams/$ta/members?id=$a,$NOBODY" >/dev/null
+	[ "$(code)" = 204 ]
+	sim_state | jq -s -e --arg a "$a" 'map(select(.id == $a))[0] | has("team") | not'
+	body=$(api POST "/api/v2/teams/$tb/members" -d "{\"memberIds\":[\"$a\"]}")
+	echo "$body" | jq -e --arg a "$a" '[.entities[].id] == [$a] and (has("failures") | not)'
+	ids=$(sim_state | jq -r .id | head -n 26)
+	api POST "/api/v2/teams/$tb/members" -d "{\"memberIds\":$(ids_json <<<"$ids")}" >/dev/null
+	[ "$(code)" = 400 ]
+	api DELETE "/api/v2/teams/$tb/members?id=$(paste -sd, <<<"$ids")" >/dev/null
+	[ "$(code)" = 400 ]
+	# The team's members, page by page, are those the state shows in it.
+	next="/api/v2/teams/$tb/members?pageSize=4"
+	: >"$SIM_DIR/members"
+	while [ -n "$next" ]; do
+		body=$(api GET "$next")
+		[ "$(code)" = 200 ]
+		jq -r '.entities[].id' <<<"$body" >>"$SIM_DIR/members"
+		next=$(jq -r '.nextUri // empty' <<<"$body")
+	done
+	diff <(sort "$SIM_DIR/members") <(sim_state | jq -r --arg t "$tb" 'select(.team.id == $t and .state != "deleted") | .id' | sort)
+}
+
+@test "gcu-sim: division objects: 50 users a call, moved with a new version" {
+	gen 200
+	d=$(api GET "/api/v2/authorization/divisions?name=EMEA" | jq -r '.entities[0].id')
+	sim_state | jq -c --arg d "$d" 'select(.division.id != $d) | {id, version}' | head -n 51 >"$SIM_DIR/before"
+	api POST "/api/v2/authorization/divisions/$d/objects/USER" -d "$(jq -r .id "$SIM_DIR/before" | ids_json)" >/dev/null
+	[ "$(code)" = 400 ]
+	api POST "/api/v2/authorization/divisions/$d/objects/USER" -d "$(head -n 50 "$SIM_DIR/before" | jq -r .id | ids_json)" >/dev/null
+	[ "$(code)" = 204 ]
+	sim_state | jq -s -e --slurpfile b <(head -n 50 "$SIM_DIR/before") --arg d "$d" \
+		'($b | map({(.id): .version}) | add) as $v | [.[] | select($v[.id] != null)] | length == 50 and all(.division == {"id": $d, "name": "EMEA"} and .version == $v[.id] + 1)'
+	last=$(tail -n 1 "$SIM_DIR/before" | jq -r .id)
+	api POST "/api/v2/authorization/divisions/$d/objects/USER" -d "[\"$last\",\"$NOBODY\"]" >/dev/null
+	[ "$(code)" = 400 ]
+	sim_state | jq -s -e --arg u "$last" --arg d "$d" 'map(select(.id == $u))[0].division.id != $d'
+	api POST "/api/v2/authorization/divisions/$d/objects/QUEUE" -d "[\"$last\"]" >/dev/null
+	[ "$(code)" = 400 ]
+}
+
+@test "gcu-sim: group calls pass the rate limit and faults: --fail-route fails the chosen call only" {
+	gen 300 --limit 4 --window 30 --fail-route 'POST /api/v2/routing/queues/{queueId}/members:2'
+	q=$(api GET "/api/v2/routing/queues?pageSize=1" | jq -r '.entities[0].id')
+	u=$(sim_state | jq -r --arg q "$q" 'select(([.queues[]?.id] | index($q)) | not) | .id' | head -n 1)
+	api POST "/api/v2/routing/queues/$q/members" -d "[{\"id\":\"$u\"}]" >/dev/null
+	[ "$(code)" = 204 ]
+	body=$(api POST "/api/v2/routing/queues/$q/members?delete=true" -d "[{\"id\":\"$u\"}]")
+	[ "$(code)" = 503 ]
+	echo "$body" | jq -e '.status == 503'
+	[ "$(hdr inin-ratelimit-count)" = 3 ]
+	sim_state | jq -s -e --arg u "$u" --arg q "$q" 'map(select(.id == $u))[0] | [.queues[].id] | index($q) != null'
+	api POST "/api/v2/routing/queues/$q/members?delete=true" -d "[{\"id\":\"$u\"}]" >/dev/null
+	[ "$(code)" = 204 ]
+	api POST "/api/v2/teams/$NOBODY/members" -d "{\"memberIds\":[\"$u\"]}" >/dev/null
+	[ "$(code)" = 429 ]
+	sim_stats | jq -e '.requests.by_route["POST /api/v2/routing/queues/{queueId}/members"] == 3 and .requests.by_route["POST /api/v2/teams/{teamId}/members"] == 1 and .requests.by_status["503"] == 1 and .requests.by_status["429"] == 1 and .faults.route == 1'
+}
+
+@test "gcu-sim: --team-failures refuses joining members; --queue-writer removes queue members" {
+	gen 300 --team-failures 1
+	tb=$(catalog team | sed -n 2p)
+	free=$(sim_state | jq -r 'select(.team == null and .state == "active") | .id' | head -n 1)
+	body=$(api POST "/api/v2/teams/$tb/members" -d "{\"memberIds\":[\"$free\"]}")
+	echo "$body" | jq -e --arg f "$free" '.entities == [] and .failures == [{"id": $f, "reason": "UserGroupLimitExceeded"}]'
+	sim_state | jq -s -e --arg f "$free" 'map(select(.id == $f))[0] | has("team") | not'
+	sim_stats | jq -e '.faults.team_failures == 1'
+	fresh=$(sim_state | jq -s '[.[].queues[]?] | length')
+	sim_stop
+	gen 300 --queue-writer 40
+	sleep 0.5
+	now=$(sim_state | jq -s '[.[].queues[]?] | length')
+	writes=$(sim_stats | jq .queue_writer_writes)
+	[ $((fresh - now)) -ge 5 ] && [ $((fresh - now)) -le "$writes" ]
+}
+
+@test "gcu-sim: --dump writes catalogues and memberships, and --users loads them back the same" {
+	sim_start --generate 300 --seed 3 --limit 0 --dump "$BATS_TEST_TMPDIR/dump.ndjson"
+	TOKEN=$(sim_token)
+	ta=$(catalog team | sed -n 1p) tb=$(catalog team | sed -n 2p)
+	a=$(sim_state | jq -r --arg t "$ta" 'select(.team.id == $t) | .id' | head -n 1)
+	api DELETE "/api/v2/teams/$ta/members?id=$a" >/dev/null
+	[ "$(code)" = 204 ]
+	api POST "/api/v2/teams/$tb/members" -d "{\"memberIds\":[\"$a\"]}" >/dev/null
+	[ "$(code)" = 200 ]
+	curl -sf "$GCU_API_BASE/__sim/state?catalog=1" >"$BATS_TEST_TMPDIR/full"
+	sim_stop
+	cmp "$BATS_TEST_TMPDIR/full" "$BATS_TEST_TMPDIR/dump.ndjson"
+	[ "$(jq -c 'select(.kind == "team")' "$BATS_TEST_TMPDIR/dump.ndjson" | wc -l)" -eq 15 ]
+	jq -s -e --arg a "$a" --arg tb "$tb" 'map(select(.id == $a))[0].team.id == $tb' "$BATS_TEST_TMPDIR/dump.ndjson"
+	sim_start --users "$BATS_TEST_TMPDIR/dump.ndjson" --limit 0
+	TOKEN=$(sim_token)
+	curl -sf "$GCU_API_BASE/__sim/state?catalog=1" | cmp - "$BATS_TEST_TMPDIR/dump.ndjson"
+	api GET "/api/v2/users/$a?expand=team" | jq -e --arg tb "$tb" '.team.id == $tb'
+}
+
+@test "gcu-sim: an org file gives catalogue lines and memberships; a bad line names file:line" {
+	f=$BATS_TEST_TMPDIR/org.ndjson
+	cat >"$f" <<-EOF
+		{"kind":"skill","id":"10000000-0000-4000-8000-000000000001","name":"Billing"}
+		{"kind":"skill","id":"10000000-0000-4000-8000-000000000002","name":"Billing"}
+		{"kind":"team","id":"20000000-0000-4000-8000-000000000001","name":"Blue"}
+		{"kind":"queue","id":"30000000-0000-4000-8000-000000000001","name":"Support"}
+		{"id":"$U1","name":"Ann","email":"ann@example.com","version":1,"team":{"id":"20000000-0000-4000-8000-000000000001"},"queues":[{"id":"30000000-0000-4000-8000-000000000001"}]}
+	EOF
+	sim_start --users "$f"
+	TOKEN=$(sim_token)
+	api GET "/api/v2/routing/skills?name=Billing" | jq -e '.total == 2'
+	api GET "/api/v2/users/$U1?expand=team" | jq -e '.team.name == "Blue" and .division.name == "Home"'
+	api GET "/api/v2/routing/queues/30000000-0000-4000-8000-000000000001/members" | jq -e --arg u "$U1" '[.entities[].id] == [$u]'
+	sim_stop
+	sed -i '2s/"skill"/"room"/' "$f"
+	run gcu-sim --port 0 --users "$f"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"org.ndjson:2: \"kind\" must be skill, language, division, queue or team"* ]]
+}
