@@ -275,32 +275,54 @@ static int all_known(const struct sim_org *org, const char *const *ids, size_t n
 	return -1;
 }
 
-void sim_groups_queue_update(struct sim_org *org, const char *queue_id, json_object *body,
-                             int remove, struct sim_result *res)
+/*
+ * The frame of the all-or-nothing calls: reads the ids of body (at most
+ * max, {"id"} objects when objects is set), finds group_id of kind k,
+ * and under the exclusive lock, once every user is known, calls
+ * apply(org, user index, group index) for each. 204 unless apply fails
+ * (out of memory).
+ */
+static void all_or_nothing(struct sim_org *org, enum sim_cat k, const char *group_id,
+                           json_object *body, size_t max, int objects, const char *what,
+                           int (*apply)(struct sim_org *, size_t, long), struct sim_result *res)
 {
+	_Static_assert(SIM_DIVISION_BATCH <= SIM_QUEUE_BATCH, "ids holds the largest call");
 	const char *ids[SIM_QUEUE_BATCH];
-	long q = sim_catalog_find(&org->cat, SIM_CAT_QUEUE, queue_id);
-	long n = id_list(body, SIM_QUEUE_BATCH, 1, "The queue members", ids, res);
+	long at = sim_catalog_find(&org->cat, k, group_id);
+	long n = id_list(body, max, objects, what, ids, res);
 
 	if (n < 0)
 		return;
-	if (q < 0) {
-		not_found(res, SIM_CAT_QUEUE, queue_id);
+	if (at < 0) {
+		not_found(res, k, group_id);
 		return;
 	}
 	pthread_rwlock_wrlock(&org->lock);
-	if (all_known(org, ids, (size_t)n, res) < 0)
-		goto out;
-	result_ok(res, 204);
-	for (long i = 0; i < n; i++) {
-		struct sim_user *u = &org->users[sim_org_find(org, ids[i])];
-		if (remove)
-			leave_queue(u, (uint32_t)q);
-		else if (sim_groups_join_queue(u, (uint32_t)q) < 0)
-			result_set(res, 500, "internal.server.error", "out of memory");
+	if (all_known(org, ids, (size_t)n, res) == 0) {
+		result_ok(res, 204);
+		for (long i = 0; i < n; i++)
+			if (apply(org, (size_t)sim_org_find(org, ids[i]), at) < 0)
+				result_set(res, 500, "internal.server.error", "out of memory");
 	}
-out:
 	pthread_rwlock_unlock(&org->lock);
+}
+
+static int queue_join(struct sim_org *org, size_t idx, long q)
+{
+	return sim_groups_join_queue(&org->users[idx], (uint32_t)q) < 0 ? -1 : 0;
+}
+
+static int queue_leave(struct sim_org *org, size_t idx, long q)
+{
+	leave_queue(&org->users[idx], (uint32_t)q);
+	return 0;
+}
+
+void sim_groups_queue_update(struct sim_org *org, const char *queue_id, json_object *body,
+                             int remove, struct sim_result *res)
+{
+	all_or_nothing(org, SIM_CAT_QUEUE, queue_id, body, SIM_QUEUE_BATCH, 1, "The queue members",
+	               remove ? queue_leave : queue_join, res);
 }
 
 /* Appends a team answer's entry {"id",...} to the entities or failures
@@ -400,34 +422,21 @@ void sim_groups_team_remove(struct sim_org *org, const char *team_id, const char
 	result_ok(res, 204);
 }
 
+static int division_move(struct sim_org *org, size_t idx, long d)
+{
+	const struct sim_cat_entry *e = &org->cat.e[SIM_CAT_DIVISION][d];
+	json_object *ref = json_object_new_object();
+
+	json_object_object_add(ref, "id", json_object_new_string(e->id));
+	json_object_object_add(ref, "name", json_object_new_string(e->name));
+	return sim_org_set_member(org, idx, "division", ref, 1) < 0 ? -1 : 0;
+}
+
 void sim_groups_division_assign(struct sim_org *org, const char *division_id, json_object *body,
                                 struct sim_result *res)
 {
-	const char *ids[SIM_DIVISION_BATCH];
-	long d = sim_catalog_find(&org->cat, SIM_CAT_DIVISION, division_id);
-	long n = id_list(body, SIM_DIVISION_BATCH, 0, "The object id list", ids, res);
-
-	if (n < 0)
-		return;
-	if (d < 0) {
-		not_found(res, SIM_CAT_DIVISION, division_id);
-		return;
-	}
-	pthread_rwlock_wrlock(&org->lock);
-	if (all_known(org, ids, (size_t)n, res) < 0)
-		goto out;
-	result_ok(res, 204);
-	for (long i = 0; i < n; i++) {
-		const struct sim_cat_entry *e = &org->cat.e[SIM_CAT_DIVISION][d];
-		json_object *ref = json_object_new_object();
-		json_object_object_add(ref, "id", json_object_new_string(e->id));
-		json_object_object_add(ref, "name", json_object_new_string(e->name));
-		if (sim_org_set_member(org, (size_t)sim_org_find(org, ids[i]), "division", ref, 1) <
-		    0)
-			result_set(res, 500, "internal.server.error", "out of memory");
-	}
-out:
-	pthread_rwlock_unlock(&org->lock);
+	all_or_nothing(org, SIM_CAT_DIVISION, division_id, body, SIM_DIVISION_BATCH, 0,
+	               "The object id list", division_move, res);
 }
 
 int sim_groups_drop_random(struct sim_org *org, uint64_t *rng)

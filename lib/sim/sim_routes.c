@@ -203,7 +203,6 @@ static void queue_members(struct sim *sim, const char *id, const struct sim_requ
 	}
 	sim_groups_queue_members(&sim->org, id, size, number, order && strcmp(order, "desc") == 0,
 	                         &rep->body, res);
-	apply_result(rep, res);
 }
 
 static void team_members(struct sim *sim, const char *id, const struct sim_request *req,
@@ -215,11 +214,10 @@ static void team_members(struct sim *sim, const char *id, const struct sim_reque
 	    cursor_args(req, &q, rep) < 0)
 		return;
 	sim_groups_team_members(&sim->org, id, &q, &rep->body, res);
-	apply_result(rep, res);
 }
 
 static void team_remove(struct sim *sim, const char *id, const struct sim_request *req,
-                        struct sim_reply *rep, struct sim_result *res)
+                        struct sim_result *res)
 {
 	char *ids[SIM_TEAM_BATCH];
 	size_t n = 0;
@@ -231,7 +229,6 @@ static void team_remove(struct sim *sim, const char *id, const struct sim_reques
 		result_set(res, 500, "internal.server.error", "out of memory");
 	else
 		sim_groups_team_remove(&sim->org, id, (const char *const *)ids, n, res);
-	apply_result(rep, res);
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 }
@@ -246,7 +243,7 @@ int sim_routes_dispatch(struct sim *sim, enum sim_route r, const char *id, const
 	};
 	struct sim_result res = {0};
 	json_object *body = NULL;
-	const char *delete;
+	const char *del = query_get(req, "delete");
 
 	if (r <= SIM_R_UNKNOWN || r >= SIM_R_COUNT)
 		return -1;
@@ -254,6 +251,14 @@ int sim_routes_dispatch(struct sim *sim, enum sim_route r, const char *id, const
 		sim_reply_error(rep, 400, "bad.request", "The id in the path must be a UUID");
 		return 0;
 	}
+	if (r == SIM_R_QUEUE_MEMBERS_POST || r == SIM_R_TEAM_MEMBERS_POST ||
+	    r == SIM_R_DIVISION_OBJECTS || r == SIM_R_USERS_SEARCH) {
+		body = parse_body(req, rep);
+		if (body == NULL)
+			return 0;
+	}
+	/* The handlers answer a bad request into rep themselves, or leave an
+	 * org operation's outcome in res. */
 	switch (r) {
 	case SIM_R_SKILLS_LIST:
 	case SIM_R_LANGS_LIST:
@@ -269,50 +274,33 @@ int sim_routes_dispatch(struct sim *sim, enum sim_route r, const char *id, const
 		team_members(sim, id, req, rep, &res);
 		break;
 	case SIM_R_TEAM_MEMBERS_DELETE:
-		team_remove(sim, id, req, rep, &res);
+		team_remove(sim, id, req, &res);
 		break;
 	case SIM_R_QUEUE_MEMBERS_POST:
-		delete = query_get(req, "delete");
-		if (delete &&strcmp(delete, "true") != 0 && strcmp(delete, "false") != 0) {
-			sim_reply_error(rep, 400, "bad.request", "delete must be true or false");
-			break;
-		}
-		body = parse_body(req, rep);
-		if (body == NULL)
-			break;
-		sim_groups_queue_update(&sim->org, id, body, delete &&strcmp(delete, "true") == 0,
-		                        &res);
-		apply_result(rep, &res);
+		if (del && strcmp(del, "true") != 0 && strcmp(del, "false") != 0)
+			result_set(&res, 400, "bad.request", "delete must be true or false");
+		else
+			sim_groups_queue_update(&sim->org, id, body,
+			                        del && strcmp(del, "true") == 0, &res);
 		break;
 	case SIM_R_TEAM_MEMBERS_POST:
-		body = parse_body(req, rep);
-		if (body == NULL)
-			break;
 		sim_groups_team_add(&sim->org, id, body, refuse_member, sim, &rep->body, &res);
-		apply_result(rep, &res);
 		break;
 	case SIM_R_DIVISION_OBJECTS:
-		if (strcmp(item, "USER") != 0) {
-			sim_reply_error(rep, 400, "bad.request",
-			                "gcu-sim holds users only: the object type must be USER");
-			break;
-		}
-		body = parse_body(req, rep);
-		if (body == NULL)
-			break;
-		sim_groups_division_assign(&sim->org, id, body, &res);
-		apply_result(rep, &res);
+		if (strcmp(item, "USER") != 0)
+			result_set(&res, 400, "bad.request",
+			           "gcu-sim holds users only: the object type must be USER");
+		else
+			sim_groups_division_assign(&sim->org, id, body, &res);
 		break;
 	case SIM_R_USERS_SEARCH:
-		body = parse_body(req, rep);
-		if (body == NULL)
-			break;
 		sim_search_users(&sim->org, body, &rep->body, &res);
-		apply_result(rep, &res);
 		break;
 	default:
-		return -1;
+		break;
 	}
+	if (res.status)
+		apply_result(rep, &res);
 	json_object_put(body);
 	return sim_routes_routing_write(r) || r == SIM_R_DIVISION_OBJECTS
 	           ? rep->status >= 200 && rep->status < 300

@@ -514,6 +514,18 @@ catalog() {
 	curl -sf "$GCU_API_BASE/__sim/state?catalog=1" | jq -r --arg k "$1" 'select(.kind == $k) | .id' | sort
 }
 
+# follow PATH: the ids of the entities of a cursor listing from PATH on,
+# following nextUri, one a line; fails on an answer that is not 200.
+follow() {
+	local next=$1 body
+	while [ -n "$next" ]; do
+		body=$(api GET "$next")
+		[ "$(code)" = 200 ] || return 1
+		jq -r '.entities[].id' <<<"$body"
+		next=$(jq -r '.nextUri // empty' <<<"$body")
+	done
+}
+
 # ids_json [objects]: stdin's ids as a JSON array of strings, or of {"id"}.
 ids_json() {
 	if [ "${1:-}" = objects ]; then jq -R '{id: .}' | jq -sc .; else jq -R . | jq -sc .; fi
@@ -551,14 +563,7 @@ ids_json() {
 		api GET "/api/v2/${kp#*:}?pageSize=101" >/dev/null
 		[ "$(code)" = 400 ]
 	done
-	next="/api/v2/teams?pageSize=30"
-	: >"$SIM_DIR/teams"
-	while [ -n "$next" ]; do
-		body=$(api GET "$next")
-		[ "$(code)" = 200 ]
-		jq -r '.entities[].id' <<<"$body" >>"$SIM_DIR/teams"
-		next=$(jq -r '.nextUri // empty' <<<"$body")
-	done
+	follow "/api/v2/teams?pageSize=30" >"$SIM_DIR/teams"
 	[ "$(wc -l <"$SIM_DIR/teams")" -eq 100 ]
 	[ "$(sort "$SIM_DIR/teams")" = "$(catalog team)" ]
 	api GET "/api/v2/teams?pageSize=101" >/dev/null
@@ -654,14 +659,7 @@ ids_json() {
 	api DELETE "/api/v2/teams/$tb/members?id=$(paste -sd, <<<"$ids")" >/dev/null
 	[ "$(code)" = 400 ]
 	# The team's members, page by page, are those the state shows in it.
-	next="/api/v2/teams/$tb/members?pageSize=4"
-	: >"$SIM_DIR/members"
-	while [ -n "$next" ]; do
-		body=$(api GET "$next")
-		[ "$(code)" = 200 ]
-		jq -r '.entities[].id' <<<"$body" >>"$SIM_DIR/members"
-		next=$(jq -r '.nextUri // empty' <<<"$body")
-	done
+	follow "/api/v2/teams/$tb/members?pageSize=4" >"$SIM_DIR/members"
 	diff <(sort "$SIM_DIR/members") <(sim_state | jq -r --arg t "$tb" 'select(.team.id == $t and .state != "deleted") | .id' | sort)
 }
 

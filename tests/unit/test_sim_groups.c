@@ -99,6 +99,17 @@ static json_object *id_objects(const char *const *ids, size_t n, int objects)
 	return a;
 }
 
+/* POSTs n ids (as {"id"} objects when objects is set) to a queue's
+ * members and returns the status. */
+static int queue_call(struct sim_org *org, const char *queue, const char *const *ids, size_t n,
+                      int objects, int remove, struct sim_result *res)
+{
+	json_object *body = id_objects(ids, n, objects);
+	sim_groups_queue_update(org, queue, body, remove, res);
+	json_object_put(body);
+	return res->status;
+}
+
 static void test_queues(void)
 {
 	struct sim_org org;
@@ -107,7 +118,6 @@ static void test_queues(void)
 	const char *ids[101];
 	char many[101][37], *got;
 	long counts[1];
-	json_object *body;
 	uint64_t rng = 9;
 
 	load(&org);
@@ -123,52 +133,30 @@ static void test_queues(void)
 	ok(strstr(out.p, "\"total\":2,\"pageCount\":2") != NULL, "with total and pageCount");
 
 	ids[0] = BOB;
-	body = id_objects(ids, 1, 1);
-	sim_groups_queue_update(&org, QA, body, 0, &res);
-	is_long(res.status, 204, "adding a member answers 204");
+	is_long(queue_call(&org, QA, ids, 1, 1, 0, &res), 204, "adding a member answers 204");
 	is_long(user(&org, BOB)->nqueues, 1, "and the user is in the queue");
 	is_long(version(&org, BOB), 7, "without a new version");
-	json_object_put(body);
-
 	ids[1] = NONE;
-	body = id_objects(ids, 2, 1);
-	sim_groups_queue_update(&org, QA, body, 1, &res);
-	is_long(res.status, 400, "a call naming a user the org lacks is refused");
+	is_long(queue_call(&org, QA, ids, 2, 1, 1, &res), 400,
+	        "a call naming a user the org lacks is refused");
 	ok(strstr(res.message, NONE) != NULL, "naming it");
 	is_long(user(&org, BOB)->nqueues, 1, "and changes nothing");
-	json_object_put(body);
 	ids[1] = DOT;
-	body = id_objects(ids, 2, 1);
-	sim_groups_queue_update(&org, QA, body, 1, &res);
-	is_long(res.status, 400, "so is one naming a deleted user");
-	json_object_put(body);
-	body = id_objects(ids, 1, 1);
-	sim_groups_queue_update(&org, QA, body, 1, &res);
-	is_long(res.status, 204, "removing answers 204");
+	is_long(queue_call(&org, QA, ids, 2, 1, 1, &res), 400, "so is one naming a deleted user");
+	is_long(queue_call(&org, QA, ids, 1, 1, 1, &res), 204, "removing answers 204");
 	is_long(user(&org, BOB)->nqueues, 0, "and the user is out");
-	sim_groups_queue_update(&org, QA, body, 1, &res);
-	is_long(res.status, 204, "removing a non-member is no error");
-	sim_groups_queue_update(&org, "22222222-2222-4222-8222-000000000000", body, 0, &res);
-	is_long(res.status, 404, "an unknown queue is a 404");
-	json_object_put(body);
-
+	is_long(queue_call(&org, QA, ids, 1, 1, 1, &res), 204, "removing a non-member is no error");
+	is_long(queue_call(&org, "22222222-2222-4222-8222-000000000000", ids, 1, 1, 0, &res), 404,
+	        "an unknown queue is a 404");
 	for (int i = 0; i < 101; i++) {
 		sim_uuid(&rng, many[i]);
 		ids[i] = many[i];
 	}
-	body = id_objects(ids, 101, 1);
-	sim_groups_queue_update(&org, QA, body, 0, &res);
-	is_long(res.status, 400, "101 users in one call is a 400");
+	is_long(queue_call(&org, QA, ids, 101, 1, 0, &res), 400, "101 users in one call is a 400");
 	ok(strstr(res.message, "1 to 100") != NULL, "saying the limit");
-	json_object_put(body);
-	body = id_objects(ids, 0, 1);
-	sim_groups_queue_update(&org, QA, body, 0, &res);
-	is_long(res.status, 400, "so is an empty list");
-	json_object_put(body);
-	body = id_objects(ids, 1, 0);
-	sim_groups_queue_update(&org, QA, body, 0, &res);
-	is_long(res.status, 400, "and bare ids where {\"id\"} objects belong");
-	json_object_put(body);
+	is_long(queue_call(&org, QA, ids, 0, 1, 0, &res), 400, "so is an empty list");
+	is_long(queue_call(&org, QA, ids, 1, 0, 0, &res), 400,
+	        "and bare ids where {\"id\"} objects belong");
 
 	sim_groups_counts(&org, SIM_CAT_QUEUE, counts);
 	is_long(counts[0], 2, "the queue counts its live members");
