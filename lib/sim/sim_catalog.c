@@ -378,6 +378,11 @@ void sim_catalog_write(const struct sim_catalog *c, struct sbuf *out)
 		}
 }
 
+const char *sim_catalog_path(enum sim_cat k)
+{
+	return kinds[k].path;
+}
+
 void sim_catalog_self_uri(enum sim_cat k, const char *id, struct sbuf *out)
 {
 	sbuf_addf(out, "\"%s/%s\"", kinds[k].path, id);
@@ -528,7 +533,7 @@ void sim_listing_cursor_end(struct sbuf *out, const char *path, const struct sim
 }
 
 void sim_catalog_cursor(const struct sim_catalog *c, enum sim_cat k, const struct sim_listing *q,
-                        const long *counts, const char *path, struct sbuf *out)
+                        const long *counts, struct sbuf *out)
 {
 	size_t n, first = (size_t)q->after, j;
 	size_t *idx = selection(c, k, q, &n);
@@ -539,6 +544,6 @@ void sim_catalog_cursor(const struct sim_catalog *c, enum sim_cat k, const struc
 			sbuf_add(out, ",", 1);
 		entity(c, k, idx[j], counts, out);
 	}
-	sim_listing_cursor_end(out, path, q, j < n ? (long)j : -1);
+	sim_listing_cursor_end(out, kinds[k].path, q, j < n ? (long)j : -1);
 	free(idx);
 }

@@ -139,11 +139,13 @@ void sim_catalog_page(const struct sim_catalog *c, enum sim_cat k, const struct 
 
 /*
  * Appends a cursor listing of kind k from position q->after to out:
- * {"entities":[...],"selfUri"} and "nextUri" when more follow. path is
- * the listing's path for those URIs.
+ * {"entities":[...],"selfUri"} and "nextUri" when more follow.
  */
 void sim_catalog_cursor(const struct sim_catalog *c, enum sim_cat k, const struct sim_listing *q,
-                        const long *counts, const char *path, struct sbuf *out);
+                        const long *counts, struct sbuf *out);
+
+/* Where the platform lists kind k, e.g. "/api/v2/teams". */
+const char *sim_catalog_path(enum sim_cat k);
 
 /*
  * Closes a cursor listing whose entities were written after

@@ -207,7 +207,8 @@ void sim_groups_team_members(struct sim_org *org, const char *team_id, const str
 		sbuf_addf(out, ",\"selfUri\":\"/api/v2/users/%s\"}", id);
 	}
 	pthread_rwlock_unlock(&org->lock);
-	snprintf(path, sizeof path, "/api/v2/teams/%s/members", org->cat.e[SIM_CAT_TEAM][t].id);
+	snprintf(path, sizeof path, "%s/%s/members", sim_catalog_path(SIM_CAT_TEAM),
+	         org->cat.e[SIM_CAT_TEAM][t].id);
 	sim_listing_cursor_end(out, path, q, j < n ? (long)j : -1);
 	free(m);
 	result_ok(res, 200);

@@ -561,8 +561,9 @@ static void lower_copy(char *dst, size_t len, const char *src)
 
 /* Appends the platform document of generated user i to b: the user from
  * *rng, its groups and extra skills from *grng. Four in five users are in
- * the home division, nine in ten in a team, half hold one of the
- * catalogue's further skills and one in five a further language. */
+ * the home division, nine in ten in a team, half of those with skills
+ * hold one of the catalogue's further skills too, and one in five a
+ * further language. */
 static void gen_user(uint64_t *rng, uint64_t *grng, const struct sim_catalog *cat, long i,
                      char (*ids)[37], struct sbuf *b)
 {
@@ -576,6 +577,7 @@ static void gen_user(uint64_t *rng, uint64_t *grng, const struct sim_catalog *ca
 	                                           : gen_pick(grng, cat, SIM_CAT_DIVISION, 1);
 	const struct sim_cat_entry *skill = NULL, *lang = NULL;
 	int skill_proficiency = 0, lang_proficiency = 0;
+	size_t held;
 
 	if (sim_randn(grng, 2)) {
 		skill = gen_pick(grng, cat, SIM_CAT_SKILL, nskills);
@@ -627,8 +629,12 @@ static void gen_user(uint64_t *rng, uint64_t *grng, const struct sim_catalog *ca
 		long m = 10 * (long)sim_randn(rng, (uint64_t)((i - 1) / 10 + 1));
 		sbuf_addf(b, ",\"manager\":{\"id\":\"%s\"}", ids[m]);
 	}
+	/* Only a user with skills gets a further one, at the end of the list:
+	 * whoever picks "the first user with skills, and its first skill"
+	 * picks what it did before. */
+	held = (size_t)sim_randn(rng, 5);
 	sbuf_adds(b, ",\"skills\":");
-	gen_routing_list(rng, cat->e[SIM_CAT_SKILL], nskills, (size_t)sim_randn(rng, 5), skill,
+	gen_routing_list(rng, cat->e[SIM_CAT_SKILL], nskills, held, held ? skill : NULL,
 	                 skill_proficiency, b);
 	sbuf_adds(b, ",\"languages\":");
 	gen_routing_list(rng, cat->e[SIM_CAT_LANGUAGE], nlangs, 1 + (size_t)sim_randn(rng, 2), lang,

@@ -168,7 +168,7 @@ static void listing(struct sim *sim, enum sim_cat k, const struct sim_request *r
 	counts = counts_of(sim, k);
 	rep->status = 200;
 	if (k == SIM_CAT_TEAM)
-		sim_catalog_cursor(&sim->org.cat, k, &q, counts, "/api/v2/teams", &rep->body);
+		sim_catalog_cursor(&sim->org.cat, k, &q, counts, &rep->body);
 	else
 		sim_catalog_page(&sim->org.cat, k, &q, counts, &rep->body);
 out:
