@@ -15,8 +15,22 @@
  *   POST /api/v2/users/search           see sim_search.h
  * Group requests: see sim_groups.h.
  *
- * The references give 100 for queue members; for the catalogues they are
- * silent, and 100 is what the platform's own tools page them by.
+ * What this relies on, from the platform's API reference as its client
+ * SDKs publish it: queue members are added or deleted "up to 100" a call
+ * and listed with "pageSize: Max value is 100", "sorted by name"; that
+ * POST, the team members DELETE (ids "comma separated") and the division
+ * objects POST (a body that "is a list of object IDs") answer an empty
+ * body, 204 here since no status is named. Teams and a team's members
+ * page by cursor (after, before, nextUri; no page numbers). A team
+ * members POST answers {"entities":[{"id","selfUri"}],"failures":[{"id",
+ * "reason"}]}, reason one of UserNotFound, UserGroupLimitExceeded,
+ * UserGroupDivisionMismatch and OutdatedSdkVersion (the last two are not
+ * simulated). The users search takes a UserSearchRequest and answers a
+ * UsersSearchResponse. Where the reference is silent, gcu-sim guesses:
+ * 25 users a team call and 50 a division call; catalogue pages of 100
+ * (what the platform's own Terraform provider pages skills by); search
+ * pages of 100; a queue or division call naming an unknown user refused
+ * whole with a 400, where the team call has a per-user answer for it.
  */
 #ifndef GCU_SIM_ROUTES_H
 #define GCU_SIM_ROUTES_H
