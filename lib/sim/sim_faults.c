@@ -13,6 +13,7 @@
 int sim_faults_init(struct sim_faults *f, uint64_t seed, double latency_ms, double jitter_ms,
                     double error_rate, double reset_rate, int outage, double from, double to)
 {
+	memset(f, 0, sizeof *f);
 	f->rng = seed ^ 0xfa017fa017fa017full;
 	f->latency_ms = latency_ms;
 	f->jitter_ms = jitter_ms;

@@ -29,7 +29,7 @@ struct sim_faults {
 	long calls[SIM_R_COUNT]; /* admitted requests per route, for the route faults */
 };
 
-/* Initialises from the settings. Returns 0 or -1. */
+/* Initialises from the settings, with no route faults. Returns 0 or -1. */
 int sim_faults_init(struct sim_faults *f, uint64_t seed, double latency_ms, double jitter_ms,
                     double error_rate, double reset_rate, int outage, double from, double to);
 
