@@ -324,8 +324,9 @@ int main(int argc, char **argv)
 	if (verbosity > 0 && !o.dry_run)
 		summary(&st, &cfg);
 	else if (verbosity > 0)
-		fprintf(stderr, "gcu-send: dry run: %lu requests printed, nothing sent\n",
-		        st.requests);
+		fprintf(stderr,
+		        "gcu-send: dry run: %lu requests printed, %lu rejected, nothing sent\n",
+		        st.requests, st.results[GCU_RESULT_REJECTED]);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);
 	gcu_resume_free(resume);
