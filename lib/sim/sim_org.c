@@ -722,6 +722,24 @@ static int replace_text(char **slot, json_object *o)
 	return 0;
 }
 
+/* The stored document of user id, parsed (new reference), its index in
+ * *idx; NULL with res set (404, or 500 when it is unreadable). The caller
+ * holds the lock. */
+static json_object *user_doc(struct sim_org *org, const char *id, long *idx, struct sim_result *res)
+{
+	json_object *doc;
+
+	*idx = sim_org_find(org, id);
+	if (*idx < 0) {
+		not_found(res, id);
+		return NULL;
+	}
+	doc = json_tokener_parse(org->users[*idx].base);
+	if (doc == NULL)
+		result_set(res, 500, "internal.server.error", "stored user is unreadable");
+	return doc;
+}
+
 void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int conflict_as_400,
                    struct sbuf *out, struct sim_result *res)
 {
@@ -733,16 +751,9 @@ void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int c
 		return;
 	want = json_object_get_int64(json_object_object_get(body, "version"));
 	pthread_rwlock_wrlock(&org->lock);
-	idx = sim_org_find(org, id);
-	if (idx < 0) {
-		not_found(res, id);
+	doc = user_doc(org, id, &idx, res);
+	if (doc == NULL)
 		goto out;
-	}
-	doc = json_tokener_parse(org->users[idx].base);
-	if (doc == NULL) {
-		result_set(res, 500, "internal.server.error", "stored user is unreadable");
-		goto out;
-	}
 	have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
 	if (want != have) {
 		if (conflict_as_400)
@@ -807,14 +818,11 @@ void sim_org_delete(struct sim_org *org, const char *id, struct sbuf *out, struc
 	long idx;
 
 	pthread_rwlock_wrlock(&org->lock);
-	idx = sim_org_find(org, id);
-	if (idx < 0 || org->users[idx].state == SIM_DELETED) {
-		not_found(res, id);
+	doc = user_doc(org, id, &idx, res);
+	if (doc == NULL)
 		goto out;
-	}
-	doc = json_tokener_parse(org->users[idx].base);
-	if (doc == NULL) {
-		result_set(res, 500, "internal.server.error", "stored user is unreadable");
+	if (org->users[idx].state == SIM_DELETED) {
+		not_found(res, id);
 		goto out;
 	}
 	have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
