@@ -221,7 +221,9 @@ static void route_match(const char *method, const char *path, struct route *rt)
 	copy_segment(rt->id, sizeof rt->id, p, n);
 	p += n;
 	if (*p == '\0') {
-		rt->r = is_patch ? SIM_R_USER_PATCH : is_delete ? SIM_R_USER_DELETE : SIM_R_USER_GET;
+		rt->r = is_patch    ? SIM_R_USER_PATCH
+		        : is_delete ? SIM_R_USER_DELETE
+		                    : SIM_R_USER_GET;
 		rt->status = (is_get || is_patch || is_delete) ? 0 : 405;
 		return;
 	}
