@@ -35,14 +35,14 @@ static const struct gcu_shape no_body = {GCU_SHAPE_NONE};
 static const struct gcu_shape user_field = {GCU_SHAPE_ANY, ""};
 
 /*
- * PATCH /api/v2/users/{user}: the platform's UpdateUser, with the id and
- * the version read. A change of state goes alone (state_body); roles,
- * division, routing skills and the like are not the user PATCH's to set,
+ * PATCH /api/v2/users/{user}: the platform's UpdateUser, with the version
+ * read and the id (which the path already names, so it may be left out). A change of state goes
+ * alone (state_body); roles, division, routing skills and the like are not the user PATCH's to set,
  * whatever the configuration maps, so this list is kept here, apart from
  * the config's scopes and the field kinds of fields.c.
  */
 static const struct gcu_shape_key user_keys[] = {
-    {"id", &self, 1},
+    {"id", &self, 0},
     {"version", &count, 1},
     {"name", &user_field, 0},
     {"email", &user_field, 0},
@@ -66,7 +66,7 @@ static const struct gcu_shape_key user_keys[] = {
 static const struct gcu_shape user_body = {GCU_SHAPE_OBJECT, NULL, user_keys};
 
 static const struct gcu_shape_key state_keys[] = {
-    {"id", &self, 1},
+    {"id", &self, 0},
     {"version", &count, 1},
     {"state", &user_field, 1},
     {NULL, NULL, 0},

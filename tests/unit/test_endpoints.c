@@ -223,6 +223,8 @@ static void test_accepted(void)
 	is_str(check(USER("{\"id\":\"6F1B1A2E-0C2D-4B8E-9A41-0A1B2C3D4E01\",\"version\":0,"
 	                  "\"title\":\"x\"}")),
 	       "ok", "accepted: the body's id in capitals, version 0");
+	is_str(check(USER("{\"version\":3,\"title\":\"x\"}")), "ok",
+	       "accepted: a user PATCH without id (the path names the user)");
 	is_str(check(REC("state", "PATCH", P, VERSIONED(",\"state\":\"inactive\""))), "ok",
 	       "accepted: a change of state alone");
 	is_str(check(SKILLS("[{\"id\":\"" S1 "\",\"proficiency\":4},{\"id\":\"" S2
@@ -348,8 +350,6 @@ static void test_user_bodies(void)
 	        "refused: a password");
 	refused(USER("{\"id\":\"" U2 "\",\"version\":3,\"title\":\"x\"}"),
 	        "not the id of the user in the path", "refused: a body for another user");
-	refused(USER("{\"version\":3,\"title\":\"x\"}"), "'id' is missing",
-	        "refused: a body without id");
 	refused(USER("{\"id\":\"" U1 "\",\"title\":\"x\"}"), "'version' is missing",
 	        "refused: a body without version");
 	refused(USER("{\"id\":\"" U1 "\",\"version\":null,\"title\":\"x\"}"), "version",
