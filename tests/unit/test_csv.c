@@ -299,6 +299,7 @@ static void test_recovery(const struct gcu_config *c)
 	/* A CR in the middle of a line does not end a row there. */
 	read_all(c, "id,title\n" U1 ",a\rb\n" U2 ",c\n", GCU_FORMAT_CSV);
 	is_long(nrows, 2, "a CR inside a line: still one row per line");
+	is_str(rows[0].changes, "{\"title\":\"a\\rb\"}", "the CR is part of the cell");
 	is_str(rows[1].changes, "{\"title\":\"c\"}", "and the next line is its own row");
 }
 
