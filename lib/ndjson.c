@@ -370,7 +370,7 @@ static void name_duplicate(const char *s, size_t len, char *err, size_t errlen)
 					 * message that is one line. */
 					char shown[65];
 					size_t n = 0;
-					for (; key[n] != '\0' && n < sizeof shown - 1; n++)
+					for (; n < sizeof shown - 1 && key[n] != '\0'; n++)
 						shown[n] =
 						    (unsigned char)key[n] < 0x20 ? '?' : key[n];
 					shown[n] = '\0';
