@@ -64,8 +64,9 @@ merge_refuses() {
 
 # send_refuses N SED-EXPRESSION REASON: $W/f.ndjson merged into requests,
 # line N (one of the first two, both requests) changed by sed; gcu-send
-# --dry-run names that line with REASON, exits 1, and prints every other
-# request as it does for the unchanged file.
+# --dry-run names that line with REASON, exits 1, prints every other
+# request as it does for the unchanged file, and gives the bad line a
+# rejected result with that reason.
 send_refuses() {
 	local path
 	gcu-merge -q "$W/f.ndjson" >"$W/m.ndjson"
@@ -76,7 +77,10 @@ send_refuses() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"$W/bad-m.ndjson:$1: $3"* ]]
 	path=$(sed -n "$1p" "$W/m.ndjson" | jq -r .path)
-	diff <(grep -vF "$path " "$W/sent") <(printf '%s\n' "$output")
+	diff <(grep -vF "$path " "$W/sent") <(printf '%s\n' "$output" | grep -v '^{"status":"rejected"')
+	[ "$(printf '%s\n' "$output" | grep -c '^{"status":"rejected"')" = 1 ]
+	printf '%s\n' "$output" | grep '^{"status":"rejected"' |
+		jq -e --arg why "$3" --arg line "$W/bad-m.ndjson:$1" '(.error | startswith($why)) and .line == $line' >/dev/null
 }
 
 # spoil N SED-EXPRESSION: line N of $W/f.ndjson changed by sed, the rest

@@ -60,10 +60,16 @@ static json_object *parse(const char *text)
 	return o;
 }
 
-/* "ok", or why the line is refused. */
+/* "ok", or why the line is refused. The line is parsed by json-c alone,
+ * not by the strict NDJSON reader, so that the check is seen to stand on
+ * its own against what that reader already refuses (a NUL, a surrogate). */
 static const char *check(const char *line)
 {
-	json_object *rec = parse(line);
+	json_object *rec = json_tokener_parse(line);
+	if (rec == NULL) {
+		printf("# bad JSON in the test: %s\n", line);
+		exit(2);
+	}
 	why[0] = '\0';
 	const char *r = gcu_request_check(rec, NULL, why, sizeof why) == 0 ? "ok" : why;
 	json_object_put(rec);
