@@ -6,6 +6,13 @@
  * so that every row knows the line it started on even when a quoted cell
  * spans lines. libcsv calls back once per cell and once per row end; the
  * row callback turns the collected cells into a change object.
+ *
+ * A stray quote makes libcsv read the lines after it as the inside of a
+ * quoted cell, up to the next quote or the end of the file. So when a
+ * row that ran over several lines turns out malformed, only its first
+ * line (where the quote opened) is taken as bad; the lines after it are
+ * put back and read again as rows of their own. Every line is so either
+ * part of a row that was read, or named as one that could not be.
  */
 #include "change_reader.h"
 
@@ -22,6 +29,9 @@
 #include "change.h"
 #include "fields.h"
 #include "ndjson.h"
+#include "text.h"
+
+#define BOM "\xEF\xBB\xBF"
 
 struct cell {
 	char *text; /* NUL-terminated, NULL for an empty unquoted cell */
@@ -51,8 +61,15 @@ struct gcu_change_reader {
 	int row_bad;  /* the row hit a parse error or an overlong line */
 	char row_err[256];
 	unsigned long row_start;
-	char *raw; /* physical lines of the current row */
+	char *raw; /* physical lines of the current row, joined by '\n' */
 	size_t raw_len, raw_cap;
+	size_t first_len; /* the length of the row's first line in raw */
+	/* Lines put back after a malformed row (see next_row), each ended by
+	 * '\n', the first numbered back_line; then back_long, a line that was
+	 * too long to keep (0 for none). */
+	char *back;
+	size_t back_len, back_pos;
+	unsigned long back_line, back_long;
 	struct cell *header;
 	size_t nheader;
 	char *header_line;
@@ -107,6 +124,14 @@ static void on_row(int term, void *data)
 	r->row_done = 1;
 }
 
+/* Rows end only at the newline next_row feeds after each line: a CR in
+ * the middle of a line is not a second row end hidden inside it (the CR
+ * of a CRLF is gone before libcsv sees the line). */
+static int is_newline(unsigned char c)
+{
+	return c == '\n';
+}
+
 static void clear_cells(struct gcu_change_reader *r)
 {
 	for (size_t i = 0; i < r->ncells; i++)
@@ -123,6 +148,7 @@ static int csv_reset(struct gcu_change_reader *r)
 	    0)
 		return -1;
 	r->csv_ready = 1;
+	csv_set_term_func(&r->csv, is_newline);
 	return 0;
 }
 
@@ -171,6 +197,7 @@ void gcu_change_reader_close(struct gcu_change_reader *r)
 	free(r->header_line);
 	free(r->columns);
 	free(r->raw);
+	free(r->back);
 	if (r->csv_ready)
 		csv_free(&r->csv);
 	ndjson_reader_close(&r->lines);
@@ -380,16 +407,11 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 	}
 	if (col->is_json) {
 		char why[256];
-		json_object *v = NULL;
-		enum json_tokener_error jerr;
-		v = json_tokener_parse_verbose(text, &jerr);
-		if (v == NULL && jerr != json_tokener_success) {
-			snprintf(why, sizeof why, "%s", json_tokener_error_desc(jerr));
-			snprintf(err, errlen, "column '%s': expected JSON (%s)", col->name, why);
-			return -1;
-		}
-		*out = v;
-		return 0;
+		/* The checks of every JSON line hold for a JSON cell too. */
+		if (ndjson_parse_value(text, strlen(text), out, why, sizeof why) == 0)
+			return 0;
+		snprintf(err, errlen, "column '%s': %s", col->name, why);
+		return -1;
 	}
 	switch (col->type) {
 	case GCU_COL_STRING:
@@ -430,15 +452,46 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 	return -1;
 }
 
-/* Turns the collected cells of one data row into {"id","changes"}. */
+/*
+ * Checks that every cell of the current row is text (see text.h): a NUL
+ * byte would cut the value short, invalid UTF-8 would reach the platform
+ * mangled. Returns 0, or -1 with "NUL byte in column 'title'" in err
+ * (or "in cell 3" before the columns are known or past them).
+ */
+static int cells_are_text(const struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	char why[64];
+
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		if (c->text == NULL || gcu_text_check(c->text, c->len, why, sizeof why) == c->len)
+			continue;
+		if (r->columns != NULL && i < r->nheader)
+			snprintf(err, errlen, "%s in column '%s'", why, r->columns[i].name);
+		else
+			snprintf(err, errlen, "%s in cell %zu", why, i + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Turns the collected cells of one data row into {"id","changes"}. A row
+ * with more or fewer cells than the header is refused: a short row is
+ * more likely a cut-off export than a row meant to change less, and
+ * reading it would apply the part that survived.
+ */
 static json_object *row_record(struct gcu_change_reader *r, char *err, size_t errlen)
 {
 	json_object *rec = json_object_new_object();
 	json_object *changes = json_object_new_object();
 	json_object_object_add(rec, "changes", changes);
 
-	if (r->ncells > r->nheader) {
-		snprintf(err, errlen, "row has %zu cells, the header %zu", r->ncells, r->nheader);
+	if (cells_are_text(r, err, errlen) < 0)
+		goto bad;
+	if (r->ncells != r->nheader) {
+		snprintf(err, errlen, "%zu cell%s where the header has %zu", r->ncells,
+		         r->ncells == 1 ? "" : "s", r->nheader);
 		goto bad;
 	}
 	for (size_t i = 0; i < r->ncells; i++) {
@@ -495,80 +548,180 @@ static int raw_append(struct gcu_change_reader *r, const char *s, size_t n)
 	return 0;
 }
 
-static int is_blank(const char *s)
+static int is_blank(const char *s, size_t len)
 {
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
+	for (size_t i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
 			return 0;
+	return 1;
+}
+
+/* The next physical line, without its newline and, on line 1, without a
+ * byte order mark: the lines put back come first, then the file. Returns
+ * what ndjson_read returns, with the line's number in *no. */
+static enum ndjson_status next_line(struct gcu_change_reader *r, const char **line, size_t *len,
+                                    unsigned long *no)
+{
+	if (r->back_pos < r->back_len) {
+		const char *p = r->back + r->back_pos;
+		const char *nl = memchr(p, '\n', r->back_len - r->back_pos);
+		*line = p;
+		*len = (size_t)(nl - p);
+		*no = r->back_line++;
+		r->back_pos += *len + 1;
+		return NDJSON_LINE;
+	}
+	if (r->back_long != 0) {
+		*no = r->back_long;
+		r->back_long = 0;
+		return NDJSON_TOO_LONG;
+	}
+	enum ndjson_status st = ndjson_read(&r->lines);
+	*line = r->lines.line;
+	*len = r->lines.line_len;
+	*no = r->lines.lineno;
+	if (st == NDJSON_LINE && *no == 1 && *len >= 3 && memcmp(*line, BOM, 3) == 0) {
+		*line += 3;
+		*len -= 3;
+	}
+	return st;
+}
+
+/* Puts text (whole lines joined by '\n', the first numbered first) back
+ * in front of the lines still to be read. Returns 0 or -1 (no memory). */
+static int put_back(struct gcu_change_reader *r, unsigned long first, const char *text, size_t len)
+{
+	size_t rest = r->back_len - r->back_pos;
+	char *b = malloc(len + 1 + rest);
+
+	if (b == NULL)
+		return -1;
+	memcpy(b, text, len);
+	b[len] = '\n';
+	if (rest > 0)
+		memcpy(b + len + 1, r->back + r->back_pos, rest);
+	free(r->back);
+	r->back = b;
+	r->back_len = len + 1 + rest;
+	r->back_pos = 0;
+	r->back_line = first;
+	return 0;
+}
+
+/*
+ * The row that started on line r->row_start cannot be read. When it ran
+ * over several lines, the quote that kept it open was opened on its first
+ * line and most likely a stray one that swallowed the lines after it: the
+ * first line alone is the bad record, the others are put back to be read
+ * again. Each call takes at least one line for good, so it ends. Returns
+ * 1 (a bad row), or -1 (no memory).
+ */
+static int fail_row(struct gcu_change_reader *r, const char *why)
+{
+	r->row_bad = 1;
+	snprintf(r->row_err, sizeof r->row_err, "%s", why);
+	clear_cells(r);
+	if (csv_reset(r) < 0)
+		return -1;
+	if (r->raw_len > r->first_len) {
+		if (put_back(r, r->row_start + 1, r->raw + r->first_len + 1,
+		             r->raw_len - r->first_len - 1) < 0)
+			return -1;
+		r->raw_len = r->first_len;
+		r->raw[r->raw_len] = '\0';
+	}
 	return 1;
 }
 
 /*
  * Feeds physical lines to libcsv until one row is complete. Returns 1 with
  * a row in r->cells (or r->row_bad set), 0 at the end of input, -1 on a
- * read error.
+ * read error or no memory.
  */
 static int next_row(struct gcu_change_reader *r)
 {
+	char why[256];
+
 	clear_cells(r);
 	r->row_done = r->row_bad = 0;
 	r->row_err[0] = '\0';
 	r->raw_len = 0;
 	r->row_start = 0;
 	for (;;) {
-		enum ndjson_status st = ndjson_read(&r->lines);
+		const char *line;
+		size_t len;
+		unsigned long no;
+		enum ndjson_status st = next_line(r, &line, &len, &no);
+
 		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN)
 			return -1;
 		if (st == NDJSON_EOF) {
 			if (r->row_start == 0)
 				return 0;
-			if (csv_fini(&r->csv, on_cell, on_row, r) != 0) {
-				r->row_bad = 1;
-				snprintf(r->row_err, sizeof r->row_err, "malformed CSV: %s",
-				         csv_strerror(csv_error(&r->csv)));
-			}
-			csv_reset(r);
-			return 1;
+			/* Every line ends in a newline for libcsv, so only an
+			 * open quote keeps a row open at the end. */
+			return fail_row(r, "malformed CSV: a quote opened on this line is never "
+			                   "closed");
 		}
 		if (st == NDJSON_TOO_LONG) {
-			if (r->row_start == 0)
-				r->row_start = r->lines.lineno;
-			snprintf(r->row_err, sizeof r->row_err, "line %lu longer than %ld bytes",
-			         r->lines.lineno, r->cfg->max_line);
+			if (r->row_start != 0) {
+				r->back_long = no; /* reported after the lines put back */
+				snprintf(why, sizeof why,
+				         "malformed CSV: a quote opened on this line is not closed "
+				         "before line %lu",
+				         no);
+				return fail_row(r, why);
+			}
+			r->row_start = no;
+			r->first_len = 0;
 			r->row_bad = 1;
-			csv_reset(r);
+			snprintf(r->row_err, sizeof r->row_err, "line longer than %ld bytes",
+			         r->cfg->max_line);
 			return 1;
 		}
-		char *line = r->lines.line;
-		size_t len = r->lines.line_len;
-		if (r->lines.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			line += 3; /* UTF-8 byte order mark */
-			len -= 3;
-		}
 		if (r->row_start == 0) {
-			if (is_blank(line))
+			if (is_blank(line, len))
 				continue;
-			r->row_start = r->lines.lineno;
+			r->row_start = no;
+			r->first_len = len;
 		}
 		if (raw_append(r, line, len) < 0)
 			return -1;
-		line[len] = '\n'; /* the reader's buffer always has room for the NUL */
-		size_t used = csv_parse(&r->csv, line, len + 1, on_cell, on_row, r);
-		line[len] = '\0';
-		if (used != len + 1) {
-			r->row_bad = 1;
-			snprintf(r->row_err, sizeof r->row_err, "malformed CSV: %s",
-			         csv_strerror(csv_error(&r->csv)));
-			csv_reset(r);
-			return 1;
+		if (csv_parse(&r->csv, line, len, on_cell, on_row, r) != len ||
+		    csv_parse(&r->csv, "\n", 1, on_cell, on_row, r) != 1) {
+			if (no != r->row_start) {
+				snprintf(why, sizeof why,
+				         "malformed CSV: a quote opened on this line is not closed "
+				         "properly (line %lu)",
+				         no);
+				return fail_row(r, why);
+			}
+			if (csv_error(&r->csv) == CSV_EPARSE)
+				snprintf(
+				    why, sizeof why,
+				    "malformed CSV: stray quote (quote a cell whole and double "
+				    "the quotes inside it)");
+			else
+				snprintf(why, sizeof why, "malformed CSV: %s",
+				         csv_strerror(csv_error(&r->csv)));
+			return fail_row(r, why);
 		}
 		if (r->row_done)
 			return 1;
+		/* An open quote may not hold more than a line's worth. */
+		if (r->raw_len > (size_t)r->cfg->max_line) {
+			snprintf(why, sizeof why,
+			         "malformed CSV: a quote opened on this line is not closed within "
+			         "%ld bytes",
+			         r->cfg->max_line);
+			return fail_row(r, why);
+		}
 	}
 }
 
 static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 {
+	char why[128];
 	int rc = next_row(r);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
@@ -579,6 +732,10 @@ static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 	if (r->row_bad) {
 		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start,
 		         r->row_err);
+		return -2;
+	}
+	if (cells_are_text(r, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start, why);
 		return -2;
 	}
 	r->header = r->cells;
@@ -643,11 +800,11 @@ static int next_ndjson(struct gcu_change_reader *r, struct gcu_change_item *item
 		}
 		char *line = r->lines.line;
 		size_t len = r->lines.line_len;
-		if (r->lines.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		if (r->lines.lineno == 1 && len >= 3 && memcmp(line, BOM, 3) == 0) {
 			line += 3;
 			len -= 3;
 		}
-		if (is_blank(line))
+		if (is_blank(line, len))
 			continue;
 		item->line = r->lines.lineno;
 		item->raw = line;
@@ -677,7 +834,7 @@ static int sniff(struct gcu_change_reader *r)
 	}
 	const char *p = r->lines.buf + r->lines.buf_pos;
 	const char *end = r->lines.buf + r->lines.buf_end;
-	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+	if (end - p >= 3 && memcmp(p, BOM, 3) == 0)
 		p += 3;
 	while (p < end && isspace((unsigned char)*p))
 		p++;

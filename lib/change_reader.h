@@ -9,6 +9,12 @@
  * empty cell means "no change"; the null token (default \N) means null; a
  * quoted "" is an empty string. Quoted fields, embedded commas and
  * newlines, a UTF-8 BOM and CRLF line ends all work.
+ *
+ * A bad record comes back with its reason, never cut or guessed at: a
+ * cell or line that is not text (see text.h), JSON that ndjson_parse_value
+ * refuses, a row with more or fewer cells than the header. A malformed
+ * CSV row is only the line its quote opened on; the lines after it are
+ * read again, so that each line is part of one record, good or bad.
  */
 #ifndef GCU_CHANGE_READER_H
 #define GCU_CHANGE_READER_H

@@ -175,20 +175,31 @@ static json_object *patch_value(const char *field, json_object *current, json_ob
 	}
 }
 
-static json_object *request(const char *op, const char *method, const char *path, json_object *body)
+/*
+ * The request for op on user id (item: the skill or language of a DELETE,
+ * else NULL), its method and path from the table of what gcu may send;
+ * takes body. Appends it to out and returns it (borrowed), or returns NULL
+ * with err filled when the table cannot make that path.
+ */
+static json_object *request(json_object *out, const char *op, const char *id, const char *item,
+                            json_object *body, char *err, size_t errlen)
 {
+	const struct gcu_endpoint *ep = gcu_endpoint_find(op);
+	char path[GCU_PATH_MAX];
+
+	if (ep == NULL || gcu_endpoint_path(ep, id, item, path, sizeof path) < 0) {
+		snprintf(err, errlen, "%s: no request can be made for '%.64s'", op,
+		         item ? item : id);
+		json_object_put(body);
+		return NULL;
+	}
 	json_object *r = json_object_new_object();
 	json_object_object_add(r, "op", json_object_new_string(op));
-	json_object_object_add(r, "method", json_object_new_string(method));
+	json_object_object_add(r, "method", json_object_new_string(ep->method));
 	json_object_object_add(r, "path", json_object_new_string(path));
 	json_object_object_add(r, "body", body);
+	json_object_array_add(out, r);
 	return r;
-}
-
-static int user_path(char *buf, size_t len, const char *id, const char *tail)
-{
-	int n = snprintf(buf, len, "/api/v2/users/%s%s", id, tail);
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
 static json_object *versioned_body(const char *id, long version)
@@ -203,14 +214,11 @@ static json_object *versioned_body(const char *id, long version)
 static int merge_idmap(const char *id, const char *field, json_object *current, json_object *want,
                        json_object *out, char *err, size_t errlen)
 {
-	int skills = strcmp(field, "routingSkills") == 0;
-	const char *seg = skills ? "routingskills" : "routinglanguages";
+	const char *remove_op =
+	    strcmp(field, "routingSkills") == 0 ? "routingSkillRemove" : "routingLanguageRemove";
 	json_object *chunks = json_object_new_array();
 	json_object *batch = NULL;
-	char path[160], tail[96];
 
-	snprintf(tail, sizeof tail, "/%s/bulk", seg);
-	user_path(path, sizeof path, id, tail);
 	json_object_object_foreach(want, key, w)
 	{
 		json_object *have = NULL;
@@ -218,8 +226,7 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 		if (!gcu_uuid_valid(key)) {
 			snprintf(err, errlen, "%s: '%.64s' is not a UUID", field, key);
 			json_object_put(batch);
-			json_object_put(chunks);
-			return -1;
+			goto fail;
 		}
 		if (w == NULL || (present && gcu_json_same(have, w)))
 			continue;
@@ -230,12 +237,14 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 		json_object_object_add(e, "proficiency", json_object_get(w));
 		json_object_array_add(batch, e);
 		if (json_object_array_length(batch) == GCU_BULK_MAX) {
-			json_object_array_add(chunks, request(field, "PATCH", path, batch));
+			json_object *r = request(chunks, field, id, NULL, batch, err, errlen);
 			batch = NULL;
+			if (r == NULL)
+				goto fail;
 		}
 	}
-	if (batch != NULL)
-		json_object_array_add(chunks, request(field, "PATCH", path, batch));
+	if (batch != NULL && request(chunks, field, id, NULL, batch, err, errlen) == NULL)
+		goto fail;
 	/* Chunks of one change share src, op and path; "part" tells them
 	 * apart, so that a resumed run knows which ones finished. */
 	size_t n = json_object_array_length(chunks);
@@ -250,13 +259,13 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 	{
 		if (rw != NULL || !json_object_object_get_ex(current, rkey, NULL))
 			continue;
-		snprintf(tail, sizeof tail, "/%s/%s", seg, rkey);
-		user_path(path, sizeof path, id, tail);
-		json_object_array_add(
-		    out, request(skills ? "routingSkillRemove" : "routingLanguageRemove", "DELETE",
-		                 path, NULL));
+		if (request(out, remove_op, id, rkey, NULL, err, errlen) == NULL)
+			return -1;
 	}
 	return 0;
+fail:
+	json_object_put(chunks);
+	return -1;
 }
 
 json_object *gcu_merge(const char *id, json_object *current, json_object *changes, char *err,
@@ -265,7 +274,7 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 	json_object *out = json_object_new_array();
 	json_object *routing = json_object_new_array();
 	json_object *user = NULL, *state = NULL;
-	char path[160], why[256];
+	char why[256];
 	long version = -1;
 	json_object *jv = gcu_json_get(current, "version");
 
@@ -275,7 +284,6 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 	}
 	if (json_object_is_type(jv, json_type_int))
 		version = (long)json_object_get_int64(jv);
-	user_path(path, sizeof path, id, "");
 
 	json_object_object_foreach(changes, field, raw)
 	{
@@ -295,11 +303,10 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 		if (kind == GCU_FIELD_IDMAP) {
 			rc = merge_idmap(id, field, have, want, routing, err, errlen);
 		} else if (kind == GCU_FIELD_STATUS) {
-			char spath[160];
 			json_object *b = json_object_new_object();
 			json_object_object_add(b, "status", json_object_get(want));
-			user_path(spath, sizeof spath, id, "/routingstatus");
-			json_object_array_add(routing, request(field, "PUT", spath, b));
+			if (request(routing, field, id, NULL, b, err, errlen) == NULL)
+				rc = -1;
 		} else if (version < 0) {
 			snprintf(err, errlen,
 			         "current has no version; cannot build a versioned PATCH");
@@ -319,14 +326,18 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 	/* The platform takes a change of state only alone: it goes first, and
 	 * the PATCH after it expects the version the state change produces. */
 	if (state != NULL) {
-		json_object_array_add(out, request("state", "PATCH", path, state));
+		json_object *r = request(out, "state", id, NULL, state, err, errlen);
 		state = NULL;
+		if (r == NULL)
+			goto fail;
 		if (user != NULL)
 			json_object_object_add(user, "version", json_object_new_int64(version + 1));
 	}
 	if (user != NULL) {
-		json_object_array_add(out, request("user", "PATCH", path, user));
+		json_object *r = request(out, "user", id, NULL, user, err, errlen);
 		user = NULL;
+		if (r == NULL)
+			goto fail;
 	}
 	for (size_t i = 0; i < json_object_array_length(routing); i++)
 		json_object_array_add(out, json_object_get(json_object_array_get_idx(routing, i)));

@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#define GCU_BULK_MAX 50
+#include "endpoints.h"
 
 /*
  * Returns a new array of requests {"op","method","path","body"} in the

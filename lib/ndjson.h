@@ -66,9 +66,22 @@ enum ndjson_status ndjson_read(struct ndjson_reader *r);
 void ndjson_reader_close(struct ndjson_reader *r);
 
 /*
- * Parses one line into a JSON object. Returns a new reference, or NULL
- * with a message in err (for example "invalid JSON: unexpected end of
- * data" or "not a JSON object").
+ * Parses text[0..len) (one JSON value, white space around it allowed)
+ * into *out, a new reference (NULL for JSON null). Returns 0, or -1 with
+ * *out NULL and the reason in err. Refused besides invalid JSON ("invalid
+ * JSON: unexpected end of line"): bytes that are not text ("NUL byte at
+ * byte 17", "invalid UTF-8 (bytes C3 28) at byte 9", see text.h), an
+ * escaped NUL or lone UTF-16 surrogate ("lone surrogate \ud800 at byte
+ * 12 (not a character)"; a surrogate pair is one character and fine),
+ * and an object holding a key twice, at any depth ("duplicate key
+ * 'changes' at byte 57"). Bytes count from 1 within text. Linear in len.
+ */
+int ndjson_parse_value(const char *text, size_t len, json_object **out, char *err, size_t errlen);
+
+/*
+ * Parses one line into a JSON object, with the checks of
+ * ndjson_parse_value. Returns a new reference, or NULL with a message in
+ * err (one of those above, or "not a JSON object").
  */
 json_object *ndjson_parse_object(const char *line, size_t len, char *err, size_t errlen);
 

@@ -251,6 +251,7 @@ static int reject(struct run *r, unsigned long line, const char *raw, size_t len
 
 static int emit(struct run *r, const char *id, const char *src, json_object *changes[])
 {
+	r->st->accepted++;
 	for (int s = 0; s < GCU_NSCOPES; s++) {
 		struct ndjson_writer *w = r->o->out[s];
 		if (changes[s] == NULL)

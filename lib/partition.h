@@ -29,8 +29,10 @@ struct gcu_partition_opts {
 	void (*progress)(void *ctx, unsigned long records); /* every 65536 records, or NULL */
 };
 
+/* records == accepted + folded + rejected, whatever the input holds. */
 struct gcu_partition_stats {
-	unsigned long records;              /* input records */
+	unsigned long records;              /* input records (CSV rows, NDJSON lines) */
+	unsigned long accepted;             /* users written, to one scope or both */
 	unsigned long rejected;             /* reported and not written */
 	unsigned long folded;               /* rows folded into another row of the same user */
 	unsigned long written[GCU_NSCOPES]; /* scoped records written */

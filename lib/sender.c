@@ -21,6 +21,7 @@
 #include "backoff.h"
 #include "change.h"
 #include "clock.h"
+#include "endpoints.h"
 #include "merge.h"
 #include "userdoc.h"
 #include "uuid.h"
@@ -97,7 +98,8 @@ struct engine {
 
 const char *gcu_result_name(enum gcu_result_status s)
 {
-	static const char *const names[] = {"ok", "unchanged", "failed", "conflict", "interrupted"};
+	static const char *const names[] = {"ok",       "unchanged",   "failed",
+	                                    "conflict", "interrupted", "rejected"};
 	return (unsigned)s < GCU_RESULT_NSTATUS ? names[s] : "?";
 }
 
@@ -226,6 +228,48 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
 
 /* --- input -------------------------------------------------------------- */
 
+/* src as a result may carry it: a string of at most this many bytes. */
+#define SRC_MAX 1024
+
+/*
+ * A line that is not a request gcu may send (rec may be NULL: not a JSON
+ * object; line NULL: too long to have been kept). Its result says why and
+ * names the line; the line goes to --failed as it was read.
+ */
+static void reject(struct engine *e, json_object *rec, const char *line, size_t len,
+                   unsigned long lineno, const char *why)
+{
+	json_object *out = json_object_new_object();
+	json_object *src = gcu_json_get(rec, "src");
+	const char *id = gcu_json_str(rec, "id"), *scope = gcu_json_str(rec, "scope");
+	char *where = NULL;
+
+	if (gcu_uuid_valid(id))
+		json_object_object_add(out, "id", json_object_new_string(id));
+	if (json_object_is_type(src, json_type_string) &&
+	    json_object_get_string_len(src) <= SRC_MAX &&
+	    strlen(json_object_get_string(src)) == (size_t)json_object_get_string_len(src))
+		json_object_object_add(out, "src", json_object_get(src));
+	if (gcu_scope_parse(scope) != GCU_SCOPE_NONE)
+		json_object_object_add(out, "scope", json_object_new_string(scope));
+	json_object_object_add(out, "status", json_object_new_string("rejected"));
+	json_object_object_add(out, "error", json_object_new_string(why));
+	if (asprintf(&where, "%s:%lu", e->o->in->name, lineno) < 0) {
+		json_object_put(out);
+		set_fatal(e, "rejecting a line", ENOMEM);
+		return;
+	}
+	json_object_object_add(out, "line", json_object_new_string(where));
+	free(where);
+	write_line(e, out);
+	json_object_put(out);
+	e->st->results[GCU_RESULT_REJECTED]++;
+	if (line && e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
+		set_fatal(e, e->o->failed->name, e->o->failed->error);
+	e->o->report(e->o->ctx, e->o->in->name, lineno, why);
+}
+
+/* A line of merge's that needs no request: copied as its result. */
 static void passthrough(struct engine *e, json_object *rec, const char *status)
 {
 	json_object *out = json_object_new_object();
@@ -241,15 +285,11 @@ static void passthrough(struct engine *e, json_object *rec, const char *status)
 	e->st->results[strcmp(status, "failed") == 0 ? GCU_RESULT_FAILED : GCU_RESULT_UNCHANGED]++;
 }
 
-static int check_request(json_object *rec, char *why, size_t len)
+/* Every line has a user and a scope; a request line is one that gcu may
+ * send (endpoints.h), method, path and body. */
+static int check_request(json_object *rec, int request, char *why, size_t len)
 {
-	static const char *const methods[] = {"GET", "PATCH", "PUT", "DELETE", "POST"};
-	const char *id = gcu_json_str(rec, "id"), *op = gcu_json_str(rec, "op");
-	const char *method = gcu_json_str(rec, "method"), *path = gcu_json_str(rec, "path");
-	char prefix[64];
-	int known = 0;
-
-	if (!gcu_uuid_valid(id)) {
+	if (!gcu_uuid_valid(gcu_json_str(rec, "id"))) {
 		snprintf(why, len, "missing or non-UUID id");
 		return -1;
 	}
@@ -257,26 +297,7 @@ static int check_request(json_object *rec, char *why, size_t len)
 		snprintf(why, len, "missing or unknown scope");
 		return -1;
 	}
-	if (op == NULL || method == NULL || path == NULL) {
-		snprintf(why, len, "not a request record (needs op, method and path)");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
-		known |= strcmp(method, methods[i]) == 0;
-	if (!known) {
-		snprintf(why, len, "method '%.16s' is not one gcu sends", method);
-		return -1;
-	}
-	/* The path must be this user's: an id in a record is never trusted to
-	 * steer a request elsewhere. */
-	snprintf(prefix, sizeof prefix, "/api/v2/users/%s", id);
-	size_t n = strlen(prefix);
-	if (strncasecmp(path, prefix, n) != 0 || (path[n] != '\0' && path[n] != '/') ||
-	    strstr(path, "..") != NULL) {
-		snprintf(why, len, "path is not under /api/v2/users/<id>");
-		return -1;
-	}
-	return 0;
+	return request ? gcu_request_check(rec, NULL, why, len) : 0;
 }
 
 static void dry_run_line(struct engine *e, json_object *rec)
@@ -362,20 +383,20 @@ static void take_line(struct engine *e, const char *line, size_t len, unsigned l
 	const char *status;
 
 	if (rec == NULL)
-		goto reject;
+		goto refused;
 	e->st->records++;
 	status = gcu_json_str(rec, "status");
-	if (status != NULL) {
-		if (strcmp(status, "unchanged") == 0 || strcmp(status, "failed") == 0) {
-			passthrough(e, rec, status);
-			json_object_put(rec);
-			return;
-		}
-		snprintf(why, sizeof why, "status '%.32s' is not a merge status", status);
-		goto reject;
+	if (status != NULL && strcmp(status, "unchanged") != 0 && strcmp(status, "failed") != 0) {
+		snprintf(why, sizeof why, "status is not a merge status (unchanged or failed)");
+		goto refused;
 	}
-	if (check_request(rec, why, sizeof why) < 0)
-		goto reject;
+	if (check_request(rec, status == NULL, why, sizeof why) < 0)
+		goto refused;
+	if (status != NULL) {
+		passthrough(e, rec, status);
+		json_object_put(rec);
+		return;
+	}
 	e->st->requests++;
 	if (e->o->resume && gcu_resume_key(rec, key, sizeof key) == 0) {
 		json_object *done = gcu_resume_done(e->o->resume, key);
@@ -404,12 +425,11 @@ static void take_line(struct engine *e, const char *line, size_t len, unsigned l
 	}
 	json_object_put(rec);
 	return;
-reject:
+refused:
 	if (rec == NULL)
 		e->st->records++;
+	reject(e, rec, line, len, lineno, why);
 	json_object_put(rec);
-	e->st->rejected++;
-	e->o->report(e->o->ctx, e->o->in->name, lineno, why);
 }
 
 /* Reads input until READAHEAD units wait or no complete line is there. */
@@ -433,9 +453,8 @@ static void fill(struct engine *e)
 			return;
 		case NDJSON_TOO_LONG:
 			e->st->records++;
-			e->st->rejected++;
 			snprintf(why, sizeof why, "line longer than %zu bytes", in->max_line);
-			e->o->report(e->o->ctx, in->name, in->lineno, why);
+			reject(e, NULL, NULL, 0, in->lineno, why);
 			break;
 		case NDJSON_LINE:
 			if (in->line_len > 0)
@@ -644,13 +663,23 @@ static void reread(struct engine *e, struct unit *u, struct request *r,
 	}
 	json_object *current = gcu_user_current(user, changes);
 	json_object *reqs = gcu_merge(u->id, current, changes, why, sizeof why);
-	json_object *mine = NULL;
+	json_object *mine = NULL, *q = NULL;
 	for (size_t i = 0; reqs && i < json_object_array_length(reqs); i++) {
-		json_object *q = json_object_array_get_idx(reqs, i);
+		q = json_object_array_get_idx(reqs, i);
 		if (strcmp(gcu_json_str(q, "op"), op) == 0) {
 			mine = gcu_json_get(q, "body");
 			break;
 		}
+	}
+	/* The changes came with the line: what they merge into must be a
+	 * request gcu may send, as much as the line's own body was. */
+	char refused[200];
+	if (mine != NULL && gcu_request_check(q, u->id, refused, sizeof refused) < 0) {
+		snprintf(why, sizeof why, "the request re-merged after a conflict is refused: %s",
+		         refused);
+		json_object_put(reqs);
+		reqs = NULL;
+		mine = NULL;
 	}
 	u->refetch = 0;
 	u->version = version;

@@ -6,7 +6,12 @@
  * finishes:
  *   {"id","src","scope","op","status","http","attempts","version","ms",
  *    "error","at","path","changes"}
- * status is one of ok, unchanged, failed, conflict, interrupted.
+ * status is one of ok, unchanged, failed, conflict, interrupted. A line
+ * that is not a request gcu may send (endpoints.h), or not JSON at all,
+ * is never sent: its result is
+ *   {"id","src","scope","status":"rejected","error","line"}
+ * with id, src and scope copied when the line holds them well formed, and
+ * "line" naming the input as "file:number".
  *
  * The requests of one user run one after another, in input order (a
  * change of state before the PATCH that follows it); different users run
@@ -37,12 +42,12 @@ enum gcu_result_status {
 	GCU_RESULT_FAILED,
 	GCU_RESULT_CONFLICT,
 	GCU_RESULT_INTERRUPTED,
+	GCU_RESULT_REJECTED,
 	GCU_RESULT_NSTATUS
 };
 
 struct gcu_send_stats {
 	unsigned long records;  /* input lines that held a record */
-	unsigned long rejected; /* malformed input lines (reported) */
 	unsigned long requests; /* request records read */
 	unsigned long resumed;  /* requests skipped because --resume had them */
 	unsigned long results[GCU_RESULT_NSTATUS];
@@ -72,7 +77,7 @@ struct gcu_send_opts {
 	struct gcu_auth *auth;           /* for a refresh after a 401; may be NULL */
 	struct ndjson_reader *in;        /* request records */
 	struct ndjson_writer *out;       /* result records (or, dry run, the requests) */
-	struct ndjson_writer *failed;    /* failed request records, or NULL */
+	struct ndjson_writer *failed;    /* failed and rejected lines, or NULL */
 	const struct gcu_resume *resume; /* finished requests, or NULL */
 	volatile sig_atomic_t *stop;     /* 1: drain and stop; 2: stop now */
 	int dry_run;                     /* print method, path and body; send nothing */
@@ -80,7 +85,7 @@ struct gcu_send_opts {
 	                         this reason */
 	int verbose;          /* a notice for every failed request */
 	uint64_t seed;        /* jitter */
-	gcu_report_fn report; /* malformed input lines */
+	gcu_report_fn report; /* rejected input lines */
 	void (*notice)(void *ctx, const char *msg);                   /* once-off news */
 	void (*progress)(void *ctx, const struct gcu_send_stats *st); /* twice a second */
 	void *ctx;
@@ -97,7 +102,7 @@ struct gcu_send_opts {
 int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char *err,
                  size_t errlen);
 
-/* "ok", "unchanged", … */
+/* "ok", "unchanged", …, "rejected" */
 const char *gcu_result_name(enum gcu_result_status s);
 
 #endif

@@ -16,7 +16,8 @@
 enum gcu_bulk_take gcu_verify_classify(json_object *rec, const char **id, enum gcu_scope *scope,
                                        char *why, size_t whylen)
 {
-	static const char *const skip[] = {"unchanged", "failed", "conflict", "interrupted"};
+	static const char *const skip[] = {"unchanged", "failed", "conflict", "interrupted",
+	                                   "rejected"};
 	const char *status = gcu_json_str(rec, "status");
 	json_object *changes = gcu_json_get(rec, "changes");
 

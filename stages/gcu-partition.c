@@ -46,11 +46,19 @@ static void help(void)
 	    "      --split PREFIX    write PREFIX.non-routing.ndjson and PREFIX.routing.ndjson\n"
 	    "      --rejects FILE    copy the original text of every bad record to FILE\n"
 	    "      --strict          stop at the first bad record (exit 65)\n"
-	    "      --max-line BYTES  longest accepted line (default 1048576)\n"
+	    "      --max-line BYTES  longest accepted line, or CSV row over several lines\n"
+	    "                        (default 1048576)\n"
 	    "  -q, --quiet           no summary\n"
 	    "  -v, --verbose         more detail on stderr\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n"
+	    "\n"
+	    "A bad record is reported as file:line, copied to --rejects and counted:\n"
+	    "among others, a CSV row with fewer or more cells than the header (a short\n"
+	    "row is more likely cut off than meant, so it is not padded), a NUL byte or\n"
+	    "invalid UTF-8 anywhere, an escaped lone surrogate (\\ud800), and a JSON key\n"
+	    "written twice in one object. A quote that does not close rejects the line\n"
+	    "it opened on; the lines after it are read again as rows of their own.\n"
 	    "\n"
 	    "Exit: 0 all good, 1 some records rejected, 64 usage, 65 bad input with --strict\n"
 	    "or a bad CSV header, 66 input unreadable, 74 output could not be written.\n");
@@ -230,10 +238,10 @@ int main(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (verbosity > 0)
 		fprintf(stderr,
-		        "gcu-partition: %lu records: %lu non-routing, %lu routing, %lu rejected, "
-		        "%lu folded%s\n",
-		        st.records, st.written[GCU_SCOPE_NON_ROUTING],
-		        st.written[GCU_SCOPE_ROUTING], st.rejected, st.folded,
+		        "gcu-partition: %lu records: %lu accepted (%lu non-routing, %lu routing), "
+		        "%lu folded, %lu rejected%s\n",
+		        st.records, st.accepted, st.written[GCU_SCOPE_NON_ROUTING],
+		        st.written[GCU_SCOPE_ROUTING], st.folded, st.rejected,
 		        rc == 1 ? " (stopped: --strict)" : "");
 	if (rc == -2)
 		return EX_DATAERR;

@@ -40,38 +40,47 @@ static void usage(void)
 
 static void help(void)
 {
-	printf("usage: gcu-send [options] [file | -]\n"
-	       "\n"
-	       "Send request records (gcu-merge output) to the platform and write one result\n"
-	       "record per request: "
-	       "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
-	       "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, "
-	       "failed,\n"
-	       "conflict or interrupted. Paces itself from the rate-limit headers, pauses\n"
-	       "everything on a 429, backs off on 5xx, re-reads and re-merges on a version\n"
-	       "conflict, refreshes the token once on a 401.\n"
-	       "\n"
-	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
-	       "      --concurrency N      requests in flight at most (default 6)\n"
-	       "      --failed FILE        write the request records that failed to FILE\n"
-	       "      --resume RESULTS     skip requests that RESULTS says are ok or unchanged\n"
-	       "      --dry-run            print method, path and body; send nothing\n"
-	       "      --seed N             seed the jitter (for reproducible tests)\n"
-	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
-	       "  -q, --quiet              no summary\n"
-	       "  -v, --verbose            name every failed request on stderr\n"
-	       "  -h, --help               this text\n"
-	       "  -V, --version            the version\n"
-	       "\n"
-	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
-	       "GCU_REGION or GCU_API_BASE (or the config's auth section). Any setting can\n"
-	       "be given as GCU_<KEY>, e.g. GCU_PLATFORM_WINDOW=3, GCU_RETRY_MAX_WAIT=60.\n"
-	       "SIGINT/SIGTERM: stop sending, let requests in flight finish, mark the rest\n"
-	       "interrupted, exit 75; a second signal stops at once.\n"
-	       "\n"
-	       "Exit: 0 all done, 1 some requests failed, 64 usage, 69 platform unavailable,\n"
-	       "74 results could not be written, 75 interrupted (use --resume), 77 not\n"
-	       "authorised.\n");
+	printf(
+	    "usage: gcu-send [options] [file | -]\n"
+	    "\n"
+	    "Send request records (gcu-merge output) to the platform and write one result\n"
+	    "record per input line: "
+	    "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
+	    "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, "
+	    "failed,\n"
+	    "conflict, interrupted or rejected. Paces itself from the rate-limit headers,\n"
+	    "pauses everything on a 429, backs off on 5xx, re-reads and re-merges on a\n"
+	    "version conflict, refreshes the token once on a 401.\n"
+	    "\n"
+	    "Only the requests gcu-merge makes go out: its methods and paths, for the\n"
+	    "line's own user, with bodies holding only what the endpoint takes. Any\n"
+	    "other line (a DELETE of a user, a foreign path, a field the endpoint does\n"
+	    "not take, a number that is not finite, not JSON, too long) is rejected and\n"
+	    "never sent: its result {\"id\",\"src\",\"scope\",\"status\":\"rejected\",\"error\",\n"
+	    "\"line\":\"FILE:N\"} says why, and --failed gets the line as it was.\n"
+	    "\n"
+	    "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
+	    "      --concurrency N      requests in flight at most (default 6)\n"
+	    "      --failed FILE        copy the lines that failed or were rejected to FILE\n"
+	    "      --resume RESULTS     skip requests that RESULTS says are ok or unchanged\n"
+	    "      --dry-run            print method, path and body; send nothing\n"
+	    "      --seed N             seed the jitter (for reproducible tests)\n"
+	    "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	    "  -q, --quiet              no summary\n"
+	    "  -v, --verbose            name every failed request on stderr\n"
+	    "  -h, --help               this text\n"
+	    "  -V, --version            the version\n"
+	    "\n"
+	    "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
+	    "GCU_REGION or GCU_API_BASE (or the config's auth section). Any setting can\n"
+	    "be given as GCU_<KEY>, e.g. GCU_PLATFORM_WINDOW=3, GCU_RETRY_MAX_WAIT=60.\n"
+	    "SIGINT/SIGTERM: stop sending, let requests in flight finish, mark the rest\n"
+	    "interrupted, exit 75; a second signal stops at once.\n"
+	    "\n"
+	    "Exit: 0 all done, 1 some requests failed or lines were rejected, 64 usage,\n"
+	    "69 platform unavailable, "
+	    "74 results could not be written, 75 interrupted (use\n"
+	    "--resume), 77 not authorised.\n");
 	exit(0);
 }
 
@@ -148,14 +157,12 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 
 	fprintf(stderr,
 	        "gcu-send: %lu requests: %lu ok, %lu unchanged, %lu failed, %lu conflict, "
-	        "%lu interrupted",
+	        "%lu interrupted, %lu rejected",
 	        st->requests, st->results[GCU_RESULT_OK], st->results[GCU_RESULT_UNCHANGED],
 	        st->results[GCU_RESULT_FAILED], st->results[GCU_RESULT_CONFLICT],
-	        st->results[GCU_RESULT_INTERRUPTED]);
+	        st->results[GCU_RESULT_INTERRUPTED], st->results[GCU_RESULT_REJECTED]);
 	if (st->resumed)
 		fprintf(stderr, " (%lu resumed)", st->resumed);
-	if (st->rejected)
-		fprintf(stderr, ", %lu rejected lines", st->rejected);
 	fprintf(stderr,
 	        "; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu parked); "
 	        "%.1f s, %.3g req/s against a limit of %.3g req/s%s\n",
@@ -317,8 +324,9 @@ int main(int argc, char **argv)
 	if (verbosity > 0 && !o.dry_run)
 		summary(&st, &cfg);
 	else if (verbosity > 0)
-		fprintf(stderr, "gcu-send: dry run: %lu requests printed, nothing sent\n",
-		        st.requests);
+		fprintf(stderr,
+		        "gcu-send: dry run: %lu requests printed, %lu rejected, nothing sent\n",
+		        st.requests, st.results[GCU_RESULT_REJECTED]);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);
 	gcu_resume_free(resume);
@@ -336,5 +344,5 @@ int main(int argc, char **argv)
 	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];
 	if (bad && st.unavailable > 0 && st.results[GCU_RESULT_OK] == 0 && st.resumed == 0)
 		return EX_UNAVAILABLE;
-	return (bad || st.rejected) ? 1 : 0;
+	return (bad || st.results[GCU_RESULT_REJECTED]) ? 1 : 0;
 }

@@ -281,8 +281,10 @@ static void route_match(const char *method, const char *path, struct route *rt)
 	copy_segment(rt->id, sizeof rt->id, p, n);
 	p += n;
 	if (*p == '\0') {
-		rt->r = is_patch ? SIM_R_USER_PATCH : SIM_R_USER_GET;
-		rt->status = (is_get || is_patch) ? 0 : 405;
+		rt->r = is_patch    ? SIM_R_USER_PATCH
+		        : is_delete ? SIM_R_USER_DELETE
+		                    : SIM_R_USER_GET;
+		rt->status = (is_get || is_patch || is_delete) ? 0 : 405;
 		return;
 	}
 	p++;
@@ -436,9 +438,17 @@ static int dispatch(struct sim *sim, const struct route *rt, const struct sim_re
 	case SIM_R_USERS:
 		users_query(sim, req, rep);
 		break;
-	case SIM_R_USER_GET:
-		sim_org_get(&sim->org, rt->id, expand_of(req), &rep->body, &res);
+	case SIM_R_USER_GET: {
+		const char *state = query_get(req, "state");
+		sim_org_get(&sim->org, rt->id, state && strcmp(state, "deleted") == 0,
+		            expand_of(req), &rep->body, &res);
 		apply_result(rep, &res);
+		break;
+	}
+	case SIM_R_USER_DELETE:
+		sim_org_delete(&sim->org, rt->id, &rep->body, &res);
+		apply_result(rep, &res);
+		wrote = res.status == 200;
 		break;
 	case SIM_R_USER_PATCH:
 		body = parse_body(req, rep);

@@ -814,14 +814,14 @@ out:
 
 /* --- reads --------------------------------------------------------------- */
 
-void sim_org_get(struct sim_org *org, const char *id, int expand, struct sbuf *out,
+void sim_org_get(struct sim_org *org, const char *id, int deleted, int expand, struct sbuf *out,
                  struct sim_result *res)
 {
 	long idx;
 
 	pthread_rwlock_rdlock(&org->lock);
 	idx = sim_org_find(org, id);
-	if (idx < 0) {
+	if (idx < 0 || (org->users[idx].state == SIM_DELETED) != (deleted != 0)) {
 		not_found(res, id);
 	} else {
 		sim_org_render(org, (size_t)idx, expand, out);
@@ -948,6 +948,24 @@ static int replace_text(char **slot, json_object *o)
 	return 0;
 }
 
+/* The stored document of user id, parsed (new reference), its index in
+ * *idx; NULL with res set (404, or 500 when it is unreadable). The caller
+ * holds the lock. */
+static json_object *user_doc(struct sim_org *org, const char *id, long *idx, struct sim_result *res)
+{
+	json_object *doc;
+
+	*idx = sim_org_find(org, id);
+	if (*idx < 0) {
+		not_found(res, id);
+		return NULL;
+	}
+	doc = json_tokener_parse(org->users[*idx].base);
+	if (doc == NULL)
+		result_set(res, 500, "internal.server.error", "stored user is unreadable");
+	return doc;
+}
+
 void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int conflict_as_400,
                    struct sbuf *out, struct sim_result *res)
 {
@@ -959,16 +977,9 @@ void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int c
 		return;
 	want = json_object_get_int64(json_object_object_get(body, "version"));
 	pthread_rwlock_wrlock(&org->lock);
-	idx = sim_org_find(org, id);
-	if (idx < 0) {
-		not_found(res, id);
+	doc = user_doc(org, id, &idx, res);
+	if (doc == NULL)
 		goto out;
-	}
-	doc = json_tokener_parse(org->users[idx].base);
-	if (doc == NULL) {
-		result_set(res, 500, "internal.server.error", "stored user is unreadable");
-		goto out;
-	}
 	have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
 	if (want != have) {
 		if (conflict_as_400)
@@ -1043,6 +1054,43 @@ out:
 	json_object_put(value);
 	json_object_put(doc);
 	return rc;
+}
+
+/*
+ * As the platform does (its API reference: DELETE /api/v2/users/{userId}
+ * answers 200 with an object; GET /api/v2/users/{userId} looks for
+ * state=active unless given state=deleted; GET /api/v2/users lists users
+ * of a state, or of any with state=any), the user is not erased: it
+ * turns "deleted", is no longer found by a plain GET, and still shows
+ * in the bulk read with state=any or state=deleted.
+ */
+void sim_org_delete(struct sim_org *org, const char *id, struct sbuf *out, struct sim_result *res)
+{
+	json_object *doc = NULL, *v;
+	int64_t have;
+	long idx;
+
+	pthread_rwlock_wrlock(&org->lock);
+	doc = user_doc(org, id, &idx, res);
+	if (doc == NULL)
+		goto out;
+	if (org->users[idx].state == SIM_DELETED) {
+		not_found(res, id);
+		goto out;
+	}
+	have = json_object_object_get_ex(doc, "version", &v) ? json_object_get_int64(v) : 0;
+	json_object_object_add(doc, "state", json_object_new_string("deleted"));
+	json_object_object_add(doc, "version", json_object_new_int64(have + 1));
+	if (replace_text(&org->users[idx].base, doc) < 0) {
+		result_set(res, 500, "internal.server.error", "out of memory");
+		goto out;
+	}
+	org->users[idx].state = SIM_DELETED;
+	sbuf_adds(out, "{}");
+	result_ok(res, 200);
+out:
+	pthread_rwlock_unlock(&org->lock);
+	json_object_put(doc);
 }
 
 static char **routing_slot(struct sim_user *u, enum sim_kind kind)

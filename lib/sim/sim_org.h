@@ -155,8 +155,10 @@ void sim_org_render(const struct sim_org *org, size_t idx, int expand, struct sb
 int sim_org_set_member(struct sim_org *org, size_t idx, const char *key, json_object *value,
                        int bump);
 
-/* GET one user: 200 with the user in out, or 404. */
-void sim_org_get(struct sim_org *org, const char *id, int expand, struct sbuf *out,
+/* GET one user: 200 with the user in out, or 404. As on the platform
+ * (state=active by default), a deleted user is found only when deleted is
+ * 1 (state=deleted), and only a deleted one then. */
+void sim_org_get(struct sim_org *org, const char *id, int deleted, int expand, struct sbuf *out,
                  struct sim_result *res);
 
 /*
@@ -175,6 +177,11 @@ void sim_org_query(struct sim_org *org, const char *const *ids, size_t nids, int
  */
 void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int conflict_as_400,
                    struct sbuf *out, struct sim_result *res);
+
+/* DELETE a user: it stays, with state "deleted" and its version bumped,
+ * and answers 200 with {} in out; 404 when there is no such user or it
+ * was deleted already. */
+void sim_org_delete(struct sim_org *org, const char *id, struct sbuf *out, struct sim_result *res);
 
 /* GET the skills or languages of a user as {"entities":[…]}. */
 void sim_org_routing_get(struct sim_org *org, const char *id, enum sim_kind kind, struct sbuf *out,

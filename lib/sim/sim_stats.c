@@ -13,6 +13,7 @@ static const char *const route_names[SIM_R_COUNT] = {
     "GET /api/v2/users",
     "GET /api/v2/users/{id}",
     "PATCH /api/v2/users/{id}",
+    "DELETE /api/v2/users/{id}",
     "GET /api/v2/users/{id}/routingskills",
     "PATCH /api/v2/users/{id}/routingskills/bulk",
     "DELETE /api/v2/users/{id}/routingskills/{skillId}",

@@ -23,7 +23,7 @@ setup() {
 	run --separate-stderr gcu-partition testdata/changes.csv
 	[ "$status" -eq 0 ]
 	diff -u "$GOLDEN/partition-changes-csv.ndjson" <(printf '%s\n' "$output")
-	[[ "$stderr" == *"60 records: 50 non-routing, 30 routing, 0 rejected, 0 folded"* ]]
+	[[ "$stderr" == *"60 records: 60 accepted (50 non-routing, 30 routing), 0 folded, 0 rejected"* ]]
 }
 
 @test "partition: --scope routing keeps only the routing records" {
@@ -71,7 +71,7 @@ setup() {
 	[[ "$stderr" == *"$f:5: column 'acdAutoAnswer': 'maybe' is not true or false"* ]]
 	[[ "$stderr" == *"$f:6: column 'skills': 'y' is not a proficiency"* ]]
 	[[ "$stderr" == *"$f:7: routingStatus: expected OFF_QUEUE"* ]]
-	[[ "$stderr" == *"$f:8: row has 8 cells, the header 7"* ]]
+	[[ "$stderr" == *"$f:8: 8 cells where the header has 7"* ]]
 	[[ "$stderr" == *"$f:9: malformed CSV"* ]]
 	[[ "$stderr" == *"$f:11: "*"longer than 200 bytes"* ]]
 	[[ "$stderr" == *"$f:12: user 6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e09: rows disagree on 'title'"* ]]
@@ -79,7 +79,7 @@ setup() {
 	[[ "$stderr" == *"$f:18: routingSkills: 'not-a-skill' is not a UUID"* ]]
 	# exactly one message per bad record, plus the summary
 	[ "$(grep -c "^gcu-partition: $f:[0-9]*: " <<<"$stderr")" -eq 11 ]
-	[[ "$stderr" == *"17 records: 4 non-routing, 2 routing, 11 rejected, 1 folded"* ]]
+	[[ "$stderr" == *"17 records: 5 accepted (4 non-routing, 2 routing), 1 folded, 11 rejected"* ]]
 }
 
 @test "partition: --rejects gets the header and the original text of each bad row" {

@@ -581,7 +581,7 @@ slow_run() {
 	[[ "$stderr" == *"concurrency, not the rate limit, was the bottleneck"* ]]
 }
 
-@test "gcu-send: malformed lines are reported as file:line and skipped; foreign paths rejected" {
+@test "gcu-send: malformed lines are reported as file:line and rejected; foreign paths rejected" {
 	start 0 1 --generate 4
 	requests 3
 	other=$(sed -n 4p "$D/org.ndjson" | jq -r .id)
@@ -601,9 +601,11 @@ slow_run() {
 		[[ "$stderr" == *"bad.ndjson:$n:"* ]]
 	done
 	[[ "$stderr" != *"bad.ndjson:1:"* ]]
-	[[ "$stderr" == *"5 rejected lines"* ]]
-	[ "${#lines[@]}" -eq 1 ]
-	[ "$(echo "$output" | jq -r .status)" = ok ]
+	[[ "$stderr" == *"5 rejected"* ]]
+	# One result a line: the good one ok, each bad one rejected, naming its line.
+	[ "${#lines[@]}" -eq 6 ]
+	[ "$(echo "$output" | jq -r .status | sort | uniq -c | tr -s ' ')" = "$(printf ' 1 ok\n 5 rejected')" ]
+	[ "$(echo "$output" | jq -r 'select(.status == "rejected") | .line' | sed 's/.*://' | tr '\n' ' ')" = "2 3 4 5 6 " ]
 	[ "$(stat '.requests.by_method.PATCH')" -eq 1 ]
 	[ "$(sim_state | jq -c --arg o "$other" 'select(.id == $o)')" = "$before" ]
 }

@@ -347,7 +347,7 @@ version_of() {
 	body=$(api GET /api/v2/nothing/here)
 	[ "$(code)" = 404 ]
 	echo "$body" | jq -e '.status == 404 and .code == "not.found" and has("message")'
-	body=$(api DELETE "/api/v2/users/$U1")
+	body=$(api PUT "/api/v2/users/$U1")
 	[ "$(code)" = 405 ]
 	echo "$body" | jq -e '.status == 405'
 	run curl -s -w ' %{http_code}' "$GCU_API_BASE/elsewhere"

@@ -64,7 +64,7 @@ api_routes() {
 	done >>"$w/r.ndjson"
 	run gcu-send "$w/r.ndjson"
 	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | grep -c 'not a UUID\|non-UUID\|not under')" -eq 8 ]
+	[ "$(echo "$output" | grep -c '"status":"rejected"')" -eq 8 ]
 	# Not one request reached the platform's API.
 	run api_routes
 	[ -z "$output" ]

@@ -5,8 +5,12 @@
  * gcu_change_reader with the built-in config, once as CSV, once as NDJSON
  * and once with the format left to detection, so that the libcsv glue,
  * the column map, the cell conventions and the NDJSON path all see
- * arbitrary bytes. Every record is checked and split by scope as
- * gcu-partition does. A crash, a leak or undefined behaviour is a bug.
+ * arbitrary bytes; and once more as CSV with a 64-byte line limit, so
+ * that the recovery after a malformed row (lines put back and read
+ * again, overlong lines among them, quotes open past the limit) sees
+ * them too. Every record is checked and split by scope as gcu-partition
+ * does. A crash, a leak, undefined behaviour or a reader that does not
+ * end is a bug.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,10 +24,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct gcu_config cfg;
+static struct gcu_config cfg, short_lines;
 static int cfg_ready;
 
-static void read_all(const uint8_t *data, size_t size, enum gcu_format fmt)
+static void read_all(const struct gcu_config *c, const uint8_t *data, size_t size,
+                     enum gcu_format fmt)
 {
 	struct gcu_change_reader *r;
 	struct gcu_change_item item;
@@ -41,7 +46,7 @@ static void read_all(const uint8_t *data, size_t size, enum gcu_format fmt)
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		goto out;
-	r = gcu_change_reader_open(&cfg, fd, "fuzz", fmt, err, sizeof err);
+	r = gcu_change_reader_open(c, fd, "fuzz", fmt, err, sizeof err);
 	if (r == NULL)
 		goto out;
 	while (gcu_change_reader_next(r, &item, err, sizeof err) == 1) {
@@ -49,7 +54,7 @@ static void read_all(const uint8_t *data, size_t size, enum gcu_format fmt)
 		const char *id;
 
 		if (item.record &&
-		    gcu_change_split(&cfg, item.record, &id, parts, err, sizeof err) == 0)
+		    gcu_change_split(c, item.record, &id, parts, err, sizeof err) == 0)
 			for (int s = 0; s < GCU_NSCOPES; s++)
 				json_object_put(parts[s]);
 		json_object_put(item.record);
@@ -64,10 +69,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cfg_ready) {
 		if (gcu_config_defaults(&cfg) < 0)
 			return 0;
+		/* The same settings, only the limit differs (never freed: the
+		 * strings stay cfg's). */
+		short_lines = cfg;
+		short_lines.max_line = 64;
 		cfg_ready = 1;
 	}
-	read_all(data, size, GCU_FORMAT_CSV);
-	read_all(data, size, GCU_FORMAT_NDJSON);
-	read_all(data, size, GCU_FORMAT_AUTO);
+	read_all(&cfg, data, size, GCU_FORMAT_CSV);
+	read_all(&cfg, data, size, GCU_FORMAT_NDJSON);
+	read_all(&cfg, data, size, GCU_FORMAT_AUTO);
+	read_all(&short_lines, data, size, GCU_FORMAT_CSV);
 	return 0;
 }

@@ -7,11 +7,21 @@
  * line numbers of the rows after a multi-line cell), the cell conventions
  * (empty = no change, \N = null, quoted "" = empty string), boolean,
  * number, list, skills and contact columns, JSON cells for structured
- * fields, and the errors: too many cells, a malformed quote (the next row
- * still read), bad booleans, numbers and proficiencies, a skill named
- * twice in one cell with different levels, and the fatal ones (an unknown
- * column, no id column). The original text of each row is kept for the
- * rejects file.
+ * fields, and the errors: too many cells and too few, a malformed quote
+ * (the next row still read), bad booleans, numbers and proficiencies, a
+ * skill named twice in one cell with different levels, and the fatal ones
+ * (an unknown column, no id column). The original text of each row is
+ * kept for the rejects file.
+ *
+ * Bytes that are not text: a NUL byte or invalid UTF-8 in a cell rejects
+ * the row naming the column (a NUL no longer cuts the value short; a line
+ * that starts with one is not taken for blank), in the header it is fatal,
+ * and a JSON cell gets the checks of a JSON line (duplicate keys, lone
+ * surrogates). Recovery: a quote that never closes, or closes badly lines
+ * later, or runs into an overlong line or past max_line bytes, rejects
+ * only the line it opened on; the lines it swallowed are read again, so
+ * every line is a row or a named rejection, in order. A CR inside a line
+ * does not split it into two rows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,22 +46,22 @@ struct got {
 	char raw[512];
 };
 
-static struct got rows[16];
+static struct got rows[32];
 static int nrows;
 static char fatal[512];
 static char header[512];
 static enum gcu_format format_seen;
 static const char *input_name = "t.csv";
 
-/* Reads every record of data; returns the last reader status (0 or -1). */
-static int read_all(const struct gcu_config *c, const char *data, enum gcu_format fmt)
+/* Reads every record of data[0..len); returns the last reader status. */
+static int read_len(const struct gcu_config *c, const char *data, size_t len, enum gcu_format fmt)
 {
 	char path[] = "/tmp/test_csv.XXXXXX";
 	int fd = mkstemp(path);
 	struct gcu_change_item item;
 	int rc;
 
-	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
 		exit(2);
 	lseek(fd, 0, SEEK_SET);
 	unlink(path);
@@ -62,7 +72,7 @@ static int read_all(const struct gcu_config *c, const char *data, enum gcu_forma
 	    gcu_change_reader_open(c, fd, input_name, fmt, fatal, sizeof fatal);
 	if (r == NULL)
 		exit(2);
-	while ((rc = gcu_change_reader_next(r, &item, fatal, sizeof fatal)) == 1 && nrows < 16) {
+	while ((rc = gcu_change_reader_next(r, &item, fatal, sizeof fatal)) == 1 && nrows < 32) {
 		struct got *g = &rows[nrows++];
 		g->line = item.line;
 		snprintf(g->raw, sizeof g->raw, "%.*s", (int)item.raw_len, item.raw);
@@ -83,6 +93,14 @@ static int read_all(const struct gcu_config *c, const char *data, enum gcu_forma
 	close(fd);
 	return rc;
 }
+
+static int read_all(const struct gcu_config *c, const char *data, enum gcu_format fmt)
+{
+	return read_len(c, data, strlen(data), fmt);
+}
+
+/* For data holding NUL bytes: a string literal, its length from sizeof. */
+#define READ_BYTES(c, lit) read_len((c), (lit), sizeof(lit) - 1, GCU_FORMAT_CSV)
 
 static void test_mapping(const struct gcu_config *c)
 {
@@ -148,8 +166,7 @@ static void test_errors(const struct gcu_config *c)
 	         GCU_FORMAT_CSV);
 	is_str(fatal, "", "bad rows are not fatal");
 	is_long(nrows, 8, "every row returned");
-	ok(rows[0].changes[0] == '\0' && strstr(rows[0].err, "row has 5 cells, the header 4"),
-	   "too many cells rejected");
+	is_str(rows[0].err, "5 cells where the header has 4", "too many cells rejected");
 	is_str(rows[0].raw, U1 ",a,true,,x", "raw text of the rejected row");
 	ok(rows[1].changes[0] == '\0' && strstr(rows[1].err, "malformed CSV"),
 	   "malformed quote rejected");
@@ -175,8 +192,149 @@ static void test_json_cells(const struct gcu_config *c)
 	         GCU_FORMAT_CSV);
 	is_str(rows[0].changes, "{\"employerInfo\":{\"employeeType\":\"Part-time\"}}",
 	       "a structured field's cell is JSON");
-	ok(strstr(rows[1].err, "column 'employerInfo': expected JSON") != NULL,
+	ok(strstr(rows[1].err, "column 'employerInfo': invalid JSON") != NULL,
 	   "invalid JSON in such a cell rejected");
+	read_all(c,
+	         "id,employerInfo\n" U1
+	         ",\"{\"\"employeeId\"\":\"\"1\"\",\"\"employeeId\"\":\"\"2\"\"}\"\n" U2
+	         ",\"{\"\"employeeType\"\":\"\"\\ud800\"\"}\"\n",
+	         GCU_FORMAT_CSV);
+	is_str(rows[0].err, "column 'employerInfo': duplicate key 'employeeId' at byte 19",
+	       "a JSON cell with a key twice rejected, naming it");
+	is_str(rows[1].err,
+	       "column 'employerInfo': lone surrogate \\ud800 at byte 18 (not a character)",
+	       "a JSON cell with a lone surrogate rejected");
+}
+
+static void test_short_rows(const struct gcu_config *c)
+{
+	read_all(c,
+	         "id,title,department,email,acdAutoAnswer\n" U1 ",Lead,Sales\n" U2
+	         ",Lead,Sales,,\n" U3 "\n",
+	         GCU_FORMAT_CSV);
+	is_long(nrows, 3, "short rows: every row returned");
+	is_str(rows[0].err, "3 cells where the header has 5", "a row with fewer cells rejected");
+	is_str(rows[0].changes, "", "and not read as a partial change");
+	is_str(rows[1].changes, "{\"title\":\"Lead\",\"department\":\"Sales\"}",
+	       "trailing empty cells are cells: the full row is read");
+	is_str(rows[2].err, "1 cell where the header has 5", "a row with the id alone rejected");
+}
+
+static void test_not_text(const struct gcu_config *c)
+{
+	READ_BYTES(c, "id,title,department\n" U1 ",nul\0in cell,x\n" U2 ",\"quoted\0nul\",y\n" U3
+	              ",after,z\n");
+	is_long(nrows, 3, "NUL: every row returned");
+	is_str(rows[0].err, "NUL byte in column 'title'",
+	       "a NUL byte in a cell rejects the row, naming the column");
+	is_str(rows[0].changes, "", "the value is not cut short at the NUL");
+	ok(memcmp(rows[0].raw, U1 ",nul", sizeof U1 + 3) == 0, "raw text kept");
+	is_str(rows[1].err, "NUL byte in column 'title'", "in a quoted cell too");
+	is_str(rows[2].changes, "{\"title\":\"after\",\"department\":\"z\"}",
+	       "the row after it is read");
+
+	READ_BYTES(c, "id,title\n\0" U1 ",x\n");
+	is_long(nrows, 1, "a line starting with a NUL is not skipped as blank");
+	is_str(rows[0].err, "NUL byte in column 'id'", "and is rejected");
+
+	READ_BYTES(c, "id,title\n" U1 ",bad\xFF\xFE\n" U2 ",\xC3\x28\n" U3 ",\xC0\xAF\n" U1
+	              ",\xED\xA0\x80\n" U2 ",cut \xE2\x82\n" U3 ",Zo\xC3\xAB \xF0\x9F\x98\x80\n");
+	is_str(rows[0].err, "invalid UTF-8 (byte FF) in column 'title'", "FF FE in a cell");
+	is_str(rows[1].err, "invalid UTF-8 (bytes C3 28) in column 'title'", "C3 28 in a cell");
+	is_str(rows[2].err, "invalid UTF-8 (byte C0) in column 'title'", "overlong C0 AF");
+	is_str(rows[3].err, "invalid UTF-8 (bytes ED A0) in column 'title'",
+	       "UTF-8-encoded surrogate ED A0 80");
+	is_str(rows[4].err, "invalid UTF-8 (bytes E2 82) in column 'title'",
+	       "a sequence cut short by the end of the cell");
+	is_str(rows[5].changes, "{\"title\":\"Zo\xC3\xAB \xF0\x9F\x98\x80\"}",
+	       "valid multibyte text passes");
+
+	int rc = READ_BYTES(c, "id,ti\0tle\n" U1 ",x\n");
+	is_long(rc, -2, "a NUL byte in the header is fatal");
+	is_str(fatal, "t.csv:1: header: NUL byte in cell 2", "and names the cell");
+	rc = READ_BYTES(c, "id,t\xFFitle\n" U1 ",x\n");
+	is_str(fatal, "t.csv:1: header: invalid UTF-8 (byte FF) in cell 2",
+	       "invalid UTF-8 in the header too");
+}
+
+static void test_recovery(const struct gcu_config *c)
+{
+	/* A stray quote on line 3 swallows everything to the end. */
+	read_all(c, "id,title\n" U1 ",first\n" U2 ",\"stray\n" U3 ",after\n\n" U1 ",later\n",
+	         GCU_FORMAT_CSV);
+	is_long(nrows, 4, "unclosed quote: every line is a row or a rejection");
+	is_long(rows[1].line, 3, "the line the quote opened on");
+	is_str(rows[1].err, "malformed CSV: a quote opened on this line is never closed",
+	       "is rejected, and says why");
+	is_str(rows[1].raw, U2 ",\"stray", "its text alone goes to the rejects");
+	is_long(rows[2].line, 4, "the line after it is read again");
+	is_str(rows[2].changes, "{\"title\":\"after\"}", "as a row of its own");
+	is_long(rows[3].line, 6, "after the blank line, line 6");
+	is_str(rows[3].changes, "{\"title\":\"later\"}", "is read too");
+
+	/* The stray quote meets another quote two lines later. */
+	read_all(c,
+	         "id,title,department\n" U1 ",\"stray,x\n" U2 ",plain,y\n" U3 ",\"quoted\",z\n" U1
+	         ",\"two\nlines\",w\n",
+	         GCU_FORMAT_CSV);
+	is_long(nrows, 4, "a quote closed badly later: every line accounted for");
+	is_str(rows[0].err,
+	       "malformed CSV: a quote opened on this line is not closed properly (line 4)",
+	       "the opening line rejected, naming where it went wrong");
+	is_str(rows[1].changes, "{\"title\":\"plain\",\"department\":\"y\"}", "line 3 read");
+	is_str(rows[2].changes, "{\"title\":\"quoted\",\"department\":\"z\"}", "line 4 read");
+	is_long(rows[3].line, 5, "a good multi-line row after it");
+	is_str(rows[3].changes, "{\"title\":\"two\\nlines\",\"department\":\"w\"}",
+	       "still reads as one row");
+
+	/* Two stray quotes in a row: each line named once. */
+	read_all(c, "id,title\n" U1 ",\"a\n" U2 ",b\"c\n" U3 ",ok\n", GCU_FORMAT_CSV);
+	is_long(nrows, 3, "two bad lines, one good");
+	ok(rows[0].line == 2 && strstr(rows[0].err, "malformed CSV") != NULL, "line 2 rejected");
+	is_str(rows[1].err,
+	       "malformed CSV: stray quote (quote a cell whole and double the quotes inside it)",
+	       "line 3 rejected on its own");
+	ok(rows[2].line == 4 && strcmp(rows[2].changes, "{\"title\":\"ok\"}") == 0, "line 4 read");
+
+	/* A CR in the middle of a line does not end a row there. */
+	read_all(c, "id,title\n" U1 ",a\rb\n" U2 ",c\n", GCU_FORMAT_CSV);
+	is_long(nrows, 2, "a CR inside a line: still one row per line");
+	is_str(rows[0].changes, "{\"title\":\"a\\rb\"}", "the CR is part of the cell");
+	is_str(rows[1].changes, "{\"title\":\"c\"}", "and the next line is its own row");
+}
+
+static void test_recovery_long(const struct gcu_config *defaults)
+{
+	struct gcu_config c = *defaults;
+	char data[1024];
+	char x[101];
+
+	c.max_line = 100;
+	memset(x, 'x', 100);
+	x[100] = '\0';
+	/* The quote runs into a line over max_line. */
+	snprintf(data, sizeof data, "id,title\n%s,\"open\n%s,mid\n%s,%s\n%s,end\n", U1, U2, U3, x,
+	         U1);
+	read_all(&c, data, GCU_FORMAT_CSV);
+	is_long(nrows, 4, "quote into an overlong line: four lines, four items");
+	is_str(rows[0].err,
+	       "malformed CSV: a quote opened on this line is not closed before line 4",
+	       "the opening line rejected");
+	is_str(rows[1].changes, "{\"title\":\"mid\"}", "the line before the long one read again");
+	ok(rows[2].line == 4 && strcmp(rows[2].err, "line longer than 100 bytes") == 0,
+	   "the long line named with its own number");
+	ok(rows[3].line == 5 && strcmp(rows[3].changes, "{\"title\":\"end\"}") == 0,
+	   "the line after it read");
+
+	/* An open quote holds at most max_line bytes of lines. */
+	snprintf(data, sizeof data, "id,title\n%s,\"open\n%.60s\n%.60s\n%s,end\n", U1, x, x, U2);
+	read_all(&c, data, GCU_FORMAT_CSV);
+	is_str(rows[0].err,
+	       "malformed CSV: a quote opened on this line is not closed within 100 bytes",
+	       "a quote open past max_line bytes is given up");
+	is_long(nrows, 4, "and the lines it held are read again");
+	ok(rows[3].line == 5 && strcmp(rows[3].changes, "{\"title\":\"end\"}") == 0,
+	   "up to the good one after them");
 }
 
 static void test_fatal(const struct gcu_config *c)
@@ -249,6 +407,10 @@ int main(void)
 	test_bom_crlf(&c);
 	test_errors(&c);
 	test_json_cells(&c);
+	test_short_rows(&c);
+	test_not_text(&c);
+	test_recovery(&c);
+	test_recovery_long(&c);
 	test_fatal(&c);
 	test_number_column();
 	test_ndjson(&c);

@@ -7,10 +7,17 @@
  * chunks), a line of exactly max_line bytes, reading from a pipe, and a
  * non-blocking pipe (AGAIN until a whole line is there, halves joined).
  * Parser: objects accepted; invalid JSON, trailing data and non-objects
- * refused with a reason. Writer: a write to /dev/full sets the error and
- * close returns -1; a closed pipe gives EPIPE (SIGPIPE ignored) and later
- * writes are not attempted; the atomic writer renames on success and
- * leaves no file, and the old file untouched, after an error.
+ * refused with a reason; and what json-c alone lets through refused with
+ * the byte it is at: a NUL byte (not "unexpected end of data"), invalid
+ * UTF-8 (FF FE, C3 28, overlong forms, encoded surrogates, past U+10FFFF,
+ * cut short), an escaped NUL or lone surrogate (a pair is fine, and so is
+ * an escaped backslash before "u"), and a key twice in one object at any
+ * depth, named, however it is spelt (while a key repeated in different
+ * objects, and colons in strings, comments and single-quoted strings, are
+ * fine). ndjson_parse_value applies the same to any JSON value. Writer: a write to /dev/full sets
+ * the error and close returns -1; a closed pipe gives EPIPE (SIGPIPE ignored) and later writes are
+ * not attempted; the atomic writer renames on success and leaves no file, and the old file
+ * untouched, after an error.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -234,6 +241,118 @@ static void test_parse(void)
 	json_object_put(o);
 }
 
+/* The reason ndjson_parse_object gives for line, or "(parsed)". */
+static const char *refusal(const char *line, size_t len)
+{
+	static char err[256];
+	json_object *o = ndjson_parse_object(line, len, err, sizeof err);
+	if (o == NULL)
+		return err;
+	json_object_put(o);
+	return "(parsed)";
+}
+
+/* A line, its length (it may hold NUL bytes), the reason it is refused
+ * or "(parsed)", and what the case shows. */
+struct refusal_case {
+	const char *line;
+	size_t len;
+	const char *want;
+	const char *name;
+};
+
+#define L(lit) (lit), sizeof(lit) - 1
+
+static const struct refusal_case not_text[] = {
+    {L("{\"title\":\"nul\0in\"}"), "NUL byte at byte 14",
+     "NUL byte in a string: named at its byte, not 'unexpected end of data'"},
+    {L("{\"a\":1}\0"), "NUL byte at byte 8", "NUL byte after the object"},
+    {L("{\"t\":\"\xFF\xFE\"}"), "invalid UTF-8 (byte FF) at byte 7", "FF FE refused"},
+    {L("{\"t\":\"\xC3\x28\"}"), "invalid UTF-8 (bytes C3 28) at byte 7",
+     "C3 28 (a lead byte without its continuation) refused"},
+    {L("{\"t\":\"\xC0\xAF\"}"), "invalid UTF-8 (byte C0) at byte 7",
+     "overlong two-byte '/' refused"},
+    {L("{\"t\":\"\xE0\x80\xAF\"}"), "invalid UTF-8 (bytes E0 80) at byte 7",
+     "overlong three-byte '/' refused"},
+    {L("{\"t\":\"\xED\xA0\x80\"}"), "invalid UTF-8 (bytes ED A0) at byte 7",
+     "UTF-8-encoded surrogate ED A0 80 refused"},
+    {L("{\"t\":\"\xF4\x90\x80\x80\"}"), "invalid UTF-8 (bytes F4 90) at byte 7",
+     "a code point past U+10FFFF refused"},
+    {L("{\"t\":\"\xE2\x82\"}"), "invalid UTF-8 (bytes E2 82 22) at byte 7",
+     "a sequence cut short by the closing quote refused"},
+    {L("{\"t\":1}\xE2\x82"), "invalid UTF-8 (bytes E2 82) at byte 8",
+     "a sequence cut short by the end of the line refused"},
+    {L("{\"t\":\"Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x98\x80 \xED\x9F\xBF "
+       "\xEE\x80\x80 \xF4\x8F\xBF\xBF\"}"),
+     "(parsed)", "two-, three- and four-byte characters up to U+10FFFF pass"},
+    {L("{\"t\":\"\\ud800\"}"), "lone surrogate \\ud800 at byte 7 (not a character)",
+     "an escaped lone high surrogate refused, not replaced"},
+    {L("{\"t\":\"\\ud800\\u0041\"}"), "lone surrogate \\ud800 at byte 7 (not a character)",
+     "a high surrogate followed by something else refused"},
+    {L("{\"t\":\"\\uD800\\uD800\"}"), "lone surrogate \\uD800 at byte 7 (not a character)",
+     "two high surrogates refused"},
+    {L("{\"t\":\"x\\udc00\"}"), "lone surrogate \\udc00 at byte 8 (not a character)",
+     "a lone low surrogate refused"},
+    {L("{\"\\udc00\":1}"), "lone surrogate \\udc00 at byte 3 (not a character)", "in a key too"},
+    {L("{\"t\":\"\\ud83d\\ude00 \\uD83D\\uDE00\"}"), "(parsed)",
+     "a surrogate pair is one character and passes"},
+    {L("{\"t\":\"a\\u0000b\"}"), "escaped NUL (\\u0000) at byte 8", "an escaped NUL refused"},
+    {L("{\"t\":\"\\\\ud800 \\\\u0000 \\\"\\ud83d\\ude00\"}"), "(parsed)",
+     "an escaped backslash before 'u' is no escape"},
+};
+
+static const struct refusal_case duplicate_keys[] = {
+    {L("{\"id\":\"x\",\"changes\":{\"title\":\"a\"},\"changes\":{}}"),
+     "duplicate key 'changes' at byte 35", "two \"changes\" refused, the second named"},
+    {L("{\"id\":\"x\",\"changes\":{\"title\":\"a\",\"title\":\"b\"}}"),
+     "duplicate key 'title' at byte 34", "two \"title\" inside changes refused"},
+    {L("{\"a\":[{\"b\":{\"c\":1,\"d\":[],\"c\":2}}]}"), "duplicate key 'c' at byte 26",
+     "a duplicate deep inside arrays and objects"},
+    {L("{\"a\":{\"x\":1,\"y\":{\"z\":1}},\"b\":2,\"a\":3}"), "duplicate key 'a' at byte 32",
+     "a duplicate whose first value held objects"},
+    {L("{\"title\":1,\"\\u0074itle\":2}"), "duplicate key 'title' at byte 12",
+     "the same key spelt with an escape"},
+    {L("{'a':1,\"a\":2}"), "duplicate key 'a' at byte 8",
+     "the same key in single and double quotes"},
+    {L("{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":1}]}"), "(parsed)",
+     "one key in several objects is no duplicate"},
+    {L("{\"a:b\":\"c:d\",'e:f':'g\":h' /* i:j \"k */,\"l\":1}"), "(parsed)",
+     "colons in strings, single-quoted strings and comments are not members"},
+    {L("{\"a\":1 /* \"a\":2 */,\"b\":2}"), "(parsed)", "a key in a comment is no key"},
+    {L("{\"a\":1,/* c */\"a\":2}"), "duplicate key 'a' at byte 15",
+     "a duplicate after a comment is named"},
+    {L("{\"a\\nb\":1,\"a\\nb\":2}"), "duplicate key 'a?b' at byte 11",
+     "a control character in the key named is not printed"},
+};
+
+static void check_refusals(const struct refusal_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		is_str(refusal(cases[i].line, cases[i].len), cases[i].want, cases[i].name);
+}
+
+static void test_parse_value(void)
+{
+	char err[200];
+	json_object *v = (json_object *)1;
+
+	ok(ndjson_parse_value("null", 4, &v, err, sizeof err) == 0 && v == NULL,
+	   "value: null is a value (NULL)");
+	ok(ndjson_parse_value(" [1,{\"k\":2}] ", 13, &v, err, sizeof err) == 0 &&
+	       json_object_is_type(v, json_type_array),
+	   "value: an array");
+	json_object_put(v);
+	ok(ndjson_parse_value("\"\\ud800\"", 8, &v, err, sizeof err) < 0 && v == NULL &&
+	       strstr(err, "lone surrogate") != NULL,
+	   "value: a string with a lone surrogate refused");
+	ok(ndjson_parse_value("[{\"k\":1,\"k\":1}]", 15, &v, err, sizeof err) < 0 &&
+	       strcmp(err, "duplicate key 'k' at byte 9") == 0,
+	   "value: a duplicate key in an array's object refused");
+	ok(ndjson_parse_value("1 2", 3, &v, err, sizeof err) < 0 &&
+	       strcmp(err, "invalid JSON: trailing data after the value") == 0,
+	   "value: two values refused");
+}
+
 static json_object *sample(void)
 {
 	json_object *o = json_object_new_object();
@@ -352,6 +471,9 @@ int main(void)
 	test_pipe();
 	test_nonblocking();
 	test_parse();
+	check_refusals(not_text, sizeof not_text / sizeof not_text[0]);
+	check_refusals(duplicate_keys, sizeof duplicate_keys / sizeof duplicate_keys[0]);
+	test_parse_value();
 	test_writer_errors();
 	test_writer_ok();
 	test_atomic();

@@ -9,7 +9,11 @@
  * rejected; ids compared without regard to case), the rejects file
  * (original text, the CSV header first), --strict (returns 1 at the first
  * bad record and writes nothing after it), a dropped scope, and input from
- * a pipe, which cannot be read twice without spooling.
+ * a pipe, which cannot be read twice without spooling. The counts add up:
+ * records == accepted + folded + rejected, and with single-line rows
+ * records are the data lines, also after malformed rows (whose lines are
+ * read again, in both passes alike, so that a repeated user among them is
+ * still folded).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #define U1 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01"
 #define U2 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02"
 #define U3 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e03"
+#define U4 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e04"
 #define S1 "3cbb7daa-64c1-44fa-88a7-c8252abc5619"
 #define S2 "29ec148c-ead5-4263-b4d6-d23508bd9d96"
 
@@ -256,6 +261,40 @@ static void test_fold_with_bad_row(const struct gcu_config *c)
 	   "the bad row is reported once, for its own defect");
 }
 
+/* records == accepted + folded + rejected, and == lines when given. */
+static void counts_add_up(unsigned long lines, const char *name)
+{
+	char what[200];
+	snprintf(what, sizeof what, "%s: %lu records = %lu accepted + %lu folded + %lu rejected",
+	         name, st.records, st.accepted, st.folded, st.rejected);
+	ok(st.records == st.accepted + st.folded + st.rejected && st.records == lines, what);
+}
+
+static void test_malformed(const struct gcu_config *c, int use_pipe)
+{
+	struct run_opts ro = {c, 0, use_pipe, -1, GCU_FORMAT_CSV};
+	/* Line 3 opens a quote that would swallow lines 4-8; line 6 is short;
+	 * U1 on line 7 repeats line 2 and is folded with it. */
+	int rc =
+	    run(&ro, "id,title,routingStatus\n" U1 ",Lead,\n" U2 ",\"Agent,\n" U3 ",Agent,IDLE\n" U4
+	             ",Sales,\n" U3 ",Agent\n" U1 ",Lead,IDLE\n" U2 ",Agent,\n");
+	const char *nr = out_text[GCU_SCOPE_NON_ROUTING], *r = out_text[GCU_SCOPE_ROUTING];
+
+	is_long(rc, 0, use_pipe ? "malformed (pipe): returns 0" : "malformed: returns 0");
+	has(reports, "in:3: malformed CSV: a quote opened on this line is never closed\n",
+	    "the line with the stray quote is named");
+	has(reports, "in:6: 2 cells where the header has 3\n", "the short row is named");
+	is_long(st.rejected, 2, "two rejections");
+	has(nr, "\"src\":\"in:4\"", "the first line the quote swallowed is read");
+	has(r, "{\"id\":\"" U1 "\",\"src\":\"in:2\",\"scope\":\"routing\"",
+	    "the repeated user among the swallowed lines is folded with its first row");
+	has(nr, "\"src\":\"in:5\"", "and the one after it");
+	has(nr, "\"src\":\"in:8\"", "the last line is read");
+	is_str(rejects_text, "id,title,routingStatus\n" U2 ",\"Agent,\n" U3 ",Agent\n",
+	       "rejects: the header and each bad line's own text");
+	counts_add_up(7, use_pipe ? "malformed (pipe)" : "malformed");
+}
+
 static void test_strict(const struct gcu_config *c)
 {
 	struct run_opts ro = {c, 1, 0, -1, GCU_FORMAT_NDJSON};
@@ -289,6 +328,8 @@ int main(void)
 	test_fold(&c, 0);
 	test_fold(&c, 1);
 	test_fold_with_bad_row(&c);
+	test_malformed(&c, 0);
+	test_malformed(&c, 1);
 	test_strict(&c);
 	test_fatal(&c);
 	gcu_config_free(&c);

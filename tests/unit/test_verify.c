@@ -38,6 +38,10 @@ static void test_classify(void)
 	is_long(classify("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"interrupted\"}",
 	                 why, sizeof why),
 	        GCU_BULK_SKIP, "an interrupted result is skipped");
+	is_long(classify("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"rejected\","
+	                 "\"line\":\"r.ndjson:3\"}",
+	                 why, sizeof why),
+	        GCU_BULK_SKIP, "a rejected line's result is skipped");
 	is_long(classify("{\"id\":\"../x\",\"scope\":\"routing\",\"status\":\"ok\","
 	                 "\"changes\":{\"title\":\"x\"}}",
 	                 why, sizeof why),
