@@ -1086,6 +1086,9 @@ void sim_org_delete(struct sim_org *org, const char *id, struct sbuf *out, struc
 		goto out;
 	}
 	org->users[idx].state = SIM_DELETED;
+	/* A deleted user is no longer in any queue or team. */
+	org->users[idx].team = 0;
+	org->users[idx].nqueues = 0;
 	sbuf_adds(out, "{}");
 	result_ok(res, 200);
 out:

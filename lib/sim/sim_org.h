@@ -179,8 +179,8 @@ void sim_org_patch(struct sim_org *org, const char *id, json_object *body, int c
                    struct sbuf *out, struct sim_result *res);
 
 /* DELETE a user: it stays, with state "deleted" and its version bumped,
- * and answers 200 with {} in out; 404 when there is no such user or it
- * was deleted already. */
+ * out of every queue and team, and answers 200 with {} in out; 404 when
+ * there is no such user or it was deleted already. */
 void sim_org_delete(struct sim_org *org, const char *id, struct sbuf *out, struct sim_result *res);
 
 /* GET the skills or languages of a user as {"entities":[…]}. */

@@ -276,6 +276,24 @@ static void test_teams(void)
 	sim_org_free(&org);
 }
 
+static void test_deleted(void)
+{
+	struct sim_org org;
+	struct sim_result res;
+	struct sbuf out = {0};
+	long counts[2];
+
+	load(&org);
+	sim_org_delete(&org, ANN, &out, &res);
+	is_long(res.status, 200, "a user is deleted");
+	ok(user(&org, ANN)->team == 0 && user(&org, ANN)->nqueues == 0,
+	   "and leaves its team and queues");
+	sim_groups_counts(&org, SIM_CAT_QUEUE, counts);
+	is_long(counts[0], 1, "the queue counts one member less");
+	sbuf_free(&out);
+	sim_org_free(&org);
+}
+
 static void test_divisions(void)
 {
 	struct sim_org org;
@@ -320,6 +338,7 @@ int main(void)
 {
 	test_queues();
 	test_teams();
+	test_deleted();
 	test_divisions();
 	return done_testing();
 }
