@@ -425,15 +425,23 @@ last_session() {
 	awk '/^--- / { n = 0; delete l; next } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' "$1"
 }
 
-# stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT and
-# stderr to RUNDIR/NAME.SCOPE.log; prints its summary line. Returns 0, or 1
-# when some records failed; stops the run with the stage's code otherwise.
+# stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT,
+# stderr to RUNDIR/NAME.SCOPE.log and its counts to
+# RUNDIR/NAME.SCOPE.summary.json (gcu-send: send.SCOPE.N.summary.json, one
+# per session, which gcu-report adds up); prints its summary line. Returns
+# 0, or 1 when some records failed; stops the run with the stage's code
+# otherwise.
 stage() {
-	local name=$1 scope=$2 out=$3 log rc=0
+	local name=$1 scope=$2 out=$3 log rc=0 sum n=1
 	shift 3
 	log=$run_dir/$name.$scope.log
+	sum=$run_dir/$name.$scope.summary.json
+	if [ "$name" = send ]; then
+		while [ -e "$run_dir/send.$scope.$n.summary.json" ]; do n=$((n + 1)); done
+		sum=$run_dir/send.$scope.$n.summary.json
+	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
-	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" "$@" >"$out" 2>>"$log" || rc=$?
+	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
 	local summary
 	summary=$(last_session "$log" | grep "^gcu-$name:" | tail -n 1 || true)
 	[ -n "$summary" ] && say "$scope: ${summary#gcu-}"
@@ -461,7 +469,8 @@ partition() {
 	[ "$(state_get partition)" = 'done' ] && return 0
 	local rc=0
 	run_child "$bin/gcu-partition" "${cfg[@]}" --split "$run_dir/changes" \
-		--rejects "$run_dir/rejects.txt" "$changes" 2>"$run_dir/partition.log" || rc=$?
+		--rejects "$run_dir/rejects.txt" --summary "$run_dir/partition.summary.json" \
+		"$changes" 2>"$run_dir/partition.log" || rc=$?
 	case $rc in
 	0) ;;
 	1) overall=1; state_set partition.rejected yes ;;
