@@ -80,7 +80,7 @@ holds_every_change() {
 	grep -q '^failed records: none' "$dir/report.txt"
 	[[ $output == *"timeline:   $dir/timeline.svg"* ]]
 	head -c 300 "$dir/timeline.svg" | grep -q '<svg'
-	grep -q 'limit 100 per 2 s' "$dir/timeline.svg"
+	grep -q 'at most 100 in any 2 s' "$dir/timeline.svg"
 	# No secret on a command line, none in the run folder.
 	[ "$(grep -c oauth/token "$BATS_TEST_TMPDIR/curl-args")" -eq 1 ]
 	! grep -q "$GCU_SIM_CLIENT_SECRET" "$BATS_TEST_TMPDIR/curl-args"
