@@ -147,6 +147,17 @@ void gcu_summary_null(struct gcu_summary *s, const char *section, const char *ke
 		put(s, where, key, NULL, 0);
 }
 
+void gcu_summary_reads(struct gcu_summary *s, const struct gcu_bulk_stats *st)
+{
+	gcu_summary_count(s, NULL, "reads", st->batches_ok);
+	gcu_summary_count(s, NULL, "requests", st->sent);
+	gcu_summary_count(s, NULL, "http_429", st->http_429);
+	gcu_summary_count(s, NULL, "retries", st->retries);
+	gcu_summary_count(s, NULL, "refreshes", st->refreshes);
+	gcu_summary_count(s, NULL, "capped", st->capped);
+	gcu_summary_flag(s, NULL, "blind", st->blind);
+}
+
 void gcu_summary_error(struct gcu_summary *s, const char *fmt, ...)
 {
 	json_object *old = NULL;

@@ -31,6 +31,8 @@
 
 #include <json-c/json.h>
 
+#include "bulkread.h"
+
 /* How many rejected lines a summary lists (the count has them all). */
 #define GCU_SUMMARY_MAX_REJECTS 100
 
@@ -78,6 +80,13 @@ void gcu_summary_flag(struct gcu_summary *s, const char *section, const char *ke
 
 /* Sets a null. */
 void gcu_summary_null(struct gcu_summary *s, const char *section, const char *key);
+
+/*
+ * Sets the counts of a stage's bulk reads (gcu-fetch, gcu-verify): reads
+ * (batches read), requests (sent, retries included), http_429, retries,
+ * refreshes, capped and blind.
+ */
+void gcu_summary_reads(struct gcu_summary *s, const struct gcu_bulk_stats *st);
 
 /*
  * Records why the stage stops, formatted as printf does. The first reason

@@ -128,13 +128,7 @@ static void summarize(const struct gcu_bulk_stats *st)
 	gcu_summary_count(&json_summary, NULL, "failed", st->results[GCU_BULK_FAILED]);
 	gcu_summary_count(&json_summary, NULL, "interrupted", st->results[GCU_BULK_INTERRUPTED]);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
-	gcu_summary_count(&json_summary, NULL, "reads", st->batches_ok);
-	gcu_summary_count(&json_summary, NULL, "requests", st->sent);
-	gcu_summary_count(&json_summary, NULL, "http_429", st->http_429);
-	gcu_summary_count(&json_summary, NULL, "retries", st->retries);
-	gcu_summary_count(&json_summary, NULL, "refreshes", st->refreshes);
-	gcu_summary_count(&json_summary, NULL, "capped", st->capped);
-	gcu_summary_flag(&json_summary, NULL, "blind", st->blind);
+	gcu_summary_reads(&json_summary, st);
 }
 
 /* --- offline ------------------------------------------------------------ */

@@ -183,13 +183,7 @@ static void summarize(const struct gcu_bulk_stats *st, const struct verify_run *
 	gcu_summary_count(&json_summary, NULL, "skipped", run->not_ok);
 	gcu_summary_count(&json_summary, NULL, "repeated", run->repeated);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
-	gcu_summary_count(&json_summary, NULL, "reads", st->batches_ok);
-	gcu_summary_count(&json_summary, NULL, "requests", st->sent);
-	gcu_summary_count(&json_summary, NULL, "http_429", st->http_429);
-	gcu_summary_count(&json_summary, NULL, "retries", st->retries);
-	gcu_summary_count(&json_summary, NULL, "refreshes", st->refreshes);
-	gcu_summary_count(&json_summary, NULL, "capped", st->capped);
-	gcu_summary_flag(&json_summary, NULL, "blind", st->blind);
+	gcu_summary_reads(&json_summary, st);
 }
 
 int main(int argc, char **argv)
