@@ -23,7 +23,8 @@ version() {
 	local merge=$here/gcu-merge v
 	[ -x "$merge" ] || merge=$(command -v gcu-merge || true)
 	v=$("${merge:-false}" --version 2>/dev/null || true)
-	printf 'gcu-report %s\n' "${v##* }"
+	v=${v##* }
+	printf 'gcu-report %s\n' "${v:-unknown}"
 }
 
 # usage [STATUS]: the synopsis, on stdout for --help, else on stderr.
@@ -231,7 +232,8 @@ fi
 # start in seconds since the run started (the tick covers [start, start+1)),
 # k the tick's second in its session, window the requests admitted in the
 # whole seconds of the last platform window up to this one. From gcu-sim's
-# counters when the run went to it, else from the results' times.
+# counters when the run went to it (rejected: 429s), else from the results'
+# times (rejected: the requests' retries).
 start=$(state non-routing.started)
 [ -n "$start" ] || start=$(state routing.started)
 end=$(state routing.ended)
@@ -256,7 +258,7 @@ sim_ticks() {
 		at=${at%.json}
 		[[ $at =~ ^[0-9]+$ ]] || continue
 		jq -c --argjson at "$at" '{at: ($at / 1000), tl: (.timeline // [])}' "$f"
-	done | jq -rs --argjson start "$start" --argjson window "$window" '
+	done | jq -rs --argjson start "$start" '
 		def slack: 0.25;
 		sort_by(.at)
 		| reduce .[] as $r ([];
@@ -265,13 +267,11 @@ sim_ticks() {
 			  then .[-1] |= {lo: ([.lo, $lo] | max), hi: ([.hi, $hi] | min),
 			                 tl: (if ($r.tl | length) >= (.tl | length) then $r.tl else .tl end)}
 			  else . + [{lo: $lo, hi: $hi, tl: $r.tl}] end)
-		| ([($window | floor), 1] | max) as $m
 		| to_entries[] | .key as $n | .value
 		| ((.lo + .hi) / 2 - $start / 1000) as $t0
 		| .tl as $tl
 		| range(0; $tl | length) as $k
-		| [$n, $k, ((($t0 + $k) * 1000 | round) / 1000), $tl[$k].admitted, $tl[$k].rejected,
-		   ($tl[([$k - $m + 1, 0] | max):$k + 1] | map(.admitted) | add)]
+		| [$n, $k, ((($t0 + $k) * 1000 | round) / 1000), $tl[$k].admitted, $tl[$k].rejected]
 		| map(tostring) | join("\t")'
 }
 
@@ -281,16 +281,14 @@ result_ticks() {
 	local s
 	for s in "${scopes[@]}"; do
 		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts}' "$dir/results.$s.ndjson"
-	done | jq -rs --argjson start "$start" --argjson window "$window" '
+	done | jq -rs --argjson start "$start" '
 		select(length > 0)
 		| map({x: ((.at - $start / 1000) | floor), r: ((.attempts // 1) - 1)})
 		| (map(.x) | min) as $x0 | (map(.x) | max) as $x1
 		| (reduce .[] as $e ([range($x0; $x1 + 1) | {admitted: 0, rejected: 0}];
 			.[$e.x - $x0].admitted += 1 | .[$e.x - $x0].rejected += $e.r)) as $tl
-		| ([($window | floor), 1] | max) as $m
 		| range(0; $tl | length) as $k
-		| [0, $k, $x0 + $k, $tl[$k].admitted, $tl[$k].rejected,
-		   ($tl[([$k - $m + 1, 0] | max):$k + 1] | map(.admitted) | add)]
+		| [0, $k, $x0 + $k, $tl[$k].admitted, $tl[$k].rejected]
 		| map(tostring) | join("\t")'
 }
 
@@ -304,8 +302,16 @@ make_ticks() {
 		result_ticks >"$ticks.all"
 		ticks_from="the results' times"
 	fi
-	# The run's span only (a simulator may have served others before).
-	awk -F'\t' -v stop="$(secs "$start" "$stop")" '$3 + 1 > 0 && $3 < stop' "$ticks.all" >"$ticks"
+	# The window column: a session's ticks come in order, one a second.
+	# Then the run's span only (a simulator may have served others before).
+	awk -F'\t' -v OFS='\t' -v w="$window" -v stop="$(secs "$start" "$stop")" '
+		BEGIN { m = int(w); if (m < 1) m = 1 }
+		$1 != session { session = $1; delete seen }
+		{
+			seen[$2] = $4; sum = 0
+			for (k = $2 - m + 1; k <= $2; k++) if (k in seen) sum += seen[k]
+			if ($3 + 1 > 0 && $3 < stop) print $0, sum
+		}' "$ticks.all" >"$ticks"
 	rm -f "$ticks.all"
 }
 
@@ -369,13 +375,12 @@ plot_timeline() {
 		      printf "%g %g %g %g\n", b, lo - 0.5, hi + 0.5, m * 1.25 }' "$data")
 	what='second'
 	[ "$bin" = 1 ] || what="$bin s"
-	local from=gcu-sim
-	[ "$ticks_from" = "gcu-sim's counters" ] || from="the results' times"
+	local from=gcu-sim rejected='429 (rejected)' admitted=admitted
+	[ "$ticks_from" = "gcu-sim's counters" ] || from='the result times' rejected='sent again' admitted=finished
 	{
 		printf "set terminal svg size 1000,460 dynamic font 'sans,11' background rgb 'white'\n"
 		printf "set output '%s'\n" "$svg.tmp"
-		printf "set title 'gcu run %s: requests per %s, and in the last %s s against the limit (%s)' noenhanced\n" \
-			"$(basename "$dir")" "$what" "$window" "$from"
+		printf "set title 'gcu run %s: requests per %s (%s)' noenhanced\n" "$(basename "$dir")" "$what" "$from"
 		printf "set xlabel 'seconds since the run started (%s)'\n" "$(utc "$start")"
 		printf "set ylabel 'requests'\n"
 		printf "set xrange [%s:%s]\nset yrange [0:%s]\n" "$xmin" "$xmax" "$ymax"
@@ -388,9 +393,9 @@ plot_timeline() {
 		printf "set arrow 1 from graph 0, first %s to graph 1, first %s nohead front dt 2 lw 2 lc rgb '#c62828'\n" "$limit" "$limit"
 		# Each bin is drawn over the seconds it counts, [start, end); the
 		# 429s are stacked on the admitted requests of the same bin.
-		printf "plot '%s' using ((\$1 + \$2) / 2):(\$4 > 0 ? \$3 + \$4 : 1/0):(\$2 - \$1) with boxes lc rgb '#c62828' title '429 (rejected)', \\\\\n" "$data"
-		printf "     '' using ((\$1 + \$2) / 2):3:(\$2 - \$1) with boxes lc rgb '#2e7d32' title 'admitted in the %s', \\\\\n" "$what"
-		printf "     '' using 1:5:(\$2 - \$1):(0) with vectors nohead lw 2 lc rgb '#1565c0' title 'admitted in the last %s s', \\\\\n" "$window"
+		printf "plot '%s' using ((\$1 + \$2) / 2):(\$4 > 0 ? \$3 + \$4 : 1/0):(\$2 - \$1) with boxes lc rgb '#c62828' title '%s', \\\\\n" "$data" "$rejected"
+		printf "     '' using ((\$1 + \$2) / 2):3:(\$2 - \$1) with boxes lc rgb '#2e7d32' title '%s per %s', \\\\\n" "$admitted" "$what"
+		printf "     '' using 1:5:(\$2 - \$1):(0) with vectors nohead lw 2 lc rgb '#1565c0' title 'the fullest %s s window', \\\\\n" "$window"
 		printf "     NaN with lines dt 2 lw 2 lc rgb '#c62828' title 'limit: %s (%s)'\n" "$allowed" "$limit_from"
 	} >"$dir/.timeline.gp"
 	if gnuplot "$dir/.timeline.gp" 2>"$dir/.timeline.err"; then
