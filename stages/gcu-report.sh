@@ -127,7 +127,7 @@ exit_meaning() {
 partition_line() {
 	local f
 	f=$(summary partition) || { echo 'partition: no summary'; return; }
-	jq -r '"partition: \(.records) records: \(.scopes["non-routing"]) non-routing, \(.scopes.routing) routing, \(.rejected) rejected, \(.folded) folded"' "$f"
+	jq -r '"partition: \(.records) records: \(.accepted) accepted (\(.scopes["non-routing"]) non-routing, \(.scopes.routing) routing), \(.folded) folded, \(.rejected) rejected"' "$f"
 }
 
 # partition_stop: why the partition stopped, when it did.
@@ -454,6 +454,8 @@ scope_report() {
 			  + ([ "ok", "failed", "conflict", "interrupted" ]
 			     | map(. as $k | "\($req | count(.status == $k)) \($k)") | join(", "))
 			  + "; \(count(.op == null and .status == "unchanged")) users already true"
+			  + (if count(.status == "rejected") > 0
+			     then ", \(count(.status == "rejected")) lines rejected unsent" else "" end)
 			  + (if count(.op == null and .status == "failed") > 0
 			     then ", \(count(.op == null and .status == "failed")) not sent (lookup failed)" else "" end),
 			  "  by op        " + ($req | group_by(.op) | map("\(.[0].op) \(length)") | join(", ")),
@@ -545,8 +547,8 @@ failed_records() {
 		done
 		for s in "${scopes[@]}"; do
 			[ -f "$dir/results.$s.ndjson" ] &&
-				jq -r --arg s "$s" 'select(.status == "failed" or .status == "conflict" or .status == "interrupted")
-					| [.src, .id, "\($s) \(.op // "lookup")", .status + (if .http then " " + (.http | tostring) else "" end),
+				jq -r --arg s "$s" 'select(.status == "failed" or .status == "conflict" or .status == "interrupted" or .status == "rejected")
+					| [.src // .line, .id, "\($s) \(.op // "lookup")", .status + (if .http then " " + (.http | tostring) else "" end),
 					   (.error | if type == "object" then (.message // tostring) elif . == null then "" else tostring end)]
 					| map(tostring | gsub("[\t\n]"; " ")) | join("\t")' \
 					"$dir/results.$s.ndjson"
