@@ -45,7 +45,7 @@ struct login {
 	pthread_mutex_t mu;
 	enum mode mode;
 	double expires_in;
-	int grants, bad_requests;
+	int grants, bad_requests, requests;
 	char last_auth[256];
 	volatile int stopping;
 };
@@ -113,6 +113,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 
 	pthread_mutex_lock(&l->mu);
+	l->requests++;
 	(void)snprintf(l->last_auth, sizeof l->last_auth, "%s", auth ? auth : "");
 	enum mode mode = l->mode;
 	double expires = l->expires_in;
@@ -387,6 +388,62 @@ static void test_env_token(struct login *l)
 	unsetenv("GCU_ACCESS_TOKEN");
 }
 
+/* gcu_auth_configured and gcu_auth_renew, what gcu-config --platform and
+ * --token are made of. */
+static void test_renew(struct login *l)
+{
+	struct gcu_auth a;
+	struct gcu_config c;
+	char base[64], err[512];
+	int before;
+
+	(void)snprintf(base, sizeof base, "http://127.0.0.1:%d", l->port);
+	c = conf("", "", "", "");
+	ok(!gcu_auth_configured(&c),
+	   "nothing set: nothing configured (run.sh picks the simulator)");
+	c = conf("", "", "", "eu-west-1");
+	ok(gcu_auth_configured(&c), "a region alone is configured (init says what is missing)");
+	c = conf("", "", SECRET, "");
+	ok(gcu_auth_configured(&c), "a secret alone is configured");
+	setenv("GCU_ACCESS_TOKEN", "env-token-2", 1);
+	c = conf("", "", "", "");
+	ok(gcu_auth_configured(&c), "GCU_ACCESS_TOKEN alone is configured");
+
+	/* An environment token with credentials: renew grants a new one (the
+	 * caller hands out a fresh token, not the one it was given). */
+	c = conf(base, ID, SECRET, "");
+	gcu_auth_init(&a, &c, err, sizeof err);
+	before = l->grants;
+	is_long(gcu_auth_renew(&a, 3, err, sizeof err), GCU_AUTH_OK, "renew with credentials");
+	ok(strncmp(gcu_auth_bearer(&a), "tok-", 4) == 0, "a granted token, not the given one");
+	is_long(l->grants, before + 1, "one grant");
+	set_mode(l, M_SERVER_ERROR, 3600);
+	before = l->requests;
+	is_long(gcu_auth_renew(&a, 2, err, sizeof err), GCU_AUTH_UNAVAILABLE,
+	        "a login service that stays down: unavailable");
+	is_long(l->requests, before + 2, "tried as many times as asked");
+	no_secret(err);
+	set_mode(l, M_TOKEN, 3600);
+	gcu_auth_free(&a);
+
+	c = conf(base, ID, "wrong-secret", "");
+	gcu_auth_init(&a, &c, err, sizeof err);
+	before = l->requests;
+	is_long(gcu_auth_renew(&a, 3, err, sizeof err), GCU_AUTH_DENIED, "refused: denied");
+	is_long(l->requests, before + 1, "a refusal is not tried again");
+	gcu_auth_free(&a);
+
+	c = conf(base, "", "", "");
+	gcu_auth_init(&a, &c, err, sizeof err);
+	before = l->requests;
+	is_long(gcu_auth_renew(&a, 3, err, sizeof err), GCU_AUTH_OK,
+	        "without credentials: the given token");
+	is_str(gcu_auth_bearer(&a), "env-token-2", "kept as it is");
+	is_long(l->requests, before, "no login attempted");
+	gcu_auth_free(&a);
+	unsetenv("GCU_ACCESS_TOKEN");
+}
+
 static void test_unreachable(void)
 {
 	struct login l;
@@ -546,6 +603,7 @@ int main(void)
 	}
 	test_grant(&l);
 	test_env_token(&l);
+	test_renew(&l);
 	login_stop(&l);
 	test_unreachable();
 	test_sim();
