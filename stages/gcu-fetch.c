@@ -35,7 +35,7 @@
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
@@ -109,14 +109,14 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 	(void)ctx;
 	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 /* The counts of the --summary file (gcu-fetch(1) lists them). */
@@ -255,7 +255,7 @@ static void progress(void *ctx, const struct gcu_bulk_stats *st)
 	unsigned long done = 0;
 	for (int i = 0; i < GCU_BULK_NRESULTS; i++)
 		done += st->results[i];
-	fprintf(stderr, "\r\033[Kgcu-fetch: %lu records written, %lu bulk reads, %lu 429s", done,
+	fprintf(live, "\r\033[Kgcu-fetch: %lu records written, %lu bulk reads, %lu 429s", done,
 	        st->batches_ok, st->http_429);
 }
 
@@ -295,6 +295,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
 	run.out = out;
 	run.capture = capture_path ? &cap : NULL;
@@ -314,7 +315,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 
 	int rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
+		fputs("\r\033[K", live);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
@@ -371,6 +372,7 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -438,12 +440,14 @@ int main(int argc, char **argv)
 		err(EX_NOINPUT, "%s", path);
 	}
 	ndjson_writer_open(&out, "-");
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 
-	if (snapshot)
+	if (snapshot) {
+		gcu_stage_bind(); /* offline: no drain, SIGTERM ends it */
 		rc = run_snapshot(snapshot, &in, &out, &cfg);
-	else
+	} else {
 		rc = run_platform(&in, &out, capture_path, &cfg, seed);
+	}
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);
 	ndjson_parse_release();

@@ -30,7 +30,7 @@ static struct gcu_summary json_summary; /* --summary: written at exit */
 struct merge_run {
 	struct ndjson_writer *out;
 	unsigned long requests, unchanged, failed;
-	int live; /* a progress line on a terminal */
+	FILE *live; /* the live progress line, or NULL */
 };
 
 static void usage(void)
@@ -79,7 +79,7 @@ static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why,
 	json_object *lines = gcu_request_records(rec, why, whylen);
 
 	if (run->live && (line & 0xffff) == 0)
-		fprintf(stderr, "\r\033[Kgcu-merge: %lu lines read", line);
+		fprintf(run->live, "\r\033[Kgcu-merge: %lu lines read", line);
 
 	if (lines == NULL)
 		return 1;
@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -180,7 +181,8 @@ int main(int argc, char **argv)
 	}
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
-	run.live = verbosity > 0 && isatty(STDERR_FILENO);
+	gcu_stage_bind();
+	run.live = gcu_stage_progress(verbosity);
 
 	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
 	if (rc < 0) {
@@ -197,7 +199,7 @@ int main(int argc, char **argv)
 	gcu_config_free(&cfg);
 
 	if (run.live)
-		fputs("\r\033[K", stderr);
+		fputs("\r\033[K", run.live);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-merge: %lu records: %lu requests, %lu unchanged, %lu failed, %lu "

@@ -79,10 +79,12 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 		warnx("%s:%lu: %s", name, line, msg);
 }
 
+static FILE *live; /* the live progress line, or NULL */
+
 static void progress(void *ctx, unsigned long records)
 {
 	(void)ctx;
-	fprintf(stderr, "\r\033[Kgcu-partition: %lu records", records);
+	fprintf(live, "\r\033[Kgcu-partition: %lu records", records);
 }
 
 static int open_outputs(struct ndjson_writer w[GCU_NSCOPES], const char *split, enum gcu_scope only,
@@ -172,6 +174,7 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int ch, fd = STDIN_FILENO, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -249,7 +252,9 @@ int main(int argc, char **argv)
 	}
 	o.cfg = &cfg;
 	o.report = report;
-	if (verbosity > 0 && isatty(STDERR_FILENO))
+	gcu_stage_bind();
+	live = gcu_stage_progress(verbosity);
+	if (live)
 		o.progress = progress;
 	if (open_outputs(out, split, only, &o) < 0) {
 		gcu_summary_error(&json_summary, "%s: cannot create the output",
@@ -284,8 +289,8 @@ int main(int argc, char **argv)
 		close(fd);
 	gcu_config_free(&cfg);
 
-	if (o.progress)
-		fputs("\r\033[K", stderr);
+	if (live)
+		fputs("\r\033[K", live);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-partition: %lu records: %lu accepted (%lu non-routing, %lu routing), "

@@ -30,7 +30,7 @@
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
@@ -108,14 +108,14 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 	(void)ctx;
 	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static unsigned long finished(const struct gcu_send_stats *st)
@@ -142,7 +142,7 @@ static void progress(void *ctx, const struct gcu_send_stats *st)
 	if (st->total && done > 0 && done < st->total)
 		snprintf(eta, sizeof eta, ", ETA %.0fs",
 		         (st->total - done) * (st->elapsed / (double)done));
-	fprintf(stderr, "\r\033[Kgcu-send: %lu/%s done, %.1f req/s, quota %s%s", done, total, rate,
+	fprintf(live, "\r\033[Kgcu-send: %lu/%s done, %.1f req/s, quota %s%s", done, total, rate,
 	        quota, eta);
 }
 
@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -356,8 +357,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 	if (live && strcmp(path, "-") != 0)
 		st.total = count_lines(path);
 	o.cfg = &cfg;
@@ -373,7 +375,7 @@ int main(int argc, char **argv)
 
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
+		fputs("\r\033[K", live);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);

@@ -31,7 +31,7 @@
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
@@ -97,14 +97,14 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 	(void)ctx;
 	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char **id,
@@ -157,7 +157,7 @@ static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t 
 static void progress(void *ctx, const struct gcu_bulk_stats *st)
 {
 	const struct verify_run *run = ctx;
-	fprintf(stderr, "\r\033[Kgcu-verify: %lu verified, %lu mismatched, %lu bulk reads",
+	fprintf(live, "\r\033[Kgcu-verify: %lu verified, %lu mismatched, %lu bulk reads",
 	        run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH], st->batches_ok);
 }
 
@@ -209,6 +209,7 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -278,8 +279,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 	run.out = &out;
 	o.cfg = &cfg;
 	o.auth = &auth;
@@ -294,7 +296,7 @@ int main(int argc, char **argv)
 
 	rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
+		fputs("\r\033[K", live);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
