@@ -12,7 +12,7 @@
 # writes RUNDIR/plan.txt instead. It changes nothing else and sends nothing.
 # bash, jq, awk and gnuplot (without gnuplot: no picture).
 set -euo pipefail
-umask 077
+umask 077 # the report quotes personal data
 
 max_failed=20
 scopes=(non-routing routing)
