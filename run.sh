@@ -22,21 +22,13 @@ umask 077 # what a run writes holds personal data: 0700 folders, 0600 files
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
-if [ -n "${GCU_BIN:-}" ]; then
-	bin=$GCU_BIN
-elif [ -x "$here/bin/gcu-partition" ]; then
-	bin=$here/bin
-elif [ -x "$here/gcu-partition" ]; then
-	bin=$here
-else
-	bin=$(dirname "$(command -v gcu-partition 2>/dev/null || echo ./gcu-partition)")
-fi
+bin=${GCU_BIN:-$here/bin}
+[ -n "${GCU_BIN:-}" ] || [ -x "$bin/gcu-partition" ] || bin=$here # installed beside them
 scopes=(non-routing routing)
 
 # usage [STATUS]: the synopsis, on stdout for --help, else on stderr.
 usage() {
-	local status=${1:-64}
-	[ "$status" = 0 ] || exec >&2
+	[ "${1:-64}" = 0 ] || exec >&2
 	cat <<'USAGE'
 usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
               [--sim | --sim-org org.ndjson | --demo] [--no-report] changes.csv|changes.ndjson
@@ -46,78 +38,62 @@ usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
        run.sh --wait-gap --run-dir dir [--gap seconds]
        run.sh --verify --run-dir dir
 USAGE
-	exit "$status"
+	exit "${1:-64}"
 }
 
-# --- messages -------------------------------------------------------------
+# --- messages, time, settings, state ---------------------------------------
 run_dir='' quiet=0
-logline() { if [ -n "$run_dir" ] && [ -d "$run_dir" ]; then printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >>"$run_dir/run.log"; fi; }
-say() { [ "$quiet" = 1 ] || printf 'gcu: %s\n' "$*" >&2; logline "$*"; }
-warn() { printf 'gcu: %s\n' "$*" >&2; logline "$*"; }
-die() {
-	local code=$1
-	shift
-	warn "$*"
-	exit "$code"
-}
+logged() { [ ! -d "$run_dir" ] || printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >>"$run_dir/run.log"; }
+say() { [ "$quiet" = 1 ] || printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
+warn() { printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
+die() { warn "${*:2}"; exit "$1"; }
 
-# --- numbers and time -----------------------------------------------------
-# Times are kept as epoch milliseconds; durations may have fractions.
-now_ms() {
-	local t=${EPOCHREALTIME//[.,]/}
-	printf '%s\n' $((t / 1000))
-}
+# Times are epoch milliseconds; durations are seconds, fractions allowed.
+now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 to_ms() { awk -v s="$1" 'BEGIN { printf "%d\n", s * 1000 + 0.5 }'; }
-ms_to_s() { awk -v m="$1" 'BEGIN { printf "%.3f\n", m / 1000 }'; }
-human() { # seconds -> "1 h 02 min", "3 min 05 s", "12.5 s"
-	awk -v s="$1" 'BEGIN {
+human() { # seconds, or milliseconds with "ms": "1 h 02 min", "3 min 05 s", "12.5 s"
+	awk -v s="$1" -v u="${2:-s}" 'BEGIN { if (u == "ms") s /= 1000
 		if (s >= 3600) printf "%d h %02d min\n", s / 3600, (s % 3600) / 60
 		else if (s >= 60) printf "%d min %02d s\n", s / 60, s % 60
 		else printf "%.1f s\n", s }'
 }
 
-# --- settings -------------------------------------------------------------
-# settings: the ones the schedule needs, as the stages see them (gcu-config:
-# the defaults, the config file, GCU_*), read once, so that a bad config
-# stops the run at once. kept is what each window never spends:
-# throttle.floor cut to throttle.reserve, as the pacer cuts it.
+# settings: what the schedule needs, as the stages see it (gcu-config: the
+# defaults, the config file, GCU_*), read once, so that a bad config stops
+# the run at once; kept is what a window never spends, throttle.floor cut
+# to throttle.reserve as the pacer cuts it.
 cfg=()
 settings() {
 	local v reserve floor
 	v=$("$bin/gcu-config" "${cfg[@]}" --get platform.limit --get platform.window \
 		--get throttle.reserve --get throttle.floor --get throttle.pause_below --get schedule.gap)
 	read -r -d '' limit window reserve floor pause_below gap_setting <<<"$v" || true
-	kept=$(awk -v r="$reserve" -v f="$floor" 'BEGIN { print (f < r ? f : r) + 0 }')
+	kept=$((floor < reserve ? floor : reserve))
 }
 
-# --- the state file -------------------------------------------------------
 # RUNDIR/state holds key=value lines; it is parsed, never sourced.
 state_get() {
-	[ -f "$run_dir/state" ] || return 0
-	awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$run_dir/state"
+	[ ! -f "$run_dir/state" ] || awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$run_dir/state"
 }
 state_set() {
-	local tmp=$run_dir/.state.tmp
 	[ -f "$run_dir/state" ] || : >"$run_dir/state"
-	awk -v k="$1" -v v="$2" '
-		index($0, k "=") == 1 { print k "=" v; done = 1; next }
-		{ print }
-		END { if (!done) print k "=" v }' "$run_dir/state" >"$tmp"
-	mv -f "$tmp" "$run_dir/state"
+	awk -v k="$1" -v v="$2" 'index($0, k "=") == 1 { print k "=" v; done = 1; next } { print }
+		END { if (!done) print k "=" v }' "$run_dir/state" >"$run_dir/.state.tmp"
+	mv -f "$run_dir/.state.tmp" "$run_dir/state"
 }
 
 # --- children and signals -------------------------------------------------
-# A stage keeps the run folder's lock (fd 9) and, told by GCU_RUN_PID,
-# ends when this script does and leaves Ctrl-C to it: run.sh passes one
-# SIGTERM on, the stage drains what is in flight and exits 75, and the run
-# can be resumed. Its stderr is a log, so its live progress line goes to
-# the terminal through GCU_PROGRESS_FD.
+# A stage keeps the run folder's lock (fd 9) and, told by GCU_RUN_PID, ends
+# when this script does and leaves Ctrl-C to it: run.sh passes one SIGTERM
+# on, the stage drains what is in flight and exits 75, and the run can be
+# resumed. Its stderr is a log: its live progress line goes to the terminal
+# through GCU_PROGRESS_FD.
 child='' interrupted='' progress_fd=''
 # shellcheck disable=SC2317 # invoked by the traps
 on_signal() {
 	interrupted=$1
-	if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi
+	[ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true
 }
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
@@ -143,17 +119,15 @@ run_child() {
 }
 check_interrupted() {
 	[ -z "$interrupted" ] && return 0
-	say "interrupted (SIG$interrupted); continue with: run.sh --resume $run_dir"
-	exit 75
+	die 75 "interrupted (SIG$interrupted); continue with: run.sh --resume $run_dir"
 }
 
 # --- the platform and the token -------------------------------------------
-# use_platform: where the run goes. gcu-config checks a platform (region,
-# URL policy, credentials) and names its API base. Without credentials,
-# when asked (--sim, --sim-org, --demo), or when the run began there, the
-# run goes to gcu-sim: gcu-sim-run hosts it and runs this script again,
-# with GCU_RUN_PLATFORM=sim.
-platform=''
+# use_platform: gcu-config checks the platform (region, URL policy,
+# credentials) and names its API base. Without credentials, when asked
+# (--sim, --sim-org, --demo), or when the run began there, the run goes to
+# gcu-sim instead: gcu-sim-run hosts it and runs this script again, with
+# GCU_RUN_PLATFORM=sim.
 use_platform() {
 	local recorded rc=0
 	platform=${GCU_RUN_PLATFORM:-}
@@ -162,11 +136,7 @@ use_platform() {
 	if [ "$recorded" = sim ] && [ "$mode" != plan ]; then want_sim=1 sim_why=''; fi
 	if [ "$want_sim" = 0 ]; then
 		platform=$("$bin/gcu-config" "${cfg[@]}" -q --platform) || rc=$?
-		case $rc in
-		0) ;;
-		1) want_sim=1 sim_why='no credentials found; ' ;;
-		*) exit "$rc" ;;
-		esac
+		case $rc in 0) ;; 1) want_sim=1 sim_why='no credentials found; ' ;; *) exit "$rc" ;; esac
 	fi
 	if [ "$want_sim" = 1 ]; then
 		export GCU_BIN=$bin
@@ -195,17 +165,8 @@ ensure_token() {
 	token_until=$(($(now_ms) + ${ttl:-86400000} * 1000))
 }
 
-display_path() { # a path relative to the current folder when inside it
-	case $1 in
-	"$PWD"/*) printf '%s' "${1#"$PWD"/}" ;;
-	*) printf '%s' "$1" ;;
-	esac
-}
-
 # --- stages ---------------------------------------------------------------
-stage_flags=()
-overall=0
-note_rc() { [ "$1" = 1 ] && overall=1; return 0; }
+stage_flags=() overall=0
 
 # last_session LOG: the lines a stage wrote in this session of the run.
 last_session() {
@@ -239,25 +200,23 @@ stage() {
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
 	summary=$(last_session "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
-	[ -n "$summary" ] && say "$scope: ${summary#gcu-}"
+	[ -z "$summary" ] || say "$scope: ${summary#gcu-}"
 	case $rc in
-	0 | 1) note_rc "$rc"; return 0 ;;
+	0) return 0 ;;
+	1) overall=1; return 0 ;;
 	75)
 		state_set "$scope" "interrupted:$name"
-		say "$scope: gcu-$name was interrupted; continue with: run.sh --resume $run_dir"
-		exit 75
+		die 75 "$scope: gcu-$name was interrupted; continue with: run.sh --resume $run_dir"
 		;;
 	esac
 	state_set "$scope" "failed:$name"
 	warn "$scope: stopped at gcu-$name (exit $rc): $(reason "$sum" "$log")"
-	warn "$scope: the log is $log; fix the cause, then: run.sh --resume $run_dir"
-	[ "$rc" -gt 128 ] && rc=75
-	exit "$rc"
+	die $((rc > 128 ? 75 : rc)) "$scope: the log is $log; fix the cause, then: run.sh --resume $run_dir"
 }
 
 # partition: splits the changes once per run folder.
 partition() {
-	[ "$(state_get partition)" = 'done' ] && return 0
+	[ "$(state_get partition)" != 'done' ] || return 0
 	local rc=0 s
 	run_child "$bin/gcu-partition" "${cfg[@]}" --split "$run_dir/changes" \
 		--rejects "$run_dir/rejects.txt" --summary "$run_dir/partition.summary.json" \
@@ -275,21 +234,14 @@ partition() {
 # run_scope SCOPE: fetch, merge, send, verify; each stage that is done is
 # not run again, and an interrupted send resumes from its results.
 run_scope() {
-	local s=$1
-	if [ "$(state_get "$s")" = 'done' ]; then
-		say "$s: done already"
-		return 0
-	fi
-	if ! [ -s "$run_dir/changes.$s.ndjson" ]; then
-		say "$s: no changes"
-		state_set "$s" 'done'
-		return 0
-	fi
+	local s=$1 res=$run_dir/results.$1.ndjson args=() n=1
+	if [ "$(state_get "$s")" = 'done' ]; then say "$s: done already"; return 0; fi
+	if ! [ -s "$run_dir/changes.$s.ndjson" ]; then say "$s: no changes"; state_set "$s" 'done'; return 0; fi
 	check_interrupted
-	ensure_token
 	state_set "$s" running
 	[ -n "$(state_get "$s.started")" ] || state_set "$s.started" "$(now_ms)"
 	if [ "$(state_get "$s.fetch")" != 'done' ]; then
+		ensure_token
 		stage fetch "$s" "$run_dir/fetched.$s.ndjson" "$run_dir/changes.$s.ndjson"
 		state_set "$s.fetch" 'done'
 		check_interrupted
@@ -300,8 +252,7 @@ run_scope() {
 		check_interrupted
 	fi
 	if [ "$(state_get "$s.send")" != 'done' ]; then
-		local res=$run_dir/results.$s.ndjson args=() n=1
-		[ "$s" = routing ] && say "routing: sending with the routing pause threshold ($pause_below left in the window)"
+		[ "$s" = non-routing ] || say "$s: sending with the routing pause threshold ($pause_below left in the window)"
 		if [ -s "$res" ]; then
 			# Keep the interrupted results; the new file is complete: gcu-send
 			# copies the lines of the requests that were done and sends the rest.
@@ -311,22 +262,23 @@ run_scope() {
 			say "$s: resuming the send; earlier results kept as results.$s.try$n.ndjson"
 		fi
 		[ -n "$(state_get "$s.send_started")" ] || state_set "$s.send_started" "$(now_ms)"
+		ensure_token
 		stage send "$s" "$res" --failed "$run_dir/failed.$s.ndjson" "${args[@]}" "$run_dir/requests.$s.ndjson"
 		state_set "$s.send_ended" "$(now_ms)"
 		state_set "$s.send" 'done'
 		check_interrupted
 	fi
 	ensure_token
-	stage verify "$s" "$run_dir/verify.$s.ndjson" "$run_dir/results.$s.ndjson"
+	stage verify "$s" "$run_dir/verify.$s.ndjson" "$res"
 	state_set "$s.ended" "$(now_ms)"
 	state_set "$s" 'done'
 	check_interrupted
 }
 
 # wait_gap: waits until the gap has passed since the non-routing scope
-# ended (a countdown when stderr is a terminal).
+# ended (a countdown on a terminal).
 wait_gap() {
-	local ended until left step
+	local ended until left
 	ended=$(state_get non-routing.ended)
 	if [ -z "$ended" ]; then
 		[ "$(state_get non-routing)" = 'done' ] && return 0
@@ -334,43 +286,31 @@ wait_gap() {
 	fi
 	until=$((ended + $(to_ms "$gap")))
 	left=$((until - $(now_ms)))
-	if [ "$left" -le 0 ]; then
-		say "the gap of $(human "$gap") since the non-routing scope has passed"
-		return 0
-	fi
-	say "waiting $(human "$(ms_to_s "$left")") (the gap of $(human "$gap") after the non-routing scope lets the platform propagate it)"
+	if [ "$left" -le 0 ]; then say "the gap of $(human "$gap") since the non-routing scope has passed"; return 0; fi
+	say "waiting $(human "$left" ms) (the gap of $(human "$gap") after the non-routing scope lets the platform propagate it)"
 	while left=$((until - $(now_ms))); [ "$left" -gt 0 ]; do
-		[ -z "$progress_fd" ] || printf '\rgcu: routing scope in %s   ' "$(human "$(ms_to_s "$left")")" >&2
-		if [ -n "$interrupted" ]; then
-			[ -z "$progress_fd" ] || printf '\n' >&2
-			check_interrupted
-		fi
-		step=1
-		[ "$left" -lt 1000 ] && step=$(ms_to_s "$left")
-		run_child sleep "$step" || true
+		[ -z "$progress_fd" ] || printf '\r\033[Kgcu: routing scope in %s' "$(human "$left" ms)" >&3
+		[ -z "$interrupted" ] || { [ -z "$progress_fd" ] || echo >&3; check_interrupted; }
+		run_child sleep "$(awk -v l="$left" 'BEGIN { print (l < 1000 ? l / 1000 : 1) }')" || true
 	done
-	[ -z "$progress_fd" ] || printf '\r\033[K' >&2
+	[ -z "$progress_fd" ] || printf '\r\033[K' >&3
 }
 
 report() {
-	[ "$no_report" = 1 ] && return 0
-	local rc=0
-	"$bin/gcu-report" "$run_dir" || rc=$?
-	if [ "$rc" != 0 ]; then warn "gcu-report failed (exit $rc)"; fi
+	[ "$no_report" = 0 ] || return 0
+	"$bin/gcu-report" "$run_dir" || warn "gcu-report failed (exit $?)"
 	printf '\nrun folder: %s\n' "$run_dir"
-	[ -f "$run_dir/timeline.svg" ] && printf 'timeline:   %s\n' "$run_dir/timeline.svg"
-	return 0
+	[ ! -f "$run_dir/timeline.svg" ] || printf 'timeline:   %s\n' "$run_dir/timeline.svg"
 }
 
 # --- plan -----------------------------------------------------------------
 plan() {
-	local s rate total=0
+	local s rate total=0 line secs
 	rate=$(awk -v l="$limit" -v w="$window" -v r="$kept" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
 	{
-		printf 'plan for %s\n' "$(display_path "$changes")"
+		printf 'plan for %s\n' "${changes#"$PWD"/}"
 		printf '%s\n' "$(tail -n 1 "$run_dir/partition.log" | sed 's/^gcu-//')"
 		for s in "${scopes[@]}"; do
-			local f=$run_dir/requests.$s.ndjson
 			[ -s "$run_dir/changes.$s.ndjson" ] || { printf '%s: no changes\n' "$s"; continue; }
 			jq -rs --arg s "$s" --argjson rate "$rate" '
 				(map(.id) | unique | length) as $users
@@ -382,16 +322,14 @@ plan() {
 				  + (if $ops != "" then " (\($ops))" else "" end)
 				  + ", \(map(select(.status == "unchanged")) | length) already true"
 				  + ", \(map(select(.status == "failed")) | length) failed lookups"
-				  + "\t\($secs)"' "$f"
+				  + "\t\($secs)"' "$run_dir/requests.$s.ndjson"
 		done
 	} >"$run_dir/.plan.tmp"
-	local line secs
 	: >"$run_dir/plan.txt"
 	while IFS= read -r line; do
 		if [[ $line == *$'\t'* ]]; then
 			secs=${line##*$'\t'}
-			line=${line%$'\t'*}
-			line="$line; about $(human "$secs")"
+			line="${line%$'\t'*}; about $(human "$secs")"
 			total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
 		fi
 		printf '%s\n' "$line" >>"$run_dir/plan.txt"
@@ -413,7 +351,7 @@ plan() {
 
 # --- options --------------------------------------------------------------
 argv=("$@")
-mode=run want_sim=0 sim_why='' sim_org='' config='' changes='' gap='' only_scope='' snapshot='' no_report=0 resume=''
+mode=run want_sim=0 sim_why='' sim_org='' config='' gap='' only_scope='' snapshot='' no_report=0 platform=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run-dir) run_dir=${2:?--run-dir needs a folder}; shift 2 ;;
@@ -421,7 +359,7 @@ while [ $# -gt 0 ]; do
 	--gap) gap=${2:?--gap needs seconds}; shift 2 ;;
 	--scope) only_scope=${2:?--scope needs non-routing or routing}; shift 2 ;;
 	--plan) mode=plan; shift ;;
-	--resume) mode=resume; resume=${2:?--resume needs a run folder}; shift 2 ;;
+	--resume) mode=resume run_dir=${2:?--resume needs a run folder}; shift 2 ;;
 	--wait-gap) mode='wait'; shift ;;
 	--verify) mode=verify; shift ;;
 	--snapshot) snapshot=${2:?--snapshot needs a file}; shift 2 ;;
@@ -441,24 +379,17 @@ changes=${1:-}
 [ $# -le 1 ] || usage
 [ -z "$gap" ] || is_number "$gap" || die 64 "--gap: not a number of seconds: $gap"
 case $only_scope in '' | non-routing | routing) ;; *) die 64 "--scope: non-routing or routing, not $only_scope" ;; esac
-
-if [ "$mode" = resume ]; then
-	run_dir=$resume
-	[ -f "$run_dir/state" ] || die 66 "$run_dir: no run to resume (no state file)"
+if [ "$mode" = resume ] && ! [ -f "$run_dir/state" ]; then die 66 "$run_dir: no run to resume (no state file)"; fi
+if { [ "$mode" = wait ] || [ "$mode" = verify ]; } && { [ -z "$run_dir" ] || ! [ -f "$run_dir/state" ]; }; then
+	die 64 "--${mode/wait/wait-gap} needs --run-dir of a started run"
 fi
-if [ "$mode" = wait ] || [ "$mode" = verify ]; then
-	if [ -z "$run_dir" ] || ! [ -f "$run_dir/state" ]; then
-		die 64 "--${mode/wait/wait-gap} needs --run-dir of a started run"
-	fi
-fi
-
 # A run folder remembers its change file, config and gap.
-if [ -n "$run_dir" ] && [ -f "$run_dir/state" ]; then
+if [ -f "$run_dir/state" ]; then
 	[ -n "$changes" ] || changes=$(state_get changes)
 	[ -n "$config" ] || config=$(state_get config)
 	[ -n "$gap" ] || gap=$(state_get gap)
 fi
-[ -n "$config" ] || config=${GCU_CONFIG:-}
+config=${config:-${GCU_CONFIG:-}}
 if [ -n "$config" ]; then
 	[ -r "$config" ] || die 66 "$config: cannot read"
 	config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
@@ -472,7 +403,7 @@ fi
 command -v jq >/dev/null || die 69 "jq is needed (apt-get install jq, or make deps)"
 [ -x "$bin/gcu-partition" ] || die 69 "the gcu programs are not built (make)"
 settings
-[ -n "$gap" ] || gap=$gap_setting
+gap=${gap:-$gap_setting}
 is_number "$gap" || die 64 "schedule.gap: not a number of seconds: $gap"
 
 # --- the run folder -------------------------------------------------------
@@ -480,70 +411,50 @@ if [ -z "$run_dir" ]; then
 	run_dir=runs/$(date -u +%Y%m%dT%H%M%SZ)
 	[ "$mode" = plan ] && run_dir=$run_dir-plan
 	n=1 base=$run_dir
-	while [ -e "$run_dir" ]; do n=$((n + 1)); run_dir=$base-$n; done
+	while [ -e "$run_dir" ]; do n=$((n + 1)) run_dir=$base-$n; done
 fi
 mkdir -p "$run_dir"
-if [ "$mode" = plan ] && [ -n "$snapshot" ]; then
-	platform=snapshot
-elif [ "$mode" != wait ]; then
-	use_platform
-fi
+if [ "$mode" = plan ] && [ -n "$snapshot" ]; then platform=snapshot; elif [ "$mode" != wait ]; then use_platform; fi
 # The lock, kept by every stage; gcu-sim-run may hold it for us already.
 [ /dev/fd/9 -ef "$run_dir/.lock" ] || exec 9>>"$run_dir/.lock"
 flock -n 9 || die 75 "$run_dir is in use by another run"
 
 sum=$(sha256sum <"$changes" | cut -d' ' -f1)
-if [ -f "$run_dir/state" ] && [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$sum" ]; then
-	if [ -n "$(state_get non-routing)$(state_get routing)" ]; then
+if [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$sum" ]; then
+	[ -z "$(state_get non-routing)$(state_get routing)" ] ||
 		die 65 "$changes differs from the change file this run started with; start a new run folder"
-	fi
-	# Only planned so far: plan again from the new file.
-	state_set partition ''
+	state_set partition '' # only planned so far: plan again from the new file
 fi
-state_set changes "$changes"
-state_set changes.sha256 "$sum"
-state_set config "$config"
 [ -n "$(state_get created)" ] || state_set created "$(now_ms)"
-[ -z "$platform" ] || state_set platform "$platform"
-state_set gap "$gap"
-state_set platform.limit "$limit"
-state_set platform.window "$window"
-state_set throttle.floor "$kept"
-if [ -t 2 ] && [ "$quiet" = 0 ]; then
-	exec 3>&2
-	progress_fd=3
-fi
+for kv in changes="$changes" changes.sha256="$sum" config="$config" gap="$gap" platform.limit="$limit" \
+	platform.window="$window" throttle.floor="$kept" ${platform:+platform="$platform"}; do
+	state_set "${kv%%=*}" "${kv#*=}"
+done
+if [ -t 2 ] && [ "$quiet" = 0 ]; then exec 3>&2; progress_fd=3; fi
 
 case $mode in
 plan)
 	if [ -n "$(state_get non-routing.started)$(state_get routing.started)" ]; then
 		# The run has begun: its files are the run's now, not a plan's.
 		say "$run_dir has started; the plan made before it:"
-		if [ -f "$run_dir/plan.txt" ]; then cat "$run_dir/plan.txt"; fi
+		[ ! -f "$run_dir/plan.txt" ] || cat "$run_dir/plan.txt"
 		exit 0
 	fi
-	say "planning $(display_path "$changes") in $run_dir; nothing will be sent"
+	say "planning ${changes#"$PWD"/} in $run_dir; nothing will be sent"
 	partition
 	for s in "${scopes[@]}"; do
 		[ -s "$run_dir/changes.$s.ndjson" ] || continue
-		if [ "$platform" = snapshot ]; then
-			stage fetch "$s" "$run_dir/fetched.$s.ndjson" --snapshot "$snapshot" "$run_dir/changes.$s.ndjson"
-		else
-			ensure_token
-			stage fetch "$s" "$run_dir/fetched.$s.ndjson" "$run_dir/changes.$s.ndjson"
-		fi
+		if [ "$platform" = snapshot ]; then args=(--snapshot "$snapshot"); else ensure_token; args=(); fi
+		stage fetch "$s" "$run_dir/fetched.$s.ndjson" "${args[@]}" "$run_dir/changes.$s.ndjson"
 		stage merge "$s" "$run_dir/requests.$s.ndjson" "$run_dir/fetched.$s.ndjson"
 		check_interrupted
 	done
 	state_set planned "$(now_ms)"
-	[ "$quiet" = 1 ] || printf '\n'
+	[ "$quiet" = 1 ] || echo
 	plan
 	exit "$overall"
 	;;
-wait)
-	wait_gap
-	exit 0
-	;;
+wait) wait_gap; exit 0 ;;
 verify)
 	for s in "${scopes[@]}"; do
 		[ "$(state_get "$s.send")" = 'done' ] || continue
@@ -555,28 +466,21 @@ verify)
 	;;
 esac
 
-# run and resume
-[ "$mode" = resume ] && say "resuming $run_dir"
+[ "$mode" = run ] || say "resuming $run_dir"
 say "run folder $run_dir; gap $(human "$gap")"
 partition
-[ "$(state_get partition.rejected)" = yes ] && overall=1
-if [ -z "$only_scope" ] || [ "$only_scope" = non-routing ]; then
-	run_scope non-routing
-fi
-if [ -z "$only_scope" ] || [ "$only_scope" = routing ]; then
-	if [ "$(state_get non-routing)" != 'done' ]; then
+[ "$(state_get partition.rejected)" != yes ] || overall=1
+[ "$only_scope" = routing ] || run_scope non-routing
+if [ "$only_scope" != non-routing ]; then
+	[ "$(state_get non-routing)" = 'done' ] ||
 		die 64 "the non-routing scope is not done in $run_dir; run it first (--scope non-routing)"
-	fi
-	if [ "$(state_get routing)" != 'done' ] && [ -s "$run_dir/changes.routing.ndjson" ]; then
-		wait_gap
-	fi
+	if [ "$(state_get routing)" != 'done' ] && [ -s "$run_dir/changes.routing.ndjson" ]; then wait_gap; fi
 	run_scope routing
 fi
 # Records that failed in an earlier session of this run still count.
 for s in "${scopes[@]}"; do
-	if [ -s "$run_dir/failed.$s.ndjson" ] ||
-		grep -qs '"status":"failed"' "$run_dir/results.$s.ndjson" ||
-		grep -qs '"verified":false' "$run_dir/verify.$s.ndjson"; then
+	if [ -s "$run_dir/failed.$s.ndjson" ] || grep -qs -e '"status":"failed"' "$run_dir/results.$s.ndjson" ||
+		grep -qs -e '"verified":false' "$run_dir/verify.$s.ndjson"; then
 		overall=1
 	fi
 done
