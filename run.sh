@@ -138,9 +138,12 @@ use_platform() {
 		platform=$("$bin/gcu-config" "${cfg[@]}" -q --platform) || rc=$?
 		case $rc in 0) ;; 1) want_sim=1 sim_why='no credentials found; ' ;; *) exit "$rc" ;; esac
 	fi
-	if [ "$want_sim" = 1 ]; then
+	if [ "$want_sim" = 1 ]; then # the sample org in the source tree, or installed
+		[ -n "$sim_org" ] || for sim_org in "$here/testdata/org.ndjson" "$here/../share/gcu/org.ndjson"; do
+			[ -r "$sim_org" ] && break
+		done
 		export GCU_BIN=$bin
-		exec "$bin/gcu-sim-run" ${sim_org:+--org "$sim_org"} --why "$sim_why" --run-dir "$run_dir" \
+		exec "$bin/gcu-sim-run" --org "$sim_org" --why "$sim_why" --run-dir "$run_dir" \
 			-- "$self" --run-dir "$run_dir" "${argv[@]}"
 	fi
 	if [ -n "$recorded" ] && [ "$recorded" != "$platform" ] && [ "$mode" != plan ] &&

@@ -3,7 +3,7 @@
 #
 # Starts gcu-sim on a free loopback port with an org: the run folder's
 # sim-org.ndjson when an earlier session left one (so that a resumed run
-# continues from the org as it was), else --org, else the sample org. Then
+# continues from the org as it was), else --org. Then
 # runs the command with the environment pointing at it (the API base, the
 # simulator's client credentials, the platform's limit with time running
 # ten times faster: 30 requests per 6 s), keeps the simulator's counters for
@@ -28,8 +28,7 @@ usage: gcu-sim-run [-qv] [-c config] [--org org.ndjson] [--why text] --run-dir d
                    -- command [arg...]
 
 Run command against gcu-sim loaded with dir/sim-org.ndjson (written back when
-the simulator stops), else org.ndjson, else the sample org; say so first,
-after text. The simulator's limit and window: GCU_SIM_LIMIT (30),
+the simulator stops), else org.ndjson; say so first, after text. The simulator's limit and window: GCU_SIM_LIMIT (30),
 GCU_SIM_WINDOW (6), or with -c the platform.limit and platform.window of
 config, which the command is then left to read; its credentials:
 GCU_SIM_CLIENT_ID, GCU_SIM_CLIENT_SECRET. -q: do not say so first; -v: the
@@ -70,12 +69,7 @@ flock -n 9 || die 75 "$dir is in use by another run"
 dump=$dir/sim-org.ndjson
 from=$dump
 if ! [ -s "$dump" ]; then
-	if [ -z "$org" ]; then # the sample org, in the source tree or installed
-		for org in "$here/../testdata/org.ndjson" "$here/../share/gcu/org.ndjson"; do
-			[ -r "$org" ] && break
-		done
-	fi
-	[ -r "$org" ] || die 66 "${why}no org to simulate: $org"
+	[ -r "$org" ] || die 66 "${why}no org to simulate: ${org:-give --org}"
 	from=$(cd "$(dirname "$org")" && pwd)/$(basename "$org")
 	cp -- "$from" "$dump"
 fi
