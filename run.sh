@@ -177,11 +177,12 @@ last_session() {
 }
 
 # reason SUMMARY LOG: why a stage stopped: the error its summary names, else
-# the last line it logged in this session.
+# the last line it logged in this session before its summary line.
 reason() {
 	local r=''
 	[ -s "$1" ] && r=$(jq -r '.error // empty' "$1" 2>/dev/null)
-	[ -n "$r" ] || r=$(last_session "$2" | tail -n 1)
+	[ -n "$r" ] || r=$(last_session "$2" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
+	r=${r#gcu-*: }
 	printf '%s\n' "${r:-no message}"
 }
 
@@ -306,52 +307,6 @@ report() {
 	[ ! -f "$run_dir/timeline.svg" ] || printf 'timeline:   %s\n' "$run_dir/timeline.svg"
 }
 
-# --- plan -----------------------------------------------------------------
-plan() {
-	local s rate total=0 line secs
-	rate=$(awk -v l="$limit" -v w="$window" -v r="$kept" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
-	{
-		printf 'plan for %s\n' "${changes#"$PWD"/}"
-		printf '%s\n' "$(tail -n 1 "$run_dir/partition.log" | sed 's/^gcu-//')"
-		for s in "${scopes[@]}"; do
-			[ -s "$run_dir/changes.$s.ndjson" ] || { printf '%s: no changes\n' "$s"; continue; }
-			jq -rs --arg s "$s" --argjson rate "$rate" '
-				(map(.id) | unique | length) as $users
-				| (map(select(.op))) as $req
-				| ($req | group_by(.op) | map("\(.[0].op) \(length)") | join(", ")) as $ops
-				| ((($users + 99) / 100 | floor) * 2) as $reads
-				| ((($req | length) + $reads) / $rate) as $secs
-				| "\($s): \($users) users, \($req | length) requests"
-				  + (if $ops != "" then " (\($ops))" else "" end)
-				  + ", \(map(select(.status == "unchanged")) | length) already true"
-				  + ", \(map(select(.status == "failed")) | length) failed lookups"
-				  + "\t\($secs)"' "$run_dir/requests.$s.ndjson"
-		done
-	} >"$run_dir/.plan.tmp"
-	: >"$run_dir/plan.txt"
-	while IFS= read -r line; do
-		if [[ $line == *$'\t'* ]]; then
-			secs=${line##*$'\t'}
-			line="${line%$'\t'*}; about $(human "$secs")"
-			total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
-		fi
-		printf '%s\n' "$line" >>"$run_dir/plan.txt"
-	done <"$run_dir/.plan.tmp"
-	rm -f "$run_dir/.plan.tmp"
-	{
-		printf 'estimate at %s requests per %s s, %s never spent: %s sending' \
-			"$limit" "$window" "$kept" "$(human "$total")"
-		if [ -s "$run_dir/changes.routing.ndjson" ] && [ -s "$run_dir/changes.non-routing.ndjson" ]; then
-			printf ' + a gap of %s = %s\n' "$(human "$gap")" \
-				"$(human "$(awk -v a="$total" -v b="$gap" 'BEGIN { print a + b }')")"
-		else
-			printf '\n'
-		fi
-		printf 'nothing was sent; the files are in %s\n' "$run_dir"
-	} >>"$run_dir/plan.txt"
-	cat "$run_dir/plan.txt"
-}
-
 # --- options --------------------------------------------------------------
 argv=("$@")
 mode=run want_sim=0 sim_why='' sim_org='' config='' gap='' only_scope='' snapshot='' no_report=0 platform=''
@@ -454,7 +409,7 @@ plan)
 	done
 	state_set planned "$(now_ms)"
 	[ "$quiet" = 1 ] || echo
-	plan
+	"$bin/gcu-report" --plan "$run_dir" || warn "gcu-report --plan failed (exit $?)"
 	exit "$overall"
 	;;
 wait) wait_gap; exit 0 ;;

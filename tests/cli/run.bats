@@ -252,7 +252,7 @@ holds_every_change() {
 	grep -qx 'gap=0.5' "$dir/state"
 	# The stages were handed the same file: gcu-send paced for 600 per 6 s.
 	grep -q 'against a limit of 100 req/s' "$dir/send.non-routing.log"
-	grep -q 'limit 600 per 6 s' "$dir/report.txt"
+	grep -q 'at most 600 in any 6 s' "$dir/report.txt"
 	holds_every_change "$dir"
 }
 
