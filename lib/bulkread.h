@@ -137,22 +137,4 @@ int gcu_bulk_run(const struct gcu_bulk_opts *o, struct gcu_bulk_stats *st, char 
  */
 int gcu_bulk_path(char *buf, size_t len, const char *const *ids, size_t n, int expand);
 
-/*
- * A set of short strings (ids, or keys made of them), compared exactly.
- * Used to read a user once and to capture a document once.
- */
-struct gcu_keyset {
-	char **slots;
-	size_t cap, n;
-};
-
-/*
- * Adds key (copied). Returns 1 when it was new, 0 when it was there
- * already, -1 when memory ran out. s must be zeroed before first use.
- */
-int gcu_keyset_add(struct gcu_keyset *s, const char *key);
-
-/* Frees what s holds; s can be used again. NULL is a no-op. */
-void gcu_keyset_free(struct gcu_keyset *s);
-
 #endif

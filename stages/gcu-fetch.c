@@ -26,6 +26,7 @@
 #include "change.h"
 #include "config.h"
 #include "http.h"
+#include "keyset.h"
 #include "ndjson.h"
 #include "record_loop.h"
 #include "records.h"

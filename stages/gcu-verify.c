@@ -24,6 +24,7 @@
 #include "bulkread.h"
 #include "config.h"
 #include "http.h"
+#include "keyset.h"
 #include "ndjson.h"
 #include "verify.h"
 #include "stage.h"
