@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uuid.h"
+
+/* Keys that are equal under strcmp hash alike under the case-folding
+ * hash of uuid.h, which is all the table needs; the keys are ids or made
+ * of them, what that hash is for. */
 static uint64_t hash_key(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return gcu_uuid_hash(s);
 }
 
 static int keyset_grow(struct gcu_keyset *s)
