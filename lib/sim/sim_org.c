@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "ndjson.h"
 #include "sim_json.h"
 #include "uuid.h"
@@ -342,7 +343,7 @@ static const char *const employee_types[] = {"Full-time", "Part-time", "Contract
 static void gen_uuid(uint64_t *rng, char out[37])
 {
 	unsigned char b[16];
-	uint64_t a = sim_rand64(rng), c = sim_rand64(rng);
+	uint64_t a = gcu_rand_next(rng), c = gcu_rand_next(rng);
 	for (int i = 0; i < 8; i++) {
 		b[i] = (unsigned char)(a >> (8 * i));
 		b[8 + i] = (unsigned char)(c >> (8 * i));
