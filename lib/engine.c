@@ -141,7 +141,10 @@ static void fill(struct gcu_engine *e, double now)
 		case NDJSON_TOO_LONG:
 			e->st->records++;
 			snprintf(why, sizeof why, "line longer than %zu bytes", in->max_line);
-			gcu_engine_reject(e, in->lineno, why);
+			if (e->c->too_long)
+				e->c->too_long(e, in->lineno, why);
+			else
+				gcu_engine_reject(e, in->lineno, why);
 			break;
 		case NDJSON_LINE:
 			e->last_line = now;

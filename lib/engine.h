@@ -158,6 +158,10 @@ struct gcu_engine_client {
 	 * write its output, reject it (gcu_engine_reject) or add it to a job
 	 * (gcu_engine_open_job, gcu_engine_add). */
 	void (*line)(struct gcu_engine *e, const char *line, size_t len, unsigned long lineno);
+	/* A line longer than the input's max_line, its text gone, counted as
+	 * a record already: the client gives it its outcome, and rejects it
+	 * (gcu_engine_reject). May be NULL: it is rejected, no more. */
+	void (*too_long)(struct gcu_engine *e, unsigned long lineno, const char *why);
 	/* Sends the job's next request with gcu_engine_submit. */
 	void (*send)(struct gcu_engine *e, struct gcu_job *j, double now);
 	/* A 2xx answer: returns 0 when it is one the client can use, -1 when

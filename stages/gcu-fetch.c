@@ -342,7 +342,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
-	if (rc == 75 || rc == 77)
+	if (rc > 0) /* the run stopped: EX_TEMPFAIL, EX_NOPERM or EX_UNAVAILABLE */
 		return rc;
 	if (st.batches_bad && st.unavailable && st.batches_ok == 0)
 		return EX_UNAVAILABLE;

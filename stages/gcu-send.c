@@ -413,7 +413,7 @@ int main(int argc, char **argv)
 		return EX_IOERR;
 	if (auth_rc != 0)
 		return auth_rc;
-	if (rc == 69 || rc == 75 || rc == 77)
+	if (rc > 0) /* the run stopped: EX_TEMPFAIL, EX_NOPERM or EX_UNAVAILABLE */
 		return rc;
 	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];
 	if (bad && st.unavailable > 0 && st.results[GCU_RESULT_OK] == 0 && st.resumed == 0)

@@ -188,10 +188,10 @@ static void c_retire(struct gcu_engine *e, struct gcu_job *j)
 	free(tj);
 }
 
-static const struct gcu_engine_client in_order = {1,        c_line,    c_send,   c_usable, c_answer,
-                                                  c_failed, c_stopped, c_retire, NULL,     NULL};
+static const struct gcu_engine_client in_order = {
+    1, c_line, NULL, c_send, c_usable, c_answer, c_failed, c_stopped, c_retire, NULL, NULL};
 static const struct gcu_engine_client any_order = {
-    0, c_line, c_send, c_usable, c_answer, c_failed, c_stopped, c_retire, NULL, NULL};
+    0, c_line, NULL, c_send, c_usable, c_answer, c_failed, c_stopped, c_retire, NULL, NULL};
 
 /* --- the platform ------------------------------------------------------- */
 
