@@ -114,7 +114,8 @@ struct gcu_bulk_opts {
  * the credentials, or with the last 5xx (0 for a transport error) when it
  * stayed unavailable. Returns 0 when finished, EX_TEMPFAIL after a
  * signal, EX_NOPERM when the platform refused the credentials,
- * EX_UNAVAILABLE when it stayed unavailable, or -1 with err filled when
+ * EX_UNAVAILABLE when it stayed unavailable (err then says why the run
+ * stopped), or -1 with err filled when
  * the input could not be read, emit or user asked to stop, memory ran out
  * or the loop failed. o, st and err must not be NULL; o->http must not be
  * NULL; st is filled from zero. After a second signal or an error,

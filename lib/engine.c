@@ -381,6 +381,8 @@ static int stop_run(struct gcu_engine *e)
 	} else {
 		return 0;
 	}
+	/* The stage names why it stopped in its summary and on stderr. */
+	snprintf(e->err, e->errlen, "%s", s.why ? s.why : "stopped: interrupted by a signal");
 	stop_all(e, &s);
 	return e->fatal ? -1 : rc;
 }

@@ -226,7 +226,8 @@ struct gcu_engine {
  * the input is read blocking and a job that is added fails unsent.
  * Returns 0 when finished, EX_TEMPFAIL after a signal, EX_NOPERM when the
  * platform refused the credentials, EX_UNAVAILABLE when it stayed
- * unavailable (every job and line then has its outcome), or -1 with err
+ * unavailable (every job and line then has its outcome; err says why the
+ * run stopped, naming the last error), or -1 with err
  * filled on a fatal error (the input could not be read, the HTTP loop
  * failed, or the client called gcu_engine_fatal). After a second signal
  * or a fatal error, transfers may still be queued in o->http pointing

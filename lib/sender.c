@@ -54,7 +54,7 @@ struct unit {
 
 /* The sender's side of a run; core first, so that the engine's callbacks
  * find the rest. */
-struct engine {
+struct sender {
 	struct gcu_engine core;
 	const struct gcu_send_opts *o;
 	struct gcu_send_stats *st;
@@ -69,12 +69,12 @@ const char *gcu_result_name(enum gcu_result_status s)
 	return (unsigned)s < GCU_RESULT_NSTATUS ? names[s] : "?";
 }
 
-static void set_fatal(struct engine *e, const char *what, int errnum)
+static void set_fatal(struct sender *e, const char *what, int errnum)
 {
 	gcu_engine_fatal(&e->core, what, errnum);
 }
 
-static void write_line(struct engine *e, json_object *line)
+static void write_line(struct sender *e, json_object *line)
 {
 	if (ndjson_write(e->o->out, line) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
@@ -86,7 +86,7 @@ static void write_line(struct engine *e, json_object *line)
  * buffer happens to fill. */
 static void flush_results(struct gcu_engine *core)
 {
-	struct engine *e = (struct engine *)core;
+	struct sender *e = (struct sender *)core;
 
 	if (!e->unflushed)
 		return;
@@ -98,7 +98,7 @@ static void flush_results(struct gcu_engine *core)
 /* The stage's progress line, with the sender's counts. */
 static void progress(struct gcu_engine *core)
 {
-	struct engine *e = (struct engine *)core;
+	struct sender *e = (struct sender *)core;
 
 	if (e->o->progress)
 		e->o->progress(e->o->ctx, e->st);
@@ -158,7 +158,7 @@ static void retire_unit(struct gcu_engine *core, struct gcu_job *j)
 }
 
 /* Writes the result of the unit's current request and moves on. */
-static void finish(struct engine *e, struct unit *u, enum gcu_result_status status, long http,
+static void finish(struct sender *e, struct unit *u, enum gcu_result_status status, long http,
                    long version, const char *error)
 {
 	struct request *r = &u->reqs[u->next];
@@ -204,7 +204,7 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
  * object; line NULL: too long to have been kept). Its result says why and
  * names the line; the line goes to --failed as it was read.
  */
-static void reject(struct engine *e, json_object *rec, const char *line, size_t len,
+static void reject(struct sender *e, json_object *rec, const char *line, size_t len,
                    unsigned long lineno, const char *why)
 {
 	json_object *out = json_object_new_object();
@@ -238,7 +238,7 @@ static void reject(struct engine *e, json_object *rec, const char *line, size_t 
 }
 
 /* A line of merge's that needs no request: copied as its result. */
-static void passthrough(struct engine *e, json_object *rec, const char *status)
+static void passthrough(struct sender *e, json_object *rec, const char *status)
 {
 	json_object *out = json_object_new_object();
 	static const char *const keys[] = {"id", "src", "scope"};
@@ -268,7 +268,7 @@ static int check_request(json_object *rec, int request, char *why, size_t len)
 	return request ? gcu_request_check(rec, NULL, why, len) : 0;
 }
 
-static void dry_run_line(struct engine *e, json_object *rec)
+static void dry_run_line(struct sender *e, json_object *rec)
 {
 	json_object *body = gcu_json_get(rec, "body");
 	char *line = NULL;
@@ -285,7 +285,7 @@ static void dry_run_line(struct engine *e, json_object *rec)
 	free(line);
 }
 
-static struct unit *new_unit(struct engine *e, const char *id, enum gcu_scope scope)
+static struct unit *new_unit(struct sender *e, const char *id, enum gcu_scope scope)
 {
 	struct unit *u = calloc(1, sizeof *u);
 	if (u == NULL)
@@ -303,7 +303,7 @@ static struct unit *new_unit(struct engine *e, const char *id, enum gcu_scope sc
 	return u;
 }
 
-static void add_request(struct engine *e, json_object *rec, const char *raw, size_t len)
+static void add_request(struct sender *e, json_object *rec, const char *raw, size_t len)
 {
 	const char *id = gcu_json_str(rec, "id");
 	enum gcu_scope scope = gcu_scope_parse(gcu_json_str(rec, "scope"));
@@ -336,7 +336,7 @@ oom:
 }
 
 /* Handles one input line. */
-static void take_line(struct engine *e, const char *line, size_t len, unsigned long lineno)
+static void take_line(struct sender *e, const char *line, size_t len, unsigned long lineno)
 {
 	char why[512], key[2200];
 	json_object *rec = ndjson_parse_object(line, len, why, sizeof why);
@@ -395,13 +395,13 @@ refused:
 /* The engine's line callback. */
 static void on_line(struct gcu_engine *core, const char *line, size_t len, unsigned long lineno)
 {
-	take_line((struct engine *)core, line, len, lineno);
+	take_line((struct sender *)core, line, len, lineno);
 }
 
 /* A line too long to have been kept is rejected like any other. */
 static void too_long(struct gcu_engine *core, unsigned long lineno, const char *why)
 {
-	reject((struct engine *)core, NULL, NULL, 0, lineno, why);
+	reject((struct sender *)core, NULL, NULL, 0, lineno, why);
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -465,7 +465,7 @@ static int version_conflict(const struct gcu_http_response *r)
 	       strstr(r->body, "does not match the current version") != NULL;
 }
 
-static void conflict(struct engine *e, struct unit *u, struct request *r, long status, double now)
+static void conflict(struct sender *e, struct unit *u, struct request *r, long status, double now)
 {
 	e->st->conflicts++;
 	r->conflicted = 1;
@@ -485,7 +485,7 @@ static void conflict(struct engine *e, struct unit *u, struct request *r, long s
 
 /* The answer to a re-read after a conflict: merge the changes again on
  * the user as it is now. */
-static void reread(struct engine *e, struct unit *u, struct request *r,
+static void reread(struct sender *e, struct unit *u, struct request *r,
                    const struct gcu_http_response *resp)
 {
 	char why[256];
@@ -541,7 +541,7 @@ static void reread(struct engine *e, struct unit *u, struct request *r,
 static void answered(struct gcu_engine *core, struct gcu_job *j,
                      const struct gcu_http_response *resp, long status, double now)
 {
-	struct engine *e = (struct engine *)core;
+	struct sender *e = (struct sender *)core;
 	struct unit *u = (struct unit *)j;
 	struct request *r = &u->reqs[u->next];
 	const char *op = gcu_json_str(r->rec, "op");
@@ -580,7 +580,7 @@ static void answered(struct gcu_engine *core, struct gcu_job *j,
 /* The current request failed for good (the engine's verdict). */
 static void failed(struct gcu_engine *core, struct gcu_job *j, long status, const char *why)
 {
-	finish((struct engine *)core, (struct unit *)j, GCU_RESULT_FAILED, status, -1, why);
+	finish((struct sender *)core, (struct unit *)j, GCU_RESULT_FAILED, status, -1, why);
 }
 
 /* The run stopped: each request of the unit not finished gets its result.
@@ -588,7 +588,7 @@ static void failed(struct gcu_engine *core, struct gcu_job *j, long status, cons
  * later); a signal or refused credentials interrupt them. */
 static void stopped(struct gcu_engine *core, struct gcu_job *j, const struct gcu_engine_stop *s)
 {
-	struct engine *e = (struct engine *)core;
+	struct sender *e = (struct sender *)core;
 	struct unit *u = (struct unit *)j;
 	enum gcu_result_status status = GCU_RESULT_INTERRUPTED;
 	const char *why = s->why;
@@ -617,7 +617,7 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 	static const struct gcu_engine_client sender = {
 	    0,      on_line, too_long,    send_unit,     NULL,    answered,
 	    failed, stopped, retire_unit, flush_results, progress};
-	struct engine e = {.o = o, .st = st};
+	struct sender e = {.o = o, .st = st};
 	unsigned long total = st->total;
 
 	memset(st, 0, sizeof *st);

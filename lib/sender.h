@@ -80,7 +80,8 @@ struct gcu_send_opts {
  * Returns 0 when finished, EX_UNAVAILABLE when the platform stayed
  * unavailable (the circuit opened retry.server.attempts times in a row;
  * the rest failed unsent), EX_TEMPFAIL when interrupted by a signal,
- * EX_NOPERM when the platform refused the credentials, or -1 with err set
+ * EX_NOPERM when the platform refused the credentials (err then says why
+ * the run stopped), or -1 with err set
  * when the results could not be written or the loop failed. st is filled
  * from zero but for total, which the caller sets.
  */

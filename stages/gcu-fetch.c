@@ -167,7 +167,7 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 {
 	struct gcu_loop_stats st = {0};
 	struct fetch_run run = {0};
-	char errbuf[1024];
+	char errbuf[1024] = "";
 
 	run.snap = gcu_snapshot_load(snapshot, (size_t)cfg->max_line, errbuf, sizeof errbuf);
 	if (run.snap == NULL) {
@@ -279,7 +279,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	struct gcu_bulk_stats st = {0};
 	struct ndjson_writer cap = {0};
 	struct fetch_run run = {0};
-	char errbuf[1024];
+	char errbuf[1024] = "";
 
 	int open_rc = gcu_platform_open(cfg, &auth, &o.http, errbuf, sizeof errbuf);
 	if (open_rc != 0) {
@@ -317,7 +317,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	int rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc < 0) {
+	if (rc != 0 && errbuf[0] != '\0') {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
 	}
@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *snapshot = NULL, *capture_path = NULL;
 	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
 	uint64_t seed = 0;
-	char errbuf[1024];
+	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();

@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	struct gcu_resume *resume = NULL;
 	const char *config = NULL, *failed_path = NULL, *resume_path = NULL;
 	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
-	char errbuf[1024];
+	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc < 0) {
+	if (rc != 0 && errbuf[0] != '\0') {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
 	}

@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	struct ndjson_reader in;
 	struct ndjson_writer out;
 	const char *config = NULL, *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
-	char errbuf[1024];
+	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 	rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc < 0) {
+	if (rc != 0 && errbuf[0] != '\0') {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
 	}
