@@ -10,8 +10,10 @@
 #   make -f runbook.mk verify        # read every user again, compare
 #   make -f runbook.mk report        # RUN/report.txt and RUN/timeline.svg
 #
-# Every step can be interrupted (Ctrl-C, a lost terminal) and run again: it
-# continues where it stopped and never sends a finished request twice.
+# Every step can be interrupted (Ctrl-C, a lost terminal, even kill -9) and
+# run again: it continues where it stopped and never sends a finished
+# request twice; while what is left of the interrupted step still drains,
+# a step refuses to start ("RUN is in use by another run", exit 75).
 # Rehearse first against gcu-sim loaded with a copy of the production users:
 #
 #   make -f runbook.mk export        # read the users the changes touch

@@ -105,6 +105,17 @@ static int check_url(const char *what, const char *url, char *err, size_t errlen
 	return GCU_AUTH_OK;
 }
 
+static int given(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+int gcu_auth_configured(const struct gcu_config *c)
+{
+	return given(c->auth_api_base) || given(c->auth_region) || given(c->auth_client_id) ||
+	       given(c->auth_client_secret) || given(getenv("GCU_ACCESS_TOKEN"));
+}
+
 int gcu_auth_init(struct gcu_auth *a, const struct gcu_config *c, char *err, size_t errlen)
 {
 	const char *domain = NULL;
@@ -464,6 +475,20 @@ int gcu_auth_refresh(struct gcu_auth *a, char *err, size_t errlen)
 		            "the access token was refused and cannot be renewed: set "
 		            "GCU_CLIENT_ID and GCU_CLIENT_SECRET, or a fresh GCU_ACCESS_TOKEN");
 	return grant(a, err, errlen);
+}
+
+int gcu_auth_renew(struct gcu_auth *a, int attempts, char *err, size_t errlen)
+{
+	int rc;
+
+	if (a->client_id == NULL)
+		return gcu_auth_token(a, err, errlen);
+	for (int i = 1;; i++) {
+		rc = grant(a, err, errlen);
+		if (rc != GCU_AUTH_UNAVAILABLE || i >= attempts)
+			return rc;
+		gcu_sleep(2.0 * i);
+	}
 }
 
 const char *gcu_auth_bearer(const struct gcu_auth *a)

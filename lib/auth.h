@@ -56,6 +56,15 @@ struct gcu_auth {
 int gcu_auth_init(struct gcu_auth *a, const struct gcu_config *c, char *err, size_t errlen);
 
 /*
+ * Whether c and the environment name anything to connect to: a platform
+ * (auth.api_base, auth.region), client credentials or GCU_ACCESS_TOKEN.
+ * When nothing is named, a caller may choose a default (run.sh runs
+ * against the simulator); when anything is, gcu_auth_init says what is
+ * missing or wrong.
+ */
+int gcu_auth_configured(const struct gcu_config *c);
+
+/*
  * Makes sure a holds a usable token: obtains one by client credentials
  * when there is none or it is within GCU_AUTH_MARGIN seconds (or a tenth
  * of its life, whichever is less) of expiry. An environment token without
@@ -73,6 +82,16 @@ int gcu_auth_token(struct gcu_auth *a, char *err, size_t errlen);
  * returns as gcu_auth_token.
  */
 int gcu_auth_refresh(struct gcu_auth *a, char *err, size_t errlen);
+
+/*
+ * Obtains a new token now, for a caller that hands it on (gcu-config
+ * --token): as gcu_auth_refresh, but tried again, 2, 4, ... seconds
+ * later, while the login service is unavailable, attempts times in all
+ * (at least once). Without client credentials the token from
+ * GCU_ACCESS_TOKEN is kept as it is, since it cannot be renewed, and
+ * GCU_AUTH_OK returned. Same returns as gcu_auth_token.
+ */
+int gcu_auth_renew(struct gcu_auth *a, int attempts, char *err, size_t errlen);
 
 /* The current token (owned by a, valid until the next call), or NULL. */
 const char *gcu_auth_bearer(const struct gcu_auth *a);

@@ -1,5 +1,6 @@
 /*
- * bulkread.h - the bulk-read engine of gcu-fetch and gcu-verify.
+ * bulkread.h - gcu-fetch's and gcu-verify's client of the network engine
+ * (engine.h).
  *
  * Reads records, lets the stage say which user (and scope) each one needs,
  * groups the ids of consecutive records into batches of fetch.batch (at
@@ -12,25 +13,21 @@
  * attempts are bounded, and a batch that fails for good gives every one of
  * its records an error, never silence. A 200 without an "entities" list
  * (a proxy answering for a throttled platform) counts as a 429. A 401
- * refreshes the token once; a 401 on the fresh token or a 403 stops the
- * run. Outcomes reach the stage in input order: a batch that finishes
- * early waits for its predecessors. Only a bounded number of batches is
- * read ahead, so memory stays flat however long the input is.
+ * renews the token; refused credentials, and a platform that stays
+ * unavailable, stop the run (engine.h says when). Outcomes reach the
+ * stage in input order: a batch that finishes early waits for its
+ * predecessors. Only a bounded number of batches is read ahead, so memory
+ * stays flat however long the input is.
  */
 #ifndef GCU_BULKREAD_H
 #define GCU_BULKREAD_H
 
-#include <signal.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include <json-c/json.h>
 
-#include "auth.h"
 #include "config.h"
-#include "http.h"
-#include "ndjson.h"
-#include "record_loop.h"
+#include "engine.h"
 
 /* What the stage wants done with one input record. */
 enum gcu_bulk_take {
@@ -77,55 +74,53 @@ typedef int (*gcu_bulk_emit_fn)(void *ctx, const struct gcu_bulk_outcome *oc, ch
 typedef int (*gcu_bulk_user_fn)(void *ctx, json_object *user, char *err, size_t errlen);
 
 struct gcu_bulk_stats {
-	unsigned long records;  /* input lines that held something */
-	unsigned long rejected; /* malformed lines and records the stage refused */
-	unsigned long skipped;  /* records the stage skipped */
-	unsigned long queued;   /* records that wait for a read */
+	union {
+		struct gcu_engine_stats net; /* what the engine counts (rejected: malformed
+		                                lines and records the stage refused): */
+		struct {
+			GCU_ENGINE_STATS_FIELDS
+		};
+	};
+	unsigned long skipped; /* records the stage skipped */
+	unsigned long queued;  /* records that wait for a read */
 	unsigned long results[GCU_BULK_NRESULTS];
 	unsigned long batches;     /* batches formed */
 	unsigned long batches_ok;  /* batches read */
-	unsigned long batches_bad; /* batches that failed for good */
-	unsigned long unavailable; /* of those, for want of the platform (5xx, transport, 429) */
-	unsigned long sent;        /* HTTP requests sent, retries included */
-	unsigned long http_429;    /* 429 answers (and 200s without entities) */
-	unsigned long retries;     /* requests sent again */
-	unsigned long refreshes;   /* token refreshes after a 401 */
-	unsigned long capped;      /* Retry-After values cut to retry.max_wait */
-	double started, elapsed;   /* monotonic */
-	int blind;                 /* no rate headers seen */
-	int auth_failed;           /* stopped on 401/403 */
-	int interrupted;           /* stopped on a signal */
+	unsigned long batches_bad; /* batches that failed for good (unavailable: of those, for
+	                              want of the platform) */
 };
 
 struct gcu_bulk_opts {
-	const struct gcu_config *cfg; /* fetch_batch, concurrency, retry policies */
-	struct gcu_http *http;        /* the loop, its bearer set */
-	struct gcu_auth *auth;        /* for a refresh after a 401; may be NULL */
-	struct ndjson_reader *in;     /* the records */
-	volatile sig_atomic_t *stop;  /* 1: finish what is in flight and stop; 2: stop now */
-	uint64_t seed;                /* jitter; 0 means gcu_rand_seed() */
-	int always_expand;            /* expand every batch (complete documents for a capture) */
+	union {
+		struct gcu_engine_opts net; /* what every engine client takes (cfg: fetch_batch
+		                               too; in: the records): */
+		struct {
+			GCU_ENGINE_OPTS_FIELDS
+		};
+	};
+	int always_expand; /* expand every batch (complete documents for a capture) */
 	gcu_bulk_accept_fn accept;
 	gcu_bulk_emit_fn emit;
-	gcu_bulk_user_fn user;                      /* may be NULL */
-	gcu_report_fn report;                       /* rejected lines, with their numbers */
-	void (*notice)(void *ctx, const char *msg); /* once-off news; may be NULL */
+	gcu_bulk_user_fn user; /* may be NULL */
 	void (*progress)(void *ctx,
 	                 const struct gcu_bulk_stats *st); /* twice a second; may be NULL */
-	void *ctx;
 };
 
 /*
  * Runs until every record is read and emitted, or a stop. After a stop
- * (signal or refused credentials) every record not read yet, the rest of
- * the input included, still gets its outcome (GCU_BULK_INTERRUPTED, or
- * GCU_BULK_FAILED with 401/403), so nothing vanishes. Returns 0 when
- * finished, 75 after a signal, 77 when the platform refused the
- * credentials, or -1 with err filled when the input could not be read,
- * emit or user asked to stop, memory ran out or the loop failed. o, st
- * and err must not be NULL; st is filled from zero. After a second signal
- * or an error, transfers may still be queued in o->http pointing into
- * memory that is freed: free the loop then, do not run it again.
+ * every record not read yet, the rest of the input included, still gets
+ * its outcome, so nothing vanishes: GCU_BULK_INTERRUPTED (status 0) after
+ * a signal, GCU_BULK_FAILED with the 401/403 when the platform refused
+ * the credentials, or with the last 5xx (0 for a transport error) when it
+ * stayed unavailable. Returns 0 when finished, EX_TEMPFAIL after a
+ * signal, EX_NOPERM when the platform refused the credentials,
+ * EX_UNAVAILABLE when it stayed unavailable (err then says why the run
+ * stopped), or -1 with err filled when
+ * the input could not be read, emit or user asked to stop, memory ran out
+ * or the loop failed. o, st and err must not be NULL; o->http must not be
+ * NULL; st is filled from zero. After a second signal or an error,
+ * transfers may still be queued in o->http pointing into memory that is
+ * freed: free the loop then, do not run it again.
  */
 int gcu_bulk_run(const struct gcu_bulk_opts *o, struct gcu_bulk_stats *st, char *err,
                  size_t errlen);
@@ -136,23 +131,5 @@ int gcu_bulk_run(const struct gcu_bulk_opts *o, struct gcu_bulk_stats *st, char 
  * out of range or buf is too small (nothing useful is left in buf then).
  */
 int gcu_bulk_path(char *buf, size_t len, const char *const *ids, size_t n, int expand);
-
-/*
- * A set of short strings (ids, or keys made of them), compared exactly.
- * Used to read a user once and to capture a document once.
- */
-struct gcu_keyset {
-	char **slots;
-	size_t cap, n;
-};
-
-/*
- * Adds key (copied). Returns 1 when it was new, 0 when it was there
- * already, -1 when memory ran out. s must be zeroed before first use.
- */
-int gcu_keyset_add(struct gcu_keyset *s, const char *key);
-
-/* Frees what s holds; s can be used again. NULL is a no-op. */
-void gcu_keyset_free(struct gcu_keyset *s);
 
 #endif

@@ -579,32 +579,53 @@ int gcu_config_init(struct gcu_config *c, const char *path, char *err, size_t er
 	return gcu_config_env(c, err, errlen);
 }
 
+/* The value of setting s in c, on fp, without a newline. */
+static void print_value(const struct gcu_config *c, const struct setting *s, FILE *fp)
+{
+	const char *slot = (const char *)c + s->offset;
+
+	switch (s->type) {
+	case T_LONG: {
+		long v;
+		memcpy(&v, slot, sizeof v);
+		fprintf(fp, "%ld", v);
+		break;
+	}
+	case T_DOUBLE: {
+		double v;
+		memcpy(&v, slot, sizeof v);
+		/* 15 digits: every value a file or flag gave reads back the same. */
+		fprintf(fp, "%.15g", v);
+		break;
+	}
+	case T_STRING: {
+		const char *v;
+		memcpy(&v, slot, sizeof v);
+		fputs(s->secret ? (v && *v ? "(set)" : "") : (v ? v : ""), fp);
+		break;
+	}
+	}
+}
+
+int gcu_config_print(const struct gcu_config *c, const char *key, FILE *fp)
+{
+	const struct setting *s = find_setting(key);
+
+	if (s == NULL)
+		return -1;
+	if (fp != NULL) {
+		print_value(c, s, fp);
+		putc('\n', fp);
+	}
+	return 0;
+}
+
 void gcu_config_dump(const struct gcu_config *c, FILE *fp)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &settings[i];
-		const char *slot = (const char *)c + s->offset;
-		switch (s->type) {
-		case T_LONG: {
-			long v;
-			memcpy(&v, slot, sizeof v);
-			fprintf(fp, "%s = %ld\n", s->key, v);
-			break;
-		}
-		case T_DOUBLE: {
-			double v;
-			memcpy(&v, slot, sizeof v);
-			fprintf(fp, "%s = %g\n", s->key, v);
-			break;
-		}
-		case T_STRING: {
-			const char *v;
-			memcpy(&v, slot, sizeof v);
-			fprintf(fp, "%s = %s\n", s->key,
-			        s->secret ? (v && *v ? "(set)" : "") : (v ? v : ""));
-			break;
-		}
-		}
+		fprintf(fp, "%s = ", settings[i].key);
+		print_value(c, &settings[i], fp);
+		putc('\n', fp);
 	}
 	for (size_t i = 0; i < c->nscopes; i++)
 		fprintf(fp, "scopes.%s += %s\n", gcu_scope_name(c->scopes[i].scope),

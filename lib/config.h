@@ -55,7 +55,6 @@ struct gcu_config {
 	long throttle_reserve;
 	long throttle_floor;
 	long throttle_pause_below;
-	double throttle_pause;
 	struct gcu_retry_policy retry_rate_limit;
 	struct gcu_retry_policy retry_server;
 	double retry_max_wait;
@@ -115,7 +114,19 @@ const struct gcu_column *gcu_config_column(const struct gcu_config *c, const cha
 const char *gcu_scope_name(enum gcu_scope s);
 enum gcu_scope gcu_scope_parse(const char *name);
 
-/* Prints every scalar setting as "key = value" lines (for -v and tests). */
+/*
+ * Prints the value of the scalar setting key on fp, then a newline, as
+ * gcu_config_dump shows it (a secret as "(set)" or nothing, never its
+ * value). fp may be NULL, to only check the key. Returns 0, or -1 when
+ * key names no scalar setting.
+ */
+int gcu_config_print(const struct gcu_config *c, const char *key, FILE *fp);
+
+/*
+ * Prints every setting on fp: "key = value" for each scalar (secrets
+ * as above), then "scopes.<scope> += field" and "csv.columns.<name> =
+ * field" lines for the lists. Numbers print as they would be read back.
+ */
 void gcu_config_dump(const struct gcu_config *c, FILE *fp);
 
 void gcu_config_free(struct gcu_config *c);

@@ -19,8 +19,9 @@
 
 #include "config.h"
 #include "ratehdr.h"
+#include "version.h"
 
-#define GCU_USER_AGENT "gcu/0.1.0"
+#define GCU_USER_AGENT "gcu/" GCU_VERSION
 /* Header lines longer than this are ignored. */
 #define GCU_HTTP_MAX_HEADER ((size_t)64 * 1024)
 

@@ -1,37 +1,34 @@
 /*
- * sender.c - the dispatch engine: units of work per user, the loop that
- * feeds the HTTP layer under the pacer, and the handling of every answer.
+ * sender.c - gcu-send's client of the engine (engine.h): what a request
+ * record means, what a unit sends, and what each answer means for it.
  *
- * A unit is the run of consecutive request records of one user and scope.
- * A unit has at most one transfer out at a time, embedded in it, so the
- * order of a user's requests is kept and nothing needs a separate
- * allocation per request. The input is read ahead only so far
- * (READAHEAD units), which keeps memory flat however long the input is.
+ * A unit is the run of consecutive request records of one user and scope,
+ * the engine's job. Its requests go one after another, so the order of a
+ * user's requests is kept; a user's later units wait (held) until the
+ * earlier ones have finished. Results are written as requests finish, so
+ * units leave the engine as soon as they are done, in any order. A
+ * version conflict is the sender's own: the user is read again, the
+ * changes merged again and the new body sent.
  */
 #include "sender.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "backoff.h"
 #include "change.h"
 #include "clock.h"
 #include "endpoints.h"
+#include "engine.h"
 #include "merge.h"
 #include "userdoc.h"
 #include "uuid.h"
 
-#define READAHEAD      256
-#define PROGRESS_EVERY 0.5
-/* Longest wait between two looks at signals, progress and input. */
-#define MAX_WAIT 0.25
-/* Wait while the input has no complete line yet. */
-#define INPUT_WAIT 0.01
+/* Units held at most: how far the input is read ahead. */
+#define READAHEAD 256
 
 struct request {
 	json_object *rec; /* the request record */
@@ -39,61 +36,30 @@ struct request {
 	size_t raw_len;
 	json_object *body_override; /* the body of a re-merge after a conflict */
 	int attempts;               /* sends of this request */
-	int rate_tries, server_tries;
-	int conflicted; /* a conflict was seen: a later success resolves it */
-	int retrying;   /* the next send repeats it after a 429, 5xx or reset */
+	int conflicted;             /* a conflict was seen: a later success resolves it */
 	double first_sent;
 };
 
-struct engine;
-
-struct transfer {
-	struct engine *e;
-	struct unit *u;
-	uint64_t seq;
-	int refetch;
-	int token_gen;
-};
-
 struct unit {
+	struct gcu_job job; /* scope, sealed, held (earlier units of the user), ... */
 	char id[40];
-	enum gcu_scope scope;
 	struct request *reqs;
 	size_t n, cap, next;
 	long version;  /* current version after a versioned success, -1 unknown */
 	int conflicts; /* in a row */
 	int parked;    /* 1 once parked: the next conflict is final */
 	int refetch;   /* the next transfer re-reads the user */
-	int busy;      /* a transfer is out */
-	int sealed;    /* no more lines can join */
-	int waits_for; /* earlier units of the same user not finished yet */
-	double not_before;
-	struct transfer xfer;
-	struct unit *next_unit;
+	int reading;   /* the transfer out re-reads the user */
 };
 
-struct engine {
+/* The sender's side of a run; core first, so that the engine's callbacks
+ * find the rest. */
+struct sender {
+	struct gcu_engine core;
 	const struct gcu_send_opts *o;
-	const struct gcu_config *cfg;
 	struct gcu_send_stats *st;
-	struct gcu_pacer pacer;
-	struct unit *head, *tail;
-	size_t nunits;
-	int inflight;
-	int eof;
-	int fatal;
-	int token_gen;
-	int refreshed;         /* the current token came from a refresh */
-	int ok_since_auth;     /* a request succeeded with the current token */
-	int expired_refreshes; /* refreshes of expired tokens since the last success */
-	int said_auth;
-	long waiting;           /* units that wait for an earlier unit of their user */
-	char last_trouble[400]; /* the last 5xx or transport error, named when the run stops */
-	int unflushed;          /* results written since the last flush */
-	uint64_t rng;
-	double last_progress;
-	char *err;
-	size_t errlen;
+	long waiting;  /* units that wait for an earlier unit of their user */
+	int unflushed; /* results written since the last flush */
 };
 
 const char *gcu_result_name(enum gcu_result_status s)
@@ -103,14 +69,12 @@ const char *gcu_result_name(enum gcu_result_status s)
 	return (unsigned)s < GCU_RESULT_NSTATUS ? names[s] : "?";
 }
 
-static void set_fatal(struct engine *e, const char *what, int errnum)
+static void set_fatal(struct sender *e, const char *what, int errnum)
 {
-	if (!e->fatal)
-		snprintf(e->err, e->errlen, "%s: %s", what, strerror(errnum));
-	e->fatal = 1;
+	gcu_engine_fatal(&e->core, what, errnum);
 }
 
-static void write_line(struct engine *e, json_object *line)
+static void write_line(struct sender *e, json_object *line)
 {
 	if (ndjson_write(e->o->out, line) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
@@ -120,13 +84,24 @@ static void write_line(struct engine *e, json_object *line)
 /* Results stream: what finished reaches the reader (a pipe, or a file
  * that a kill -9 would cut) before the loop waits again, not when stdio's
  * buffer happens to fill. */
-static void flush_results(struct engine *e)
+static void flush_results(struct gcu_engine *core)
 {
+	struct sender *e = (struct sender *)core;
+
 	if (!e->unflushed)
 		return;
 	e->unflushed = 0;
 	if (ndjson_flush(e->o->out) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
+}
+
+/* The stage's progress line, with the sender's counts. */
+static void progress(struct gcu_engine *core)
+{
+	struct sender *e = (struct sender *)core;
+
+	if (e->o->progress)
+		e->o->progress(e->o->ctx, e->st);
 }
 
 static int is_versioned(const char *op)
@@ -175,25 +150,15 @@ static void free_unit(struct unit *u)
 	free(u);
 }
 
-static void drop_finished_units(struct engine *e)
+/* The engine is done with a unit: its results are written already. */
+static void retire_unit(struct gcu_engine *core, struct gcu_job *j)
 {
-	struct unit **pp = &e->head;
-	e->tail = NULL;
-	while (*pp) {
-		struct unit *u = *pp;
-		if (u->sealed && u->next >= u->n && !u->busy) {
-			*pp = u->next_unit;
-			e->nunits--;
-			free_unit(u);
-			continue;
-		}
-		e->tail = u;
-		pp = &u->next_unit;
-	}
+	(void)core;
+	free_unit((struct unit *)j);
 }
 
 /* Writes the result of the unit's current request and moves on. */
-static void finish(struct engine *e, struct unit *u, enum gcu_result_status status, long http,
+static void finish(struct sender *e, struct unit *u, enum gcu_result_status status, long http,
                    long version, const char *error)
 {
 	struct request *r = &u->reqs[u->next];
@@ -219,11 +184,14 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
 		e->o->notice(e->o->ctx, msg);
 	}
 	u->refetch = 0;
-	if (++u->next == u->n && e->waiting > 0)
-		for (struct unit *p = u->next_unit; p; p = p->next_unit)
-			if (p->waits_for > 0 && strcasecmp(p->id, u->id) == 0 &&
-			    --p->waits_for == 0)
+	gcu_job_restart(&u->job);
+	u->job.done = ++u->next == u->n;
+	if (u->job.done && e->waiting > 0)
+		for (struct gcu_job *p = u->job.next; p; p = p->next) {
+			struct unit *later = (struct unit *)p;
+			if (p->held > 0 && strcasecmp(later->id, u->id) == 0 && --p->held == 0)
 				e->waiting--;
+		}
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -236,7 +204,7 @@ static void finish(struct engine *e, struct unit *u, enum gcu_result_status stat
  * object; line NULL: too long to have been kept). Its result says why and
  * names the line; the line goes to --failed as it was read.
  */
-static void reject(struct engine *e, json_object *rec, const char *line, size_t len,
+static void reject(struct sender *e, json_object *rec, const char *line, size_t len,
                    unsigned long lineno, const char *why)
 {
 	json_object *out = json_object_new_object();
@@ -266,11 +234,11 @@ static void reject(struct engine *e, json_object *rec, const char *line, size_t 
 	e->st->results[GCU_RESULT_REJECTED]++;
 	if (line && e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
 		set_fatal(e, e->o->failed->name, e->o->failed->error);
-	e->o->report(e->o->ctx, e->o->in->name, lineno, why);
+	gcu_engine_reject(&e->core, lineno, why);
 }
 
 /* A line of merge's that needs no request: copied as its result. */
-static void passthrough(struct engine *e, json_object *rec, const char *status)
+static void passthrough(struct sender *e, json_object *rec, const char *status)
 {
 	json_object *out = json_object_new_object();
 	static const char *const keys[] = {"id", "src", "scope"};
@@ -300,7 +268,7 @@ static int check_request(json_object *rec, int request, char *why, size_t len)
 	return request ? gcu_request_check(rec, NULL, why, len) : 0;
 }
 
-static void dry_run_line(struct engine *e, json_object *rec)
+static void dry_run_line(struct sender *e, json_object *rec)
 {
 	json_object *body = gcu_json_get(rec, "body");
 	char *line = NULL;
@@ -317,40 +285,31 @@ static void dry_run_line(struct engine *e, json_object *rec)
 	free(line);
 }
 
-static struct unit *new_unit(struct engine *e, const char *id, enum gcu_scope scope)
+static struct unit *new_unit(struct sender *e, const char *id, enum gcu_scope scope)
 {
 	struct unit *u = calloc(1, sizeof *u);
 	if (u == NULL)
 		return NULL;
 	snprintf(u->id, sizeof u->id, "%s", id);
-	u->scope = scope;
+	u->job.scope = scope;
 	u->version = -1;
-	u->xfer.e = e;
-	u->xfer.u = u;
 	/* A user's units run in input order: count those still ahead. */
-	for (const struct unit *p = e->head; p; p = p->next_unit)
-		if (p->next < p->n && strcasecmp(p->id, id) == 0)
-			u->waits_for++;
-	if (u->waits_for > 0)
+	for (const struct gcu_job *p = e->core.head; p; p = p->next)
+		if (!p->done && strcasecmp(((const struct unit *)p)->id, id) == 0)
+			u->job.held++;
+	if (u->job.held > 0)
 		e->waiting++;
-	if (e->tail)
-		e->tail->sealed = 1;
-	if (e->tail)
-		e->tail->next_unit = u;
-	else
-		e->head = u;
-	e->tail = u;
-	e->nunits++;
+	gcu_engine_add(&e->core, &u->job);
 	return u;
 }
 
-static void add_request(struct engine *e, json_object *rec, const char *raw, size_t len)
+static void add_request(struct sender *e, json_object *rec, const char *raw, size_t len)
 {
 	const char *id = gcu_json_str(rec, "id");
 	enum gcu_scope scope = gcu_scope_parse(gcu_json_str(rec, "scope"));
-	struct unit *u = e->tail;
+	struct unit *u = (struct unit *)gcu_engine_open_job(&e->core);
 
-	if (u == NULL || u->sealed || strcasecmp(u->id, id) != 0 || u->scope != scope)
+	if (u == NULL || strcasecmp(u->id, id) != 0 || u->job.scope != scope)
 		u = new_unit(e, id, scope);
 	if (u == NULL)
 		goto oom;
@@ -370,13 +329,14 @@ static void add_request(struct engine *e, json_object *rec, const char *raw, siz
 	r->raw_len = len;
 	r->rec = json_object_get(rec);
 	u->n++;
+	u->job.done = 0;
 	return;
 oom:
 	set_fatal(e, "reading requests", ENOMEM);
 }
 
 /* Handles one input line. */
-static void take_line(struct engine *e, const char *line, size_t len, unsigned long lineno)
+static void take_line(struct sender *e, const char *line, size_t len, unsigned long lineno)
 {
 	char why[512], key[2200];
 	json_object *rec = ndjson_parse_object(line, len, why, sizeof why);
@@ -432,41 +392,19 @@ refused:
 	json_object_put(rec);
 }
 
-/* Reads input until READAHEAD units wait or no complete line is there. */
-static void fill(struct engine *e)
+/* The engine's line callback. */
+static void on_line(struct gcu_engine *core, const char *line, size_t len, unsigned long lineno)
 {
-	struct ndjson_reader *in = e->o->in;
-	char why[128];
+	take_line((struct sender *)core, line, len, lineno);
+}
 
-	while (!e->eof && !e->fatal && e->nunits < READAHEAD) {
-		enum ndjson_status s = ndjson_read(in);
-		switch (s) {
-		case NDJSON_AGAIN:
-			return;
-		case NDJSON_EOF:
-			e->eof = 1;
-			if (e->tail)
-				e->tail->sealed = 1;
-			return;
-		case NDJSON_IO_ERROR:
-			set_fatal(e, in->name, errno);
-			return;
-		case NDJSON_TOO_LONG:
-			e->st->records++;
-			snprintf(why, sizeof why, "line longer than %zu bytes", in->max_line);
-			reject(e, NULL, NULL, 0, in->lineno, why);
-			break;
-		case NDJSON_LINE:
-			if (in->line_len > 0)
-				take_line(e, in->line, in->line_len, in->lineno);
-			break;
-		}
-	}
+/* A line too long to have been kept is rejected like any other. */
+static void too_long(struct gcu_engine *core, unsigned long lineno, const char *why)
+{
+	reject((struct sender *)core, NULL, NULL, 0, lineno, why);
 }
 
 /* --- sending ------------------------------------------------------------ */
-
-static void on_done(struct gcu_http *h, void *user, const struct gcu_http_response *resp);
 
 /* The body to send: a re-merged one, or the record's, with the version
  * this run last saw for a versioned PATCH. New reference or NULL. */
@@ -486,8 +424,9 @@ static json_object *body_for(struct unit *u, struct request *r)
 	return json_object_get(body);
 }
 
-static void send_unit(struct engine *e, struct unit *u, double now)
+static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 {
+	struct unit *u = (struct unit *)j;
 	struct request *r = &u->reqs[u->next];
 	json_object *body = NULL;
 	char path[96];
@@ -506,102 +445,17 @@ static void send_unit(struct engine *e, struct unit *u, double now)
 		if (body != NULL)
 			text = ndjson_string(body, &len);
 	}
-	u->xfer.refetch = u->refetch;
-	u->xfer.token_gen = e->token_gen;
-	if (gcu_http_submit(e->o->http, method, target, text, len, on_done, &u->xfer) < 0) {
-		json_object_put(body);
-		finish(e, u, GCU_RESULT_FAILED, 0, -1,
-		       errno == EINVAL ? "request refused: bad method or path" : strerror(errno));
-		return;
-	}
+	u->reading = u->refetch;
+	int rc = gcu_engine_submit(core, j, method, target, text, len, now);
 	json_object_put(body);
+	if (rc < 0)
+		return;
 	if (r->attempts == 0)
 		r->first_sent = now;
-	if (r->retrying && !u->refetch)
-		e->st->retries++;
-	r->retrying = 0;
 	r->attempts++;
-	u->xfer.seq = gcu_pacer_sent(&e->pacer, now);
-	u->busy = 1;
-	e->inflight++;
-	e->st->sent++;
-}
-
-/* Sends what may go now. Returns the time worth looking again (0: only
- * an answer or input can change things) and why work waits. */
-static double dispatch(struct engine *e, double now, enum gcu_pace_block *why)
-{
-	double wake = 0;
-
-	*why = GCU_PACE_GO;
-	for (struct unit *u = e->head; u; u = u->next_unit) {
-		double w = 0;
-		if (u->busy || !u->sealed || u->next >= u->n)
-			continue;
-		if (u->not_before > now) {
-			if (wake == 0 || u->not_before < wake)
-				wake = u->not_before;
-			continue;
-		}
-		if (u->waits_for > 0)
-			continue; /* an earlier unit of this user goes first */
-		enum gcu_pace_block b = gcu_pacer_check(&e->pacer, u->scope, e->inflight, now, &w);
-		if (b != GCU_PACE_GO) {
-			*why = b;
-			if (w > 0 && (wake == 0 || w < wake))
-				wake = w;
-			break;
-		}
-		send_unit(e, u, now);
-		if (e->fatal)
-			break;
-	}
-	return wake;
 }
 
 /* --- answers ------------------------------------------------------------ */
-
-static void notice(struct engine *e, const char *msg)
-{
-	if (e->o->notice)
-		e->o->notice(e->o->ctx, msg);
-}
-
-/*
- * A 401: refresh the token once; a second 401 on a fresh token is final,
- * unless that token's own lifetime has run out meanwhile (an outage or a
- * slow answer can outlast a short-lived token before anything succeeds
- * with it): then it is refreshed again, at most MAX_EXPIRED_REFRESHES
- * times without a success in between.
- */
-#define MAX_EXPIRED_REFRESHES 3
-static void unauthorised(struct engine *e, struct unit *u, long status)
-{
-	char why[256];
-	int expired = e->o->auth && gcu_auth_expires_in(e->o->auth, gcu_now()) <= 0 &&
-	              e->expired_refreshes < MAX_EXPIRED_REFRESHES;
-
-	if (status == 401 && u->xfer.token_gen < e->token_gen)
-		return; /* sent with the old token; goes again with the new one */
-	if (status == 401 && e->o->auth && (expired || !(e->refreshed && !e->ok_since_auth))) {
-		if (gcu_auth_refresh(e->o->auth, why, sizeof why) == 0 &&
-		    gcu_http_set_bearer(e->o->http, gcu_auth_bearer(e->o->auth)) == 0) {
-			e->token_gen++;
-			if (expired && e->refreshed && !e->ok_since_auth)
-				e->expired_refreshes++;
-			e->refreshed = 1;
-			e->ok_since_auth = 0;
-			e->st->refreshes++;
-			return;
-		}
-		if (!e->said_auth)
-			notice(e, why);
-		e->said_auth = 1;
-	}
-	e->st->auth_failed = 1;
-	finish(e, u, GCU_RESULT_FAILED, status, -1,
-	       status == 403 ? "HTTP 403: forbidden" : "HTTP 401: not authorised");
-}
 
 static int version_conflict(const struct gcu_http_response *r)
 {
@@ -611,21 +465,7 @@ static int version_conflict(const struct gcu_http_response *r)
 	       strstr(r->body, "does not match the current version") != NULL;
 }
 
-/* Back off one request after a 5xx or a transport error. */
-static void server_trouble(struct engine *e, struct unit *u, struct request *r,
-                           const struct gcu_http_response *resp, double now)
-{
-	gcu_http_error_message(resp, e->last_trouble, sizeof e->last_trouble);
-	if (++r->server_tries >= e->cfg->retry_server.attempts) {
-		e->st->unavailable++;
-		finish(e, u, GCU_RESULT_FAILED, resp->status, -1, e->last_trouble);
-		return;
-	}
-	u->not_before = now + gcu_backoff(&e->cfg->retry_server, r->server_tries, &e->rng);
-	r->retrying = 1;
-}
-
-static void conflict(struct engine *e, struct unit *u, struct request *r, long status, double now)
+static void conflict(struct sender *e, struct unit *u, struct request *r, long status, double now)
 {
 	e->st->conflicts++;
 	r->conflicted = 1;
@@ -635,17 +475,17 @@ static void conflict(struct engine *e, struct unit *u, struct request *r, long s
 		return;
 	}
 	u->refetch = 1;
-	if (++u->conflicts >= e->cfg->retry_conflicts_to_park) {
+	if (++u->conflicts >= e->o->cfg->retry_conflicts_to_park) {
 		/* Others keep writing this user: let them settle, try once more. */
 		u->parked = 1;
-		u->not_before = now + e->cfg->retry_conflict_cooldown;
+		u->job.not_before = now + e->o->cfg->retry_conflict_cooldown;
 		e->st->parked++;
 	}
 }
 
 /* The answer to a re-read after a conflict: merge the changes again on
  * the user as it is now. */
-static void reread(struct engine *e, struct unit *u, struct request *r,
+static void reread(struct sender *e, struct unit *u, struct request *r,
                    const struct gcu_http_response *resp)
 {
 	char why[256];
@@ -697,18 +537,18 @@ static void reread(struct engine *e, struct unit *u, struct request *r,
 	json_object_put(user);
 }
 
-static void answered(struct engine *e, struct unit *u, const struct gcu_http_response *resp,
-                     double now)
+/* A success, or an answer the engine leaves to the sender. */
+static void answered(struct gcu_engine *core, struct gcu_job *j,
+                     const struct gcu_http_response *resp, long status, double now)
 {
+	struct sender *e = (struct sender *)core;
+	struct unit *u = (struct unit *)j;
 	struct request *r = &u->reqs[u->next];
 	const char *op = gcu_json_str(r->rec, "op");
-	long status = resp->transport_error ? 0 : resp->status;
 	char msg[400];
 
 	if (status >= 200 && status < 300) {
-		e->ok_since_auth = 1;
-		e->expired_refreshes = 0;
-		if (u->xfer.refetch) {
+		if (u->reading) {
 			reread(e, u, r, resp);
 			return;
 		}
@@ -725,35 +565,11 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 		finish(e, u, GCU_RESULT_OK, status, version, NULL);
 		return;
 	}
-	if (status == 401 || status == 403) {
-		unauthorised(e, u, status);
-		return;
-	}
-	if (status == 429) {
-		e->st->http_429++;
-		if (++r->rate_tries >= e->cfg->retry_rate_limit.attempts) {
-			snprintf(msg, sizeof msg, "rate limited %d times in a row", r->rate_tries);
-			finish(e, u, GCU_RESULT_FAILED, status, -1, msg);
-		} else {
-			/* The pacer holds all dispatch for Retry-After; this request
-			 * also waits out the 429 policy's backoff, so that a window kept
-			 * full by traffic gcu cannot see does not burn its attempts in
-			 * a second. */
-			r->retrying = 1;
-			u->not_before =
-			    now + gcu_backoff(&e->cfg->retry_rate_limit, r->rate_tries, &e->rng);
-		}
-		return;
-	}
-	if (status == 0 || status >= 500) {
-		server_trouble(e, u, r, resp, now);
-		return;
-	}
-	if (!u->xfer.refetch && is_versioned(op) && version_conflict(resp)) {
+	if (!u->reading && is_versioned(op) && version_conflict(resp)) {
 		conflict(e, u, r, status, now);
 		return;
 	}
-	if (u->xfer.refetch && status == 404) {
+	if (u->reading && status == 404) {
 		finish(e, u, GCU_RESULT_FAILED, status, -1, "the user no longer exists");
 		return;
 	}
@@ -761,157 +577,50 @@ static void answered(struct engine *e, struct unit *u, const struct gcu_http_res
 	finish(e, u, GCU_RESULT_FAILED, status, -1, msg);
 }
 
-static void on_done(struct gcu_http *h, void *user, const struct gcu_http_response *resp)
+/* The current request failed for good (the engine's verdict). */
+static void failed(struct gcu_engine *core, struct gcu_job *j, long status, const char *why)
 {
-	struct transfer *t = user;
-	struct engine *e = t->e;
-	struct unit *u = t->u;
-	struct request *r = &u->reqs[u->next];
-	double now = gcu_now();
-	(void)h;
-
-	e->inflight--;
-	u->busy = 0;
-	if (gcu_pacer_feed(&e->pacer, e->cfg, resp->transport_error ? 0 : resp->status, &resp->rate,
-	                   t->seq, now, r->rate_tries + 1, &e->rng, e->o->notice, e->o->ctx))
-		e->st->capped++;
-	answered(e, u, resp, now);
+	finish((struct sender *)core, (struct unit *)j, GCU_RESULT_FAILED, status, -1, why);
 }
 
-/* --- the loop ----------------------------------------------------------- */
-
-static void end_all(struct engine *e, enum gcu_result_status status, const char *why)
+/* The run stopped: each request of the unit not finished gets its result.
+ * A platform that stayed unavailable fails them (--resume sends them
+ * later); a signal or refused credentials interrupt them. */
+static void stopped(struct gcu_engine *core, struct gcu_job *j, const struct gcu_engine_stop *s)
 {
-	for (struct unit *u = e->head; u; u = u->next_unit)
-		while (u->next < u->n)
-			finish(e, u, status, 0, -1, why);
-}
+	struct sender *e = (struct sender *)core;
+	struct unit *u = (struct unit *)j;
+	enum gcu_result_status status = GCU_RESULT_INTERRUPTED;
+	const char *why = s->why;
+	char msg[600];
 
-/* After a stop, every line still unread gets its result too. */
-static void end_rest(struct engine *e, enum gcu_result_status status, const char *why)
-{
-	struct ndjson_reader *in = e->o->in;
-	int fl = fcntl(in->fd, F_GETFL);
-
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		(void)fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK);
-	while (!e->eof && !e->fatal) {
-		fill(e);
-		end_all(e, status, why);
-		drop_finished_units(e);
+	if (s->reason == GCU_STOP_UNAVAILABLE) {
+		snprintf(msg, sizeof msg, "%s; run again with --resume", s->why);
+		status = GCU_RESULT_FAILED;
+		why = msg;
+	} else if (s->reason == GCU_STOP_SIGNAL) {
+		if (j->busy) /* second signal: the answer will not be read */
+			finish(e, u, status, 0, -1,
+			       "interrupted in flight; it may have been applied");
+		why = "interrupted before it was sent";
 	}
+	while (u->next < u->n && !core->fatal)
+		finish(e, u, status, 0, -1, why);
 }
 
-static void update_stats(struct engine *e, double now)
-{
-	e->st->elapsed = now - e->st->started;
-	e->st->limit = e->pacer.limit;
-	e->st->left = gcu_pacer_left(&e->pacer, now);
-	e->st->blind = e->pacer.blind;
-}
+/* --- the run ------------------------------------------------------------ */
 
 int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char *err, size_t errlen)
 {
-	struct engine e = {0};
-	int fl = fcntl(o->in->fd, F_GETFL);
+	/* in_order, line, too_long, send, usable, answer, failed, stopped, retire, waiting,
+	 * progress */
+	static const struct gcu_engine_client sender = {
+	    0,      on_line, too_long,    send_unit,     NULL,    answered,
+	    failed, stopped, retire_unit, flush_results, progress};
+	struct sender e = {.o = o, .st = st};
+	unsigned long total = st->total;
 
-	e.o = o;
-	e.cfg = o->cfg;
-	e.st = st;
-	e.err = err;
-	e.errlen = errlen;
-	e.rng = o->seed ? o->seed : gcu_rand_seed();
-	if (gcu_pacer_init(&e.pacer, o->cfg) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	st->started = e.last_progress = gcu_now();
-	st->limit = st->left = -1;
-	/* Reading must never stall the loop while answers wait. */
-	if (fl >= 0 && !o->dry_run)
-		(void)fcntl(o->in->fd, F_SETFL, fl | O_NONBLOCK);
-
-	for (;;) {
-		double now = gcu_now(), wake = 0;
-		enum gcu_pace_block why = GCU_PACE_GO;
-		/* The circuit opened again and again with no success between:
-		 * the platform is down; waiting a pause per request would take
-		 * days. Stop, and let --resume finish later. */
-		if (e.pacer.circuit_streak >= o->cfg->retry_server.attempts)
-			st->gave_up = 1;
-		int stopping = (o->stop && *o->stop) || st->auth_failed || st->gave_up || e.fatal;
-
-		if (!stopping)
-			fill(&e);
-		if (stopping && (e.inflight == 0 || (o->stop && *o->stop >= 2) || e.fatal))
-			break;
-		if (!stopping && !o->dry_run)
-			wake = dispatch(&e, now, &why);
-		drop_finished_units(&e);
-		if (e.eof && e.nunits == 0 && e.inflight == 0)
-			break;
-		if (o->dry_run && e.eof)
-			break;
-
-		double wait = MAX_WAIT;
-		if (wake > 0 && wake - now < wait)
-			wait = fmax(0, wake - now);
-		if (!e.eof && e.nunits < READAHEAD && wait > INPUT_WAIT)
-			wait = INPUT_WAIT; /* input may arrive; look again soon */
-		flush_results(&e);
-		if (!o->dry_run && gcu_http_run(o->http, wait) < 0) {
-			set_fatal(&e, "HTTP loop", EIO);
-			break;
-		}
-		double after = gcu_now();
-		if (why != GCU_PACE_GO)
-			st->blocked[why] += after - now;
-		update_stats(&e, after);
-		if (o->progress && after - e.last_progress >= PROGRESS_EVERY) {
-			e.last_progress = after;
-			o->progress(o->ctx, st);
-		}
-	}
-
-	int rc = 0;
-	if (st->auth_failed) {
-		end_all(&e, GCU_RESULT_INTERRUPTED,
-		        "stopped: the platform refused the credentials");
-		end_rest(&e, GCU_RESULT_INTERRUPTED,
-		         "stopped: the platform refused the credentials");
-		rc = 77;
-	} else if (st->gave_up) {
-		char why[600];
-		snprintf(
-		    why, sizeof why,
-		    "stopped: the platform stayed unavailable (last error: %s); run again with "
-		    "--resume",
-		    e.last_trouble);
-		end_all(&e, GCU_RESULT_FAILED, why);
-		end_rest(&e, GCU_RESULT_FAILED, why);
-		rc = 69;
-	} else if (o->stop && *o->stop) {
-		st->interrupted = 1;
-		for (struct unit *u = e.head; u; u = u->next_unit)
-			if (u->busy) /* second signal: the answer will not be read */
-				finish(&e, u, GCU_RESULT_INTERRUPTED, 0, -1,
-				       "interrupted in flight; it may have been applied");
-		end_all(&e, GCU_RESULT_INTERRUPTED, "interrupted before it was sent");
-		end_rest(&e, GCU_RESULT_INTERRUPTED, "interrupted before it was sent");
-		rc = 75;
-	}
-	update_stats(&e, gcu_now());
-	if (fl >= 0)
-		(void)fcntl(o->in->fd, F_SETFL, fl);
-	/* After an abort the HTTP loop still holds transfers that point into
-	 * busy units; the caller frees the loop without running it again, so
-	 * freeing the units here is safe. */
-	for (struct unit *u = e.head, *next; u; u = next) {
-		next = u->next_unit;
-		free_unit(u);
-	}
-	gcu_pacer_free(&e.pacer);
-	if (e.fatal)
-		return -1;
-	return rc;
+	memset(st, 0, sizeof *st);
+	st->total = total;
+	return gcu_engine_run(&e.core, &o->net, &sender, READAHEAD, &st->net, err, errlen);
 }

@@ -1,9 +1,8 @@
 /*
- * sender.h - the dispatch engine of gcu-send.
+ * sender.h - gcu-send's client of the network engine (engine.h).
  *
- * Reads request records, sends them through the shared HTTP loop under
- * the pacer's control and writes one result record per request as it
- * finishes:
+ * Reads request records, sends them through the engine under the pacer's
+ * control and writes one result record per request as it finishes:
  *   {"id","src","scope","op","status","http","attempts","version","ms",
  *    "error","at","path","changes"}
  * status is one of ok, unchanged, failed, conflict, interrupted. A line
@@ -20,20 +19,15 @@
  * merged again (merge.h) and the new body goes out; three conflicts in a
  * row park the user for a cool-down and one last try. A 429 pauses all
  * dispatch; 5xx and transport errors back off per request and, in a row,
- * open the circuit. A 401 refreshes the token once.
+ * open the circuit. A 401 refreshes the token (engine.h says when again).
+ * A platform that stays unavailable stops the run: the requests not
+ * finished fail, to be sent by a later run with --resume.
  */
 #ifndef GCU_SENDER_H
 #define GCU_SENDER_H
 
-#include <signal.h>
-#include <stdint.h>
-
-#include "auth.h"
-#include "config.h"
-#include "http.h"
+#include "engine.h"
 #include "ndjson.h"
-#include "pacer.h"
-#include "record_loop.h"
 #include "resume.h"
 
 enum gcu_result_status {
@@ -47,57 +41,49 @@ enum gcu_result_status {
 };
 
 struct gcu_send_stats {
-	unsigned long records;  /* input lines that held a record */
+	union {
+		struct gcu_engine_stats net; /* what the engine counts (rejected: the lines
+		                                whose result is rejected): */
+		struct {
+			GCU_ENGINE_STATS_FIELDS
+		};
+	};
 	unsigned long requests; /* request records read */
 	unsigned long resumed;  /* requests skipped because --resume had them */
 	unsigned long results[GCU_RESULT_NSTATUS];
-	unsigned long sent;        /* HTTP requests sent, retries and re-reads included */
-	unsigned long http_429;    /* answers with status 429 */
-	unsigned long retries;     /* requests sent again after a 429, 5xx or reset */
-	unsigned long conflicts;   /* version conflicts seen */
-	unsigned long resolved;    /* conflicts resolved by re-read and re-merge */
-	unsigned long parked;      /* users parked after conflicts in a row */
-	unsigned long refreshes;   /* token refreshes after a 401 */
-	unsigned long capped;      /* Retry-After values cut to retry.max_wait */
-	unsigned long unavailable; /* failures for want of the platform (5xx, transport) */
-	double started, elapsed;   /* monotonic */
-	double blocked[5];         /* seconds work waited, by enum gcu_pace_block */
-	long limit;                /* the platform's limit as last seen, -1 unknown */
-	long left;                 /* the window as the pacer sees it, -1 unknown */
-	int blind;                 /* no rate headers */
-	int auth_failed;           /* stopped on 401/403 */
-	int gave_up;               /* stopped: the platform stayed unavailable */
-	int interrupted;           /* stopped on a signal */
-	unsigned long total;       /* requests expected, 0 when unknown (for progress) */
+	unsigned long conflicts; /* version conflicts seen */
+	unsigned long resolved;  /* conflicts resolved by re-read and re-merge */
+	unsigned long parked;    /* users parked after conflicts in a row */
+	unsigned long total;     /* requests expected, 0 when unknown (for progress) */
 };
 
 struct gcu_send_opts {
-	const struct gcu_config *cfg;
-	struct gcu_http *http;           /* the loop; NULL with dry_run */
-	struct gcu_auth *auth;           /* for a refresh after a 401; may be NULL */
-	struct ndjson_reader *in;        /* request records */
+	union {
+		struct gcu_engine_opts net; /* what every engine client takes (http NULL with
+		                               dry_run or fail_all; in: request records): */
+		struct {
+			GCU_ENGINE_OPTS_FIELDS
+		};
+	};
 	struct ndjson_writer *out;       /* result records (or, dry run, the requests) */
 	struct ndjson_writer *failed;    /* failed and rejected lines, or NULL */
 	const struct gcu_resume *resume; /* finished requests, or NULL */
-	volatile sig_atomic_t *stop;     /* 1: drain and stop; 2: stop now */
 	int dry_run;                     /* print method, path and body; send nothing */
 	const char *fail_all; /* set when no token could be had: every request fails unsent, with
 	                         this reason */
 	int verbose;          /* a notice for every failed request */
-	uint64_t seed;        /* jitter */
-	gcu_report_fn report; /* rejected input lines */
-	void (*notice)(void *ctx, const char *msg);                   /* once-off news */
-	void (*progress)(void *ctx, const struct gcu_send_stats *st); /* twice a second */
-	void *ctx;
+	void (*progress)(void *ctx, const struct gcu_send_stats *st); /* twice a second; or NULL */
 };
 
 /*
  * Runs until the input is done and every request has a result, or a stop.
- * Returns 0 when finished, 69 when the platform stayed unavailable (the
- * circuit opened retry.server.attempts times in a row; the rest failed
- * unsent), 75 when interrupted by a signal, 77 when the platform refused
- * the credentials, or -1 with err set when the results could not be
- * written or the loop failed.
+ * Returns 0 when finished, EX_UNAVAILABLE when the platform stayed
+ * unavailable (the circuit opened retry.server.attempts times in a row;
+ * the rest failed unsent), EX_TEMPFAIL when interrupted by a signal,
+ * EX_NOPERM when the platform refused the credentials (err then says why
+ * the run stopped), or -1 with err set
+ * when the results could not be written or the loop failed. st is filled
+ * from zero but for total, which the caller sets.
  */
 int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char *err,
                  size_t errlen);

@@ -1,10 +1,86 @@
 /*
  * stage.c - the set-up shared by the stages' main()s.
+ *
+ * The process model under run.sh lives here too: a stage holds the run
+ * folder's lock on an inherited descriptor, so a resume refuses while it
+ * runs, and gcu_stage_bind makes sure it does not run on once run.sh is
+ * gone (a kill -9 of run.sh must not leave a gcu-send sending beside the
+ * one a resume starts).
  */
 #include "stage.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void gcu_stage_private(void)
+{
+	umask(077);
+}
+
+/* The non-negative int in the environment variable name; -1 if unset or not one. */
+static long env_number(const char *name)
+{
+	const char *v = getenv(name);
+	char *end = NULL;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end != '\0' || n < 0 || n > INT_MAX)
+		return -1;
+	return n;
+}
+
+int gcu_stage_bind(void)
+{
+	const char *v = getenv("GCU_RUN_PID");
+	long pid = env_number("GCU_RUN_PID");
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (pid <= 1)
+		return -1;
+	signal(SIGINT, SIG_IGN);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		return -1;
+	/* run.sh may have died before the prctl: then this process has been
+	 * handed to another parent, and no signal will come. */
+	if (getppid() != (pid_t)pid) {
+		raise(SIGTERM);
+		return 1;
+	}
+	return 0;
+}
+
+FILE *gcu_stage_progress(int verbosity)
+{
+	long fd = env_number("GCU_PROGRESS_FD");
+	FILE *fp;
+
+	if (verbosity <= 0)
+		return NULL;
+	/* Never the data (stdin, stdout). */
+	if (fd == STDERR_FILENO)
+		return stderr;
+	if (fd > STDERR_FILENO && fcntl((int)fd, F_GETFD) >= 0) {
+		fp = fdopen((int)fd, "w");
+		if (fp != NULL) {
+			setvbuf(fp, NULL, _IONBF, 0);
+			return fp;
+		}
+	}
+	return isatty(STDERR_FILENO) ? stderr : NULL;
+}
 
 int gcu_stage_config(struct gcu_config *cfg, const char *path, const char *concurrency,
                      const char *max_line, char *err, size_t errlen)

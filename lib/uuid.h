@@ -14,7 +14,10 @@
 /* True when s (may be NULL) is a UUID in canonical 36-character form. */
 bool gcu_uuid_valid(const char *s);
 
-/* A 64-bit hash of a UUID string that ignores letter case. */
+/*
+ * A 64-bit hash (FNV-1a) of a string, UUID or not, that ignores letter
+ * case: the one hash of ids and of keys made of them. s must not be NULL.
+ */
 uint64_t gcu_uuid_hash(const char *s);
 
 #endif

@@ -10,6 +10,7 @@
  * missing line; the output keeps the input's order.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,16 +26,19 @@
 #include "change.h"
 #include "config.h"
 #include "http.h"
+#include "keyset.h"
 #include "ndjson.h"
 #include "record_loop.h"
 #include "records.h"
 #include "snapshot.h"
 #include "stage.h"
+#include "summary.h"
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
+static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct fetch_run {
 	struct gcu_snapshot *snap;
@@ -46,11 +50,11 @@ struct fetch_run {
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: gcu-fetch [-qv] [-c config] [--concurrency n] [--capture file] [--seed n]\n"
-	    "                 [--max-line bytes] [file | -]\n"
-	    "       gcu-fetch [-qv] [-c config] --snapshot file [--max-line bytes] [file | -]\n");
+	fprintf(stderr,
+	        "usage: gcu-fetch [-qv] [-c config] [--concurrency n] [--capture file] [--seed n]\n"
+	        "                 [--max-line bytes] [--summary file] [file | -]\n"
+	        "       gcu-fetch [-qv] [-c config] --snapshot file [--max-line bytes]\n"
+	        "                 [--summary file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -74,6 +78,11 @@ static void help(void)
 	       "      --snapshot FILE      read users from a captured export instead, offline\n"
 	       "      --seed N             seed the jitter (for reproducible tests)\n"
 	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	       "      --summary FILE       at exit, write the counts to FILE as one JSON object:\n"
+	       "                           program, version, exit, elapsed, error, rejects,\n"
+	       "                           records, read, not_found, failed, interrupted,\n"
+	       "                           rejected, reads, requests, http_429, retries,\n"
+	       "                           refreshes, capped, blind (gcu-fetch(1))\n"
 	       "  -q, --quiet              no summary\n"
 	       "  -v, --verbose            more detail on stderr\n"
 	       "  -h, --help               this text\n"
@@ -99,15 +108,28 @@ static void on_signal(int sig)
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
+	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
+}
+
+/* The counts of the --summary file (gcu-fetch(1) lists them). */
+static void summarize(const struct gcu_bulk_stats *st)
+{
+	gcu_summary_count(&json_summary, NULL, "records", st->records);
+	gcu_summary_count(&json_summary, NULL, "read", st->results[GCU_BULK_FOUND]);
+	gcu_summary_count(&json_summary, NULL, "not_found", st->results[GCU_BULK_NOT_FOUND]);
+	gcu_summary_count(&json_summary, NULL, "failed", st->results[GCU_BULK_FAILED]);
+	gcu_summary_count(&json_summary, NULL, "interrupted", st->results[GCU_BULK_INTERRUPTED]);
+	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
+	gcu_summary_reads(&json_summary, st);
 }
 
 /* --- offline ------------------------------------------------------------ */
@@ -145,19 +167,29 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 {
 	struct gcu_loop_stats st = {0};
 	struct fetch_run run = {0};
-	char errbuf[1024];
+	char errbuf[1024] = "";
 
 	run.snap = gcu_snapshot_load(snapshot, (size_t)cfg->max_line, errbuf, sizeof errbuf);
-	if (run.snap == NULL)
+	if (run.snap == NULL) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_DATAERR, "%s", errbuf);
+	}
 	run.out = out;
 	int rc = gcu_record_loop(in, fetch_one, report, &run, 0, &st, errbuf, sizeof errbuf);
-	if (rc < 0)
+	if (rc < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	}
 	int write_failed = ndjson_writer_close(out) < 0;
-	if (write_failed && rc >= 0)
+	if (write_failed && rc >= 0) {
+		gcu_summary_error(&json_summary, "stdout: %s", strerror(out->error));
 		warnx("stdout: %s", strerror(out->error));
+	}
 	gcu_snapshot_free(run.snap);
+	summarize(&(struct gcu_bulk_stats){.records = st.records,
+	                                   .rejected = st.rejected,
+	                                   .results[GCU_BULK_FOUND] = run.found,
+	                                   .results[GCU_BULK_NOT_FOUND] = run.missing});
 	if (verbosity > 0)
 		fprintf(stderr, "gcu-fetch: %lu records: %lu read, %lu not found, %lu rejected\n",
 		        st.records, run.found, run.missing, st.rejected);
@@ -224,7 +256,7 @@ static void progress(void *ctx, const struct gcu_bulk_stats *st)
 	unsigned long done = 0;
 	for (int i = 0; i < GCU_BULK_NRESULTS; i++)
 		done += st->results[i];
-	fprintf(stderr, "\r\033[Kgcu-fetch: %lu records written, %lu bulk reads, %lu 429s", done,
+	fprintf(live, "\r\033[Kgcu-fetch: %lu records written, %lu bulk reads, %lu 429s", done,
 	        st->batches_ok, st->http_429);
 }
 
@@ -247,19 +279,24 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	struct gcu_bulk_stats st = {0};
 	struct ndjson_writer cap = {0};
 	struct fetch_run run = {0};
-	char errbuf[1024];
+	char errbuf[1024] = "";
 
 	int open_rc = gcu_platform_open(cfg, &auth, &o.http, errbuf, sizeof errbuf);
-	if (open_rc != 0)
+	if (open_rc != 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(open_rc, "%s", errbuf);
-	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0)
+	}
+	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", capture_path, strerror(errno));
 		err(EX_CANTCREAT, "%s", capture_path);
+	}
 
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
 	run.out = out;
 	run.capture = capture_path ? &cap : NULL;
@@ -279,12 +316,17 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 
 	int rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
-	if (rc < 0)
+		fputs("\r\033[K", live);
+	if (rc != 0 && errbuf[0] != '\0') {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	}
 	int write_failed = ndjson_writer_close(out) < 0;
-	if (write_failed && rc >= 0)
+	if (write_failed && rc >= 0) {
+		gcu_summary_error(&json_summary, "stdout: %s", strerror(out->error));
 		warnx("stdout: %s", strerror(out->error));
+	}
+	summarize(&st);
 	if (cap.fp) {
 		if (ndjson_writer_close(&cap) < 0) {
 			warnx("%s: %s", cap.name, strerror(cap.error));
@@ -300,7 +342,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
-	if (rc == 75 || rc == 77)
+	if (rc > 0) /* the run stopped: EX_TEMPFAIL, EX_NOPERM or EX_UNAVAILABLE */
 		return rc;
 	if (st.batches_bad && st.unavailable && st.batches_ok == 0)
 		return EX_UNAVAILABLE;
@@ -316,6 +358,7 @@ int main(int argc, char **argv)
 	                                         {"snapshot", required_argument, NULL, 's'},
 	                                         {"seed", required_argument, NULL, 'S'},
 	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"summary", required_argument, NULL, 'J'},
 	                                         {"quiet", no_argument, NULL, 'q'},
 	                                         {"verbose", no_argument, NULL, 'v'},
 	                                         {"help", no_argument, NULL, 'h'},
@@ -325,11 +368,12 @@ int main(int argc, char **argv)
 	struct ndjson_reader in;
 	struct ndjson_writer out;
 	const char *config = NULL, *snapshot = NULL, *capture_path = NULL;
-	const char *concurrency = NULL, *max_line = NULL;
+	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
 	uint64_t seed = 0;
-	char errbuf[1024];
+	char errbuf[1024] = "";
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -353,6 +397,9 @@ int main(int argc, char **argv)
 		}
 		case 'm':
 			max_line = optarg;
+			break;
+		case 'J':
+			summary_path = optarg;
 			break;
 		case 'q':
 			verbosity = 0;
@@ -378,21 +425,30 @@ int main(int argc, char **argv)
 		warnx("--snapshot reads offline: --capture and --concurrency do not apply");
 		usage();
 	}
+	if (gcu_summary_open(&json_summary, "gcu-fetch", summary_path, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", summary_path);
+	summarize(&(struct gcu_bulk_stats){0});
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
+	}
 
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
 		err(EX_NOINPUT, "%s", path);
+	}
 	ndjson_writer_open(&out, "-");
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 
-	if (snapshot)
+	if (snapshot) {
+		gcu_stage_bind(); /* offline: no drain, SIGTERM ends it */
 		rc = run_snapshot(snapshot, &in, &out, &cfg);
-	else
+	} else {
 		rc = run_platform(&in, &out, capture_path, &cfg, seed);
+	}
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);
 	ndjson_parse_release();

@@ -7,6 +7,7 @@
  * or a change that cannot be merged; nothing read is dropped.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,19 +21,22 @@
 #include "record_loop.h"
 #include "records.h"
 #include "stage.h"
+#include "summary.h"
 #include "version.h"
 
 static int verbosity = 1;
+static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct merge_run {
 	struct ndjson_writer *out;
 	unsigned long requests, unchanged, failed;
-	int live; /* a progress line on a terminal */
+	FILE *live; /* the live progress line, or NULL */
 };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gcu-merge [-qv] [-c config] [--max-line bytes] [file | -]\n");
+	fprintf(stderr, "usage: gcu-merge [-qv] [-c config] [--max-line bytes] [--summary file]\n"
+	                "                 [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -46,6 +50,10 @@ static void help(void)
 	       "\n"
 	       "  -c, --config FILE      settings file (default: $GCU_CONFIG, else built-in)\n"
 	       "      --max-line BYTES   longest accepted line (default 1048576)\n"
+	       "      --summary FILE     at exit, write the counts to FILE as one JSON object:\n"
+	       "                         program, version, exit, elapsed, error, rejects,\n"
+	       "                         records, requests, requests_by_op, unchanged, failed,\n"
+	       "                         rejected (gcu-merge(1))\n"
 	       "  -q, --quiet            no summary\n"
 	       "  -v, --verbose          more detail on stderr\n"
 	       "  -h, --help             this text\n"
@@ -59,6 +67,7 @@ static void help(void)
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
+	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
 		warnx("%s:%lu: %s", name, line, msg);
 }
@@ -70,17 +79,21 @@ static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why,
 	json_object *lines = gcu_request_records(rec, why, whylen);
 
 	if (run->live && (line & 0xffff) == 0)
-		fprintf(stderr, "\r\033[Kgcu-merge: %lu lines read", line);
+		fprintf(run->live, "\r\033[Kgcu-merge: %lu lines read", line);
 
 	if (lines == NULL)
 		return 1;
 	size_t n = json_object_array_length(lines);
 	for (size_t i = 0; i < n; i++) {
 		json_object *l = json_object_array_get_idx(lines, i);
-		json_object *status = NULL;
-		if (!json_object_object_get_ex(l, "status", &status))
+		json_object *status = NULL, *op = NULL;
+		if (!json_object_object_get_ex(l, "status", &status)) {
 			run->requests++;
-		else if (strcmp(json_object_get_string(status), "unchanged") == 0)
+			if (json_object_object_get_ex(l, "op", &op) &&
+			    json_object_is_type(op, json_type_string))
+				gcu_summary_add(&json_summary, "requests_by_op",
+				                json_object_get_string(op), 1);
+		} else if (strcmp(json_object_get_string(status), "unchanged") == 0)
 			run->unchanged++;
 		else
 			run->failed++;
@@ -94,24 +107,34 @@ static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why,
 	return 0;
 }
 
+/* The counts of the --summary file (gcu-merge(1) lists them). */
+static void summarize(const struct gcu_loop_stats *st, const struct merge_run *run)
+{
+	gcu_summary_count(&json_summary, NULL, "records", st->records);
+	gcu_summary_count(&json_summary, NULL, "requests", run->requests);
+	gcu_summary_section(&json_summary, "requests_by_op");
+	gcu_summary_count(&json_summary, NULL, "unchanged", run->unchanged);
+	gcu_summary_count(&json_summary, NULL, "failed", run->failed);
+	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"max-line", required_argument, NULL, 'm'},
-	                                         {"quiet", no_argument, NULL, 'q'},
-	                                         {"verbose", no_argument, NULL, 'v'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {"version", no_argument, NULL, 'V'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},  {"max-line", required_argument, NULL, 'm'},
+	    {"summary", required_argument, NULL, 'J'}, {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;
 	struct gcu_loop_stats st = {0};
 	struct merge_run run = {0};
-	const char *config = NULL, *max_line = NULL;
+	const char *config = NULL, *max_line = NULL, *summary_path = NULL;
 	char errbuf[1024];
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -119,6 +142,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			max_line = optarg;
+			break;
+		case 'J':
+			summary_path = optarg;
 			break;
 		case 'q':
 			verbosity = 0;
@@ -140,27 +166,40 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage();
+	if (gcu_summary_open(&json_summary, "gcu-merge", summary_path, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", summary_path);
+	summarize(&st, &run);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
+	}
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
 		err(EX_NOINPUT, "%s", path);
+	}
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
-	run.live = verbosity > 0 && isatty(STDERR_FILENO);
+	gcu_stage_bind();
+	run.live = gcu_stage_progress(verbosity);
 
 	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
-	if (rc < 0)
+	if (rc < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	}
 	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0)
+	if (write_failed && rc >= 0) {
+		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
 		warnx("stdout: %s", strerror(out.error));
+	}
+	summarize(&st, &run);
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);
 
 	if (run.live)
-		fputs("\r\033[K", stderr);
+		fputs("\r\033[K", run.live);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-merge: %lu records: %lu requests, %lu unchanged, %lu failed, %lu "

@@ -19,16 +19,18 @@
 #include "config.h"
 #include "partition.h"
 #include "stage.h"
+#include "summary.h"
 #include "version.h"
 
 static int verbosity = 1;
+static struct gcu_summary json_summary; /* --summary: written at exit */
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: gcu-partition [-qv] [-c config] [--format csv|ndjson]\n"
 	                "                     [--scope non-routing|routing] [--split prefix]\n"
-	                "                     [--rejects file] [--strict] [--max-line bytes] "
-	                "[file | -]\n");
+	                "                     [--rejects file] [--strict] [--max-line bytes]\n"
+	                "                     [--summary file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -48,6 +50,10 @@ static void help(void)
 	    "      --strict          stop at the first bad record (exit 65)\n"
 	    "      --max-line BYTES  longest accepted line, or CSV row over several lines\n"
 	    "                        (default 1048576)\n"
+	    "      --summary FILE    at exit, write the counts to FILE as one JSON object:\n"
+	    "                        program, version, exit, elapsed, error, rejects, records,\n"
+	    "                        accepted, rejected, folded, scopes {non-routing, routing}\n"
+	    "                        (gcu-partition(1))\n"
 	    "  -q, --quiet           no summary\n"
 	    "  -v, --verbose         more detail on stderr\n"
 	    "  -h, --help            this text\n"
@@ -68,14 +74,17 @@ static void help(void)
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
+	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
 		warnx("%s:%lu: %s", name, line, msg);
 }
 
+static FILE *live; /* the live progress line, or NULL */
+
 static void progress(void *ctx, unsigned long records)
 {
 	(void)ctx;
-	fprintf(stderr, "\r\033[Kgcu-partition: %lu records", records);
+	fprintf(live, "\r\033[Kgcu-partition: %lu records", records);
 }
 
 static int open_outputs(struct ndjson_writer w[GCU_NSCOPES], const char *split, enum gcu_scope only,
@@ -127,25 +136,45 @@ static int close_outputs(struct ndjson_writer w[GCU_NSCOPES], int keep)
 	return rc;
 }
 
+/* The counts of the --summary file (gcu-partition(1) lists them). */
+static void summarize(const struct gcu_partition_stats *st)
+{
+	gcu_summary_count(&json_summary, NULL, "records", st->records);
+	gcu_summary_count(&json_summary, NULL, "accepted", st->accepted);
+	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
+	gcu_summary_count(&json_summary, NULL, "folded", st->folded);
+	for (int s = 0; s < GCU_NSCOPES; s++)
+		gcu_summary_count(&json_summary, "scopes", gcu_scope_name((enum gcu_scope)s),
+		                  st->written[s]);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},   {"format", required_argument, NULL, 'f'},
-	    {"scope", required_argument, NULL, 's'},    {"split", required_argument, NULL, 'S'},
-	    {"rejects", required_argument, NULL, 'r'},  {"strict", no_argument, NULL, 'x'},
-	    {"max-line", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},        {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"format", required_argument, NULL, 'f'},
+	                                         {"scope", required_argument, NULL, 's'},
+	                                         {"split", required_argument, NULL, 'S'},
+	                                         {"rejects", required_argument, NULL, 'r'},
+	                                         {"strict", no_argument, NULL, 'x'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {"summary", required_argument, NULL, 'J'},
+	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct gcu_partition_opts o = {0};
-	struct gcu_partition_stats st;
+	struct gcu_partition_stats st = {0};
 	struct ndjson_writer out[GCU_NSCOPES] = {{0}}, rejects = {0};
 	const char *config = NULL, *split = NULL, *rejects_path = NULL, *max_line = NULL;
+	const char *summary_path = NULL;
 	const char *format = "auto";
 	enum gcu_scope only = GCU_SCOPE_NONE;
 	char errbuf[1024];
 	int ch, fd = STDIN_FILENO, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -173,6 +202,9 @@ int main(int argc, char **argv)
 		case 'm':
 			max_line = optarg;
 			break;
+		case 'J':
+			summary_path = optarg;
+			break;
 		case 'q':
 			verbosity = 0;
 			break;
@@ -193,35 +225,58 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage();
+	if (gcu_summary_open(&json_summary, "gcu-partition", summary_path, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", summary_path);
+	summarize(&st);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
-	if (gcu_format_parse(format, &o.format) < 0)
-		errx(EX_USAGE, "--format: '%s' is not csv, ndjson or auto", format);
+	}
+	if (gcu_format_parse(format, &o.format) < 0) {
+		snprintf(errbuf, sizeof errbuf, "--format: '%.64s' is not csv, ndjson or auto",
+		         format);
+		gcu_summary_error(&json_summary, "%s", errbuf);
+		errx(EX_USAGE, "%s", errbuf);
+	}
 
 	const char *name = "stdin";
 	if (argc == 1 && strcmp(argv[0], "-") != 0) {
 		name = argv[0];
 		fd = open(name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			gcu_summary_error(&json_summary, "%s: %s", name, strerror(errno));
 			err(EX_NOINPUT, "%s", name);
+		}
 	}
 	o.cfg = &cfg;
 	o.report = report;
-	if (verbosity > 0 && isatty(STDERR_FILENO))
+	gcu_stage_bind();
+	live = gcu_stage_progress(verbosity);
+	if (live)
 		o.progress = progress;
-	if (open_outputs(out, split, only, &o) < 0)
+	if (open_outputs(out, split, only, &o) < 0) {
+		gcu_summary_error(&json_summary, "%s: cannot create the output",
+		                  split ? split : "stdout");
 		exit(EX_CANTCREAT);
+	}
 	if (rejects_path) {
-		if (ndjson_writer_open_atomic(&rejects, rejects_path) < 0)
+		if (ndjson_writer_open_atomic(&rejects, rejects_path) < 0) {
+			gcu_summary_error(&json_summary, "%s: %s", rejects_path, strerror(errno));
 			err(EX_CANTCREAT, "%s", rejects_path);
+		}
 		o.rejects = &rejects;
 	}
 
 	rc = gcu_partition(&o, fd, name, &st, errbuf, sizeof errbuf);
-	if (rc < 0)
+	if (rc < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	} else if (rc == 1) {
+		gcu_summary_error(&json_summary, "stopped at the first bad record (--strict)");
+	}
+	summarize(&st);
 	int write_failed = close_outputs(out, rc >= 0) < 0;
 	if (rejects.fp) {
 		if (ndjson_writer_close(&rejects) < 0) {
@@ -234,8 +289,8 @@ int main(int argc, char **argv)
 		close(fd);
 	gcu_config_free(&cfg);
 
-	if (o.progress)
-		fputs("\r\033[K", stderr);
+	if (live)
+		fputs("\r\033[K", live);
 	if (verbosity > 0)
 		fprintf(stderr,
 		        "gcu-partition: %lu records: %lu accepted (%lu non-routing, %lu routing), "

@@ -1,44 +1,73 @@
 #!/usr/bin/env bash
 # gcu-report - explain a run folder: what was asked, what was sent, what
-# failed and why, how long it took against what the platform's limit allows.
+# failed and why, how long it took against what the platform's limit allows;
+# with --plan, what a run would send and how long it would take.
 #
-# It reads the run folder run.sh leaves behind (state, the NDJSON of every
-# stage, the stages' logs and, against gcu-sim, the simulator's per-second
-# timeline) and writes RUNDIR/report.txt, which it also prints, and
-# RUNDIR/timeline.svg: requests per second against the limit, 429s marked,
-# the gap between the scopes shaded. It changes nothing else and sends
-# nothing. bash, jq and gnuplot (without gnuplot: the text only).
+# It reads what run.sh leaves in the run folder and nothing else: the state
+# file, the NDJSON of every stage, each stage's --summary JSON (the counts;
+# never the wording of the logs) and, against gcu-sim, the simulator's
+# per-second counters (sim-stats.<epoch ms>.json). It writes
+# RUNDIR/report.txt, which it also prints, RUNDIR/timeline.tsv (the traffic
+# in bins, the numbers behind the picture) and RUNDIR/timeline.svg; --plan
+# writes RUNDIR/plan.txt instead. It changes nothing else and sends nothing.
+# bash, jq, awk and gnuplot (without gnuplot: no picture).
 set -euo pipefail
+umask 077 # the report quotes personal data
 
-version=0.1.0
 max_failed=20
+scopes=(non-routing routing)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# version: the version every gcu program prints, from the C programs.
+version() {
+	local merge=$here/gcu-merge v
+	[ -x "$merge" ] || merge=$(command -v gcu-merge || true)
+	v=$("${merge:-false}" --version 2>/dev/null || true)
+	v=${v##* }
+	printf 'gcu-report %s\n' "${v:-unknown}"
+}
 
 # usage [STATUS]: the synopsis, on stdout for --help, else on stderr.
 usage() {
 	local status=${1:-64}
 	if [ "$status" = 0 ]; then exec 3>&1; else exec 3>&2; fi
 	cat >&3 <<'USAGE'
-usage: gcu-report [-q] [--no-plot] rundir
+usage: gcu-report [-qv] [-c config] [--no-plot] rundir
+       gcu-report --plan [-qv] [-c config] rundir
 
-Write rundir/report.txt (also printed) and rundir/timeline.svg.
-  -q, --quiet     do not print the report
-      --no-plot   no picture
-  -h, --help      this text
-  -V, --version   the version
+Write rundir/report.txt (also printed), rundir/timeline.tsv and
+rundir/timeline.svg from what the run left: the state file, the stages'
+NDJSON and their --summary files.
+      --plan        write rundir/plan.txt (also printed): per scope the users,
+                    the requests by kind and the time they take at the limit
+      --no-plot     no picture (timeline.tsv is still written)
+  -c, --config FILE taken as by every gcu program; the report uses the
+                    settings the run recorded in rundir/state
+  -q, --quiet       do not print the report or the plan
+  -v, --verbose     list every failed record, not only the first 20
+  -h, --help        this text
+  -V, --version     the version
 
-Exit: 0 written, 64 usage, 66 not a run folder, 69 jq missing,
-74 the report could not be written.
+Exit: 0 written, 64 usage, 66 not a run folder or config unreadable,
+69 jq missing, 74 the report could not be written.
 USAGE
 	exit "$status"
 }
 
-quiet=0 plot=1
+quiet=0 plot=1 mode=report
 while [ $# -gt 0 ]; do
 	case $1 in
+	-c | --config)
+		[ $# -ge 2 ] || usage
+		[ -r "$2" ] || { echo "gcu-report: $2: cannot read" >&2; exit 66; }
+		shift 2
+		;;
 	-q | --quiet) quiet=1; shift ;;
+	-v | --verbose) max_failed=0; shift ;;
 	--no-plot) plot=0; shift ;;
+	--plan) mode=plan; shift ;;
 	-h | --help) usage 0 ;;
-	-V | --version) echo "gcu-report $version"; exit 0 ;;
+	-V | --version) version; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "gcu-report: unknown option $1" >&2; usage ;;
 	*) break ;;
@@ -52,8 +81,6 @@ if ! [ -f "$dir/state" ]; then
 fi
 command -v jq >/dev/null || { echo "gcu-report: jq is needed" >&2; exit 69; }
 
-scopes=(non-routing routing)
-
 state() { awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$dir/state"; }
 human() {
 	awk -v s="$1" 'BEGIN {
@@ -65,38 +92,356 @@ utc() { date -u -d "@$(($1 / 1000))" '+%Y-%m-%d %H:%M:%SZ'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1000 }'; }
 # nd FILE: FILE when it exists, else /dev/null (jq -s then sees []).
 nd() { if [ -f "$1" ]; then printf '%s\n' "$1"; else printf '/dev/null\n'; fi; }
+# summary NAME: the path of a stage's summary, when it left one.
+summary() { [ -f "$dir/$1.summary.json" ] && printf '%s\n' "$dir/$1.summary.json"; }
+# sessions SCOPE: the summaries of every session of gcu-send in SCOPE, in order.
+sessions() {
+	local f
+	for f in "$dir/send.$1".*.summary.json; do [ -f "$f" ] && printf '%s\n' "$f"; done | sort -V
+}
+# put FILE STATUS: FILE.tmp, written by a writer that ended with STATUS,
+# goes into place; when the writer failed, the report stops with 74.
+put() {
+	if [ "$2" != 0 ] || ! mv -f "$1.tmp" "$1"; then
+		rm -f "$1.tmp"
+		echo "gcu-report: $1: cannot write" >&2
+		exit 74
+	fi
+}
 
-limit=$(state platform.limit)
-window=$(state platform.window)
+# What the exit statuses of the stages mean (sysexits, as they use them).
+exit_meaning() {
+	case $1 in
+	64) echo 'usage' ;;
+	65) echo 'bad input' ;;
+	66) echo 'input unreadable' ;;
+	69) echo 'platform unavailable' ;;
+	73 | 74) echo 'output could not be written' ;;
+	75) echo 'interrupted' ;;
+	77) echo 'not authorised' ;;
+	*) echo 'failed' ;;
+	esac
+}
+
+# partition_line: the partition's counts, from its summary.
+partition_line() {
+	local f
+	f=$(summary partition) || { echo 'partition: no summary'; return; }
+	jq -r '"partition: \(.records) records: \(.accepted) accepted (\(.scopes["non-routing"]) non-routing, \(.scopes.routing) routing), \(.folded) folded, \(.rejected) rejected"' "$f"
+}
+
+# partition_stop: why the partition stopped, when it did.
+partition_stop() {
+	local f code
+	f=$(summary partition) || return 0
+	code=$(jq -r '.exit' "$f")
+	[ "$code" -gt 1 ] || return 0
+	printf 'stopped at gcu-partition (exit %s: %s): %s\n' "$code" "$(exit_meaning "$code")" "$(jq -r '.error // "no reason given"' "$f")"
+	printf 'fix the cause, then run.sh --resume %s\n' "$dir"
+}
+
+# --- the limit ------------------------------------------------------------
 # What each window keeps unspent; a run folder from before throttle.floor
 # names the reserve, which was then kept whole.
 kept=$(state throttle.floor)
 [ -n "$kept" ] || kept=$(state throttle.reserve)
-limit=${limit:-300} window=${window:-60} kept=${kept:-2}
-platform=$(state platform)
+kept=${kept:-2}
+# The limit and window: the run's config as the state file recorded it
+# (what a plan counts with), and for the report what the rate headers said
+# to gcu-send (its summaries), the config only when no header gave a limit.
+cfg_limit=$(state platform.limit) cfg_window=$(state platform.window)
+cfg_limit=${cfg_limit:-300} cfg_window=${cfg_window:-60}
+limit='' window='' limit_from=''
+for s in "${scopes[@]}"; do
+	while IFS= read -r f; do
+		read -r l w < <(jq -r 'if .limit != null and .window != null then "\(.limit) \(.window)" else "- -" end' "$f")
+		if [ "$l" != - ]; then limit=$l window=$w limit_from='the rate headers'; fi
+	done < <(sessions "$s")
+done
+if [ -z "$limit" ]; then
+	limit=$cfg_limit window=$cfg_window
+	limit_from='the config'
+	for s in "${scopes[@]}"; do
+		if [ -n "$(sessions "$s")" ]; then limit_from='the config; no rate headers came'; fi
+	done
+fi
+window=$(awk -v w="$window" 'BEGIN { print w + 0 }')
+allowed="at most $limit in any $window s"
 
-# send_counts SCOPE: "429s retries conflicts resolved parked" summed over
-# the summary lines of every session of gcu-send in this scope; "-" when
-# no session left a summary.
-send_counts() {
-	local log=$dir/send.$1.log
-	[ -f "$log" ] || { echo -; return; }
-	awk '/^gcu-send: .* sent, / {
-		n++
-		if (match($0, /[0-9]+ 429s/)) r += substr($0, RSTART, RLENGTH) + 0
-		if (match($0, /[0-9]+ retries/)) t += substr($0, RSTART, RLENGTH) + 0
-		if (match($0, /[0-9]+ conflicts \(/)) c += substr($0, RSTART, RLENGTH) + 0
-		if (match($0, /[0-9]+ resolved/)) v += substr($0, RSTART, RLENGTH) + 0
-		if (match($0, /[0-9]+ parked/)) p += substr($0, RSTART, RLENGTH) + 0
-	} END { if (n) print r + 0, t + 0, c + 0, v + 0, p + 0; else print "-" }' "$log"
+# --- the plan ---------------------------------------------------------------
+# display_path: a path relative to the current folder when inside it.
+display_path() {
+	case $1 in
+	"$PWD"/*) printf '%s' "${1#"$PWD"/}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+plan_text() {
+	local s rate total=0 line secs gap
+	gap=$(state gap)
+	gap=${gap:-0}
+	rate=$(awk -v l="$cfg_limit" -v w="$cfg_window" -v r="$kept" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
+	printf 'plan for %s\n' "$(display_path "$(state changes)")"
+	partition_line
+	for s in "${scopes[@]}"; do
+		if ! [ -s "$dir/changes.$s.ndjson" ]; then
+			printf '%s: no changes\n' "$s"
+			continue
+		fi
+		# The counts from gcu-merge's summary, the users from its output.
+		line=$(jq -n -r --arg s "$s" --argjson rate "$rate" \
+			--slurpfile req "$(nd "$dir/requests.$s.ndjson")" \
+			--slurpfile sum "$(nd "$dir/merge.$s.summary.json")" '
+			($req | map(.id) | unique | length) as $users
+			| ($sum[0] // {
+				requests: ($req | map(select(.op)) | length),
+				requests_by_op: ($req | map(select(.op)) | group_by(.op) | map({(.[0].op): length}) | add // {}),
+				unchanged: ($req | map(select(.status == "unchanged")) | length),
+				failed: ($req | map(select(.status == "failed")) | length)}) as $m
+			| ($m.requests_by_op | to_entries | sort_by(.key) | map("\(.key) \(.value)") | join(", ")) as $ops
+			| ((($users + 99) / 100 | floor) * 2) as $reads
+			| "\($s): \($users) users, \($m.requests) requests"
+			  + (if $ops != "" then " (\($ops))" else "" end)
+			  + ", \($m.unchanged) already true, \($m.failed) failed lookups"
+			  + "\t\(($m.requests + $reads) / $rate)"')
+		secs=${line##*$'\t'}
+		printf '%s; about %s\n' "${line%$'\t'*}" "$(human "$secs")"
+		total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
+	done
+	printf 'estimate at %s requests per %s s, %s never spent: %s sending' "$cfg_limit" "$cfg_window" "$kept" "$(human "$total")"
+	if [ -s "$dir/changes.routing.ndjson" ] && [ -s "$dir/changes.non-routing.ndjson" ]; then
+		printf ' + a gap of %s = %s\n' "$(human "$gap")" "$(human "$(awk -v a="$total" -v b="$gap" 'BEGIN { print a + b }')")"
+	else
+		printf '\n'
+	fi
+	printf 'nothing was sent; the files are in %s\n' "$dir"
+}
+
+if [ "$mode" = plan ]; then
+	rc=0
+	plan_text >"$dir/plan.txt.tmp" || rc=$?
+	put "$dir/plan.txt" "$rc"
+	[ "$quiet" = 1 ] || cat "$dir/plan.txt"
+	exit 0
+fi
+
+# --- the timeline ---------------------------------------------------------
+# One tick a second of traffic, on the run's time axis, into $ticks:
+#   session  k  start  admitted  rejected  window
+# start in seconds since the run started (the tick covers [start, start+1)),
+# k the tick's second in its session, window the requests admitted in the
+# whole seconds of the last platform window up to this one. From gcu-sim's
+# counters when the run went to it (rejected: 429s), else from the results'
+# times (rejected: the requests' retries).
+start=$(state non-routing.started)
+[ -n "$start" ] || start=$(state routing.started)
+end=$(state routing.ended)
+[ -n "$end" ] || end=$(state non-routing.ended)
+[ -n "$end" ] || end=$(state routing.send_ended)
+[ -n "$end" ] || end=$(state non-routing.send_ended)
+ticks=$dir/.ticks.tmp
+ticks_from=''
+trap 'rm -f "$ticks" "$ticks.all"' EXIT
+
+# Each session of the simulator counts seconds since it started, and its
+# start is known only from when it was read: a timeline of n seconds read
+# at "at" (taken just before the read) started in (at - n, at - n + 1 +
+# slack]. Reads of one session narrow that down together; a read whose
+# interval does not meet the others' is a new session (a resumed run starts
+# a new simulator). The longest read of a session holds all its seconds.
+sim_ticks() {
+	local f at
+	for f in "$dir"/sim-stats.*.json; do
+		[ -f "$f" ] || continue
+		at=${f##*/sim-stats.}
+		at=${at%.json}
+		[[ $at =~ ^[0-9]+$ ]] || continue
+		jq -c --argjson at "$at" '{at: ($at / 1000), tl: (.timeline // [])}' "$f"
+	done | jq -rs --argjson start "$start" '
+		def slack: 0.25;
+		sort_by(.at)
+		| reduce .[] as $r ([];
+			($r.at - ($r.tl | length)) as $lo | ($lo + 1 + slack) as $hi
+			| if length > 0 and .[-1].lo < $hi and $lo < .[-1].hi
+			  then .[-1] |= {lo: ([.lo, $lo] | max), hi: ([.hi, $hi] | min),
+			                 tl: (if ($r.tl | length) >= (.tl | length) then $r.tl else .tl end)}
+			  else . + [{lo: $lo, hi: $hi, tl: $r.tl}] end)
+		| to_entries[] | .key as $n | .value
+		| ((.lo + .hi) / 2 - $start / 1000) as $t0
+		| .tl as $tl
+		| range(0; $tl | length) as $k
+		| [$n, $k, ((($t0 + $k) * 1000 | round) / 1000), $tl[$k].admitted, $tl[$k].rejected]
+		| map(tostring) | join("\t")'
+}
+
+# From the results: each request in the second its result was written, its
+# retries as the second column. One session starting at the run's start.
+result_ticks() {
+	local s
+	for s in "${scopes[@]}"; do
+		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts}' "$dir/results.$s.ndjson"
+	done | jq -rs --argjson start "$start" '
+		select(length > 0)
+		| map({x: ((.at - $start / 1000) | floor), r: ((.attempts // 1) - 1)})
+		| (map(.x) | min) as $x0 | (map(.x) | max) as $x1
+		| (reduce .[] as $e ([range($x0; $x1 + 1) | {admitted: 0, rejected: 0}];
+			.[$e.x - $x0].admitted += 1 | .[$e.x - $x0].rejected += $e.r)) as $tl
+		| range(0; $tl | length) as $k
+		| [0, $k, $x0 + $k, $tl[$k].admitted, $tl[$k].rejected]
+		| map(tostring) | join("\t")'
+}
+
+make_ticks() {
+	: >"$ticks"
+	[ -n "$start" ] || return 0
+	local stop=${end:-$(date +%s%3N)}
+	sim_ticks >"$ticks.all"
+	ticks_from="gcu-sim's counters"
+	if ! [ -s "$ticks.all" ]; then
+		result_ticks >"$ticks.all"
+		ticks_from="the results' times"
+	fi
+	# The window column: a session's ticks come in order, one a second.
+	# Then the run's span only (a simulator may have served others before).
+	awk -F'\t' -v OFS='\t' -v w="$window" -v stop="$(secs "$start" "$stop")" '
+		BEGIN { m = int(w); if (m < 1) m = 1 }
+		$1 != session { session = $1; delete seen }
+		{
+			seen[$2] = $4; sum = 0
+			for (k = $2 - m + 1; k <= $2; k++) if (k in seen) sum += seen[k]
+			if ($3 + 1 > 0 && $3 < stop) print $0, sum
+		}' "$ticks.all" >"$ticks"
+	rm -f "$ticks.all"
+}
+
+# fullest A [B]: the most requests admitted in one window of whole seconds
+# that ended between A and B (epoch ms; B empty: the end); empty without
+# ticks.
+fullest() {
+	[ -s "$ticks" ] && [ -n "$1" ] || return 0
+	awk -F'\t' -v a="$(secs "$start" "$1")" -v b="${2:+$(secs "$start" "$2")}" '
+		$3 + 1 > a && (b == "" || $3 < b + 0) && $6 > m { m = $6 } END { if (m != "") print m }' "$ticks"
+}
+
+# timeline_tsv: the ticks in bins (of several seconds for long runs, about
+# 600 bars at most, counted from each session's start):
+#   start end admitted rejected fullest
+# fullest being the most admitted in one window ending in the bin.
+timeline_tsv() {
+	local bin
+	bin=$(awk -v a="$start" -v b="${end:-$start}" 'BEGIN { print int((b - a) / 1000 / 600) + 1 }')
+	printf '# gcu-report timeline: seconds since %s, bins of %s s, from %s\n' "$(utc "$start")" "$bin" "$ticks_from"
+	printf '# limit: %s (from %s)\n' "$allowed" "$limit_from"
+	printf '# start\tend\tadmitted\trejected\tfullest window\n'
+	awk -F'\t' -v bin="$bin" '
+		{
+			j = int($2 / bin); key = $1 SUBSEP j
+			if (!(key in a)) { order[++n] = key; from[key] = $3 - ($2 - j * bin) }
+			a[key] += $4; r[key] += $5; if ($6 > w[key]) w[key] = $6
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				k = order[i]
+				printf "%.3f\t%.3f\t%d\t%d\t%d\n", from[k], from[k] + bin, a[k], r[k], w[k]
+			}
+		}' "$ticks"
+}
+
+plot_timeline() {
+	local data=$dir/timeline.tsv svg=$dir/timeline.svg
+	[ -s "$ticks" ] || { rm -f "$svg"; return 0; }
+	command -v gnuplot >/dev/null || { echo "gcu-report: gnuplot not found; no timeline picture (apt-get install gnuplot-nox)" >&2; return 0; }
+	local nr_a nr_b ro_a ro_b objs=() bin ymax xmin xmax what
+	rel() { secs "$start" "$1"; }
+	nr_a=$(state non-routing.started) nr_b=$(state non-routing.ended)
+	ro_a=$(state routing.started) ro_b=$(state routing.ended)
+	if [ -n "$nr_a" ] && [ -n "$nr_b" ]; then
+		objs+=("set object 1 rect from $(rel "$nr_a"), graph 0 to $(rel "$nr_b"), graph 1 behind fc rgb '#e8f0fe' fs solid 1.0 noborder")
+		objs+=("set label 1 'non-routing' at $(rel "$nr_a"), graph 0.95 offset 0.5,0 font ',10' tc rgb '#1a4f9c'")
+	fi
+	if [ -n "$nr_b" ] && [ -n "$ro_a" ]; then
+		objs+=("set object 2 rect from $(rel "$nr_b"), graph 0 to $(rel "$ro_a"), graph 1 behind fc rgb '#dddddd' fs pattern 4 noborder")
+		objs+=("set label 2 'gap' at $(awk -v a="$(rel "$nr_b")" -v b="$(rel "$ro_a")" 'BEGIN { print (a + b) / 2 }'), graph 0.95 center font ',10' tc rgb '#555555'")
+	fi
+	if [ -n "$ro_a" ]; then
+		objs+=("set object 3 rect from $(rel "$ro_a"), graph 0 to $(rel "${ro_b:-$end}"), graph 1 behind fc rgb '#fdf0e0' fs solid 1.0 noborder")
+		objs+=("set label 3 'routing' at $(rel "$ro_a"), graph 0.95 offset 0.5,0 font ',10' tc rgb '#9c5a1a'")
+	fi
+	read -r bin xmin xmax ymax < <(awk -F'\t' -v l="$limit" -v stop="$(secs "$start" "${end:-$start}")" '
+		!/^#/ { b = $2 - $1; if ($1 < lo) lo = $1; if ($2 > hi) hi = $2
+		        if ($3 + $4 > m) m = $3 + $4; if ($5 > m) m = $5 }
+		END { if (stop > hi) hi = stop; if (l > m) m = l
+		      printf "%g %g %g %g\n", b, lo - 0.5, hi + 0.5, m * 1.25 }' "$data")
+	what='second'
+	[ "$bin" = 1 ] || what="$bin s"
+	local from=gcu-sim rejected='429 (rejected)' admitted=admitted
+	[ "$ticks_from" = "gcu-sim's counters" ] || from='the result times' rejected='sent again' admitted=finished
+	{
+		printf "set terminal svg size 1000,460 dynamic font 'sans,11' background rgb 'white'\n"
+		printf "set output '%s'\n" "$svg.tmp"
+		printf "set title 'gcu run %s: requests per %s (%s)' noenhanced\n" "$(basename "$dir")" "$what" "$from"
+		printf "set xlabel 'seconds since the run started (%s)'\n" "$(utc "$start")"
+		printf "set ylabel 'requests'\n"
+		printf "set xrange [%s:%s]\nset yrange [0:%s]\n" "$xmin" "$xmax" "$ymax"
+		printf "set grid ytics lc rgb '#cccccc'\nset key below horizontal\n"
+		printf "set style fill solid 0.85 noborder\n"
+		printf '%s\n' "${objs[@]}"
+		# The limit as an arrow of its own: one straight dashed segment,
+		# which every SVG renderer draws alike (a dashed path of several
+		# pieces is joined into a diagonal by some).
+		printf "set arrow 1 from graph 0, first %s to graph 1, first %s nohead front dt 2 lw 2 lc rgb '#c62828'\n" "$limit" "$limit"
+		# Each bin is drawn over the seconds it counts, [start, end); the
+		# 429s are stacked on the admitted requests of the same bin.
+		printf "plot '%s' using ((\$1 + \$2) / 2):(\$4 > 0 ? \$3 + \$4 : 1/0):(\$2 - \$1) with boxes lc rgb '#c62828' title '%s', \\\\\n" "$data" "$rejected"
+		printf "     '' using ((\$1 + \$2) / 2):3:(\$2 - \$1) with boxes lc rgb '#2e7d32' title '%s per %s', \\\\\n" "$admitted" "$what"
+		printf "     '' using 1:5:(\$2 - \$1):(0) with vectors nohead lw 2 lc rgb '#1565c0' title 'the fullest %s s window', \\\\\n" "$window"
+		printf "     NaN with lines dt 2 lw 2 lc rgb '#c62828' title 'limit: %s (%s)'\n" "$allowed" "$limit_from"
+	} >"$dir/.timeline.gp"
+	if gnuplot "$dir/.timeline.gp" 2>"$dir/.timeline.err"; then
+		mv -f "$svg.tmp" "$svg"
+		rm -f "$dir/.timeline.gp" "$dir/.timeline.err"
+	else
+		echo "gcu-report: gnuplot failed: $(head -n 3 "$dir/.timeline.err")" >&2
+		rm -f "$svg.tmp"
+	fi
+}
+
+# --- the report -------------------------------------------------------------
+# stopped_line SCOPE: why the scope stopped, from the state and the summary
+# of the stage it stopped at; nothing when it did not stop.
+stopped_line() {
+	local s=$1 st stage f
+	st=$(state "$s")
+	case $st in
+	failed:* | interrupted:*) stage=${st#*:} ;;
+	*) return 0 ;;
+	esac
+	if [ "$stage" = send ]; then f=$(sessions "$s" | tail -n 1); else f=$(summary "$stage.$s" || true); fi
+	if [ -z "$f" ]; then
+		printf '  %-12s at gcu-%s, which left no summary\n' stopped "$stage"
+		return 0
+	fi
+	local code why
+	code=$(jq -r '.exit' "$f")
+	why=$(jq -r '.error // if .gave_up then "the platform stayed unavailable"
+		elif .auth_failed then "the platform refused the credentials"
+		elif .interrupted then "stopped by a signal" else empty end' "$f")
+	printf '  %-12s at gcu-%s (exit %s: %s)%s\n' stopped "$stage" "$code" "$(exit_meaning "$code")" "${why:+: $why}"
+	case $code in
+	75) printf '  %-12s run.sh --resume %s\n' 'continue' "$dir" ;;
+	*) printf '  %-12s fix the cause, then run.sh --resume %s\n' 'continue' "$dir" ;;
+	esac
 }
 
 scope_report() {
-	local s=$1 st users counts
+	local s=$1 st users files
 	st=$(state "$s")
 	printf '%s: %s\n' "$s" "${st:-not started}"
+	stopped_line "$s"
 	if ! [ -s "$dir/changes.$s.ndjson" ]; then
-		printf '  no changes in this scope\n\n'
+		[ -f "$dir/changes.$s.ndjson" ] && printf '  no changes in this scope\n'
+		printf '\n'
 		return
 	fi
 	users=$(jq -s 'map(.id) | unique | length' "$dir/changes.$s.ndjson")
@@ -109,6 +454,8 @@ scope_report() {
 			  + ([ "ok", "failed", "conflict", "interrupted" ]
 			     | map(. as $k | "\($req | count(.status == $k)) \($k)") | join(", "))
 			  + "; \(count(.op == null and .status == "unchanged")) users already true"
+			  + (if count(.status == "rejected") > 0
+			     then ", \(count(.status == "rejected")) lines rejected unsent" else "" end)
 			  + (if count(.op == null and .status == "failed") > 0
 			     then ", \(count(.op == null and .status == "failed")) not sent (lookup failed)" else "" end),
 			  "  by op        " + ($req | group_by(.op) | map("\(.[0].op) \(length)") | join(", ")),
@@ -117,25 +464,37 @@ scope_report() {
 	elif [ -f "$dir/requests.$s.ndjson" ]; then
 		printf '  %-12s %s\n' requests "$(jq -s 'map(select(.op)) | length' "$dir/requests.$s.ndjson") planned, none sent"
 	fi
-	counts=$(send_counts "$s")
-	if [ "$counts" = - ]; then
-		if [ -f "$dir/results.$s.ndjson" ]; then
-			printf '  %-12s %s\n' retries "$(jq -s 'map(select(.op) | (.attempts // 1) - 1) | add // 0' "$dir/results.$s.ndjson") (from the results; no gcu-send summary)"
-		fi
-	else
-		local r t c v p
-		read -r r t c v p <<<"$counts"
-		printf '  %-12s %s\n' 429s "$r" retries "$t" conflicts "$c ($v resolved, $p parked)"
+	# What only gcu-send counted: summed over its sessions in this scope.
+	mapfile -t files < <(sessions "$s")
+	if [ ${#files[@]} -gt 0 ]; then
+		jq -rs '
+			def sum(f): map(f) | add;
+			"  sent         \(sum(.sent)) in \(length) session\(if length > 1 then "s" else "" end)"
+			  + (if sum(.refreshes) > 0 then ", \(sum(.refreshes)) token refreshes" else "" end)
+			  + (if any(.[]; .blind) then " (no rate headers: blind)" else "" end),
+			"  429s         \(sum(.http_429))" + (if sum(.capped) > 0 then " (\(sum(.capped)) Retry-After cut)" else "" end),
+			"  retries      \(sum(.retries))",
+			"  conflicts    \(sum(.conflicts)) (\(sum(.resolved)) resolved, \(sum(.parked)) parked)"
+			' "${files[@]}"
+	elif [ -f "$dir/results.$s.ndjson" ]; then
+		printf '  %-12s %s\n' retries "$(jq -s 'map(select(.op) | (.attempts // 1) - 1) | add // 0' "$dir/results.$s.ndjson") (from the results; no gcu-send summary)"
 	fi
 	if [ -f "$dir/verify.$s.ndjson" ]; then
 		jq -rs '"  verified     \(map(select(.verified == true)) | length) hold, \(map(select(.verified == false and .mismatch != null)) | length) mismatches, \(map(select(.verified == false and .mismatch == null)) | length) unreadable"' \
 			"$dir/verify.$s.ndjson"
 	fi
-	local a b n
+	# The time spent sending: the sessions' own, so that the hours a run
+	# stood interrupted do not count; else from the state.
+	local a b n d=''
 	a=$(state "$s.send_started") b=$(state "$s.send_ended")
-	if [ -n "$a" ] && [ -n "$b" ]; then
+	if [ ${#files[@]} -gt 0 ]; then
+		d=$(jq -s 'map(.elapsed // 0) | add' "${files[@]}")
+	elif [ -n "$a" ] && [ -n "$b" ]; then
+		d=$(secs "$a" "$b")
+	fi
+	if [ -n "$d" ]; then
 		n=$(jq -s 'map(select(.op and .status != "unchanged")) | map(.attempts // 1) | add // 0' "$(nd "$dir/results.$s.ndjson")")
-		awk -v d="$(secs "$a" "$b")" -v n="$n" -v l="$limit" -v w="$window" -v r="$kept" '
+		awk -v d="$d" -v n="$n" -v l="$limit" -v w="$window" -v r="$kept" '
 			function h(s) { return s >= 60 ? sprintf("%d min %02d s", s / 60, s % 60) : sprintf("%.1f s", s) }
 			BEGIN {
 				# A sliding window lets the first "limit" requests go at once,
@@ -146,23 +505,50 @@ scope_report() {
 				printf "  %-12s %s for %d requests; ideal %s at %d per %g s (%s keeping %d unspent)", "duration", h(d), n, h(ideal), l, w, h(paced), r
 				if (ideal > 0) printf ", x%.1f", d / ideal; else printf " (one window)"
 				printf "\n" }'
+		# The average rate would read like a breach of a per-second limit;
+		# a sliding window allows bursts, so say what it allowed and the
+		# fullest window seen.
+		local most
+		most=$(fullest "$(state "$s.started")" "$(state "$s.ended")")
+		awk -v d="$d" -v n="$n" -v al="$allowed" -v w="$window" -v m="$most" 'BEGIN {
+			printf "  %-12s %.2f requests/s on average; the window allows %s", "rate", (d > 0 ? n / d : 0), al
+			if (m != "") printf "; the fullest %g s of this run held %d", w, m
+			printf "\n" }'
 	fi
 	printf '\n'
 }
 
+# reject_summaries: the summaries that list rejected input lines: every
+# stage's, and of gcu-send the last session's only (each session of a
+# resumed send rejects the same lines again).
+reject_summaries() {
+	local s
+	summary partition || true
+	for s in "${scopes[@]}"; do
+		summary "fetch.$s" || true
+		summary "merge.$s" || true
+		sessions "$s" | tail -n 1
+		summary "verify.$s" || true
+	done
+}
+
 # Failed records: what did not happen, with the reason, first max_failed.
 failed_records() {
-	local f=$dir/.failed.tmp
+	local f=$dir/.failed.tmp s n extra=0 one listed=()
+	mapfile -t listed < <(reject_summaries)
 	{
-		if [ -s "$dir/rejects.txt" ] && [ -f "$dir/partition.log" ]; then
-			grep -E '^gcu-partition: .+:[0-9]+: ' "$dir/partition.log" |
-				sed -E 's/^gcu-partition: //' |
-				awk '{ src = $1; sub(/:$/, "", src); $1 = ""; sub(/^ /, ""); printf "%s\t-\t-\trejected\t%s\n", src, $0 }'
-		fi
+		# A summary lists the first rejected lines; the rest is "extra".
+		for one in "${listed[@]}"; do
+			jq -r --arg f "${one##*/}" '
+				($f | split(".")) as $p
+				| (if $p[0] == "partition" then "-" else "\($p[1]) \($p[0])" end) as $where
+				| .rejects[] | [.src, "-", $where, "rejected", .why]
+				| map(tostring | gsub("[\t\n]"; " ")) | join("\t")' "$one"
+		done
 		for s in "${scopes[@]}"; do
 			[ -f "$dir/results.$s.ndjson" ] &&
-				jq -r --arg s "$s" 'select(.status == "failed" or .status == "conflict" or .status == "interrupted")
-					| [.src, .id, "\($s) \(.op // "lookup")", .status + (if .http then " " + (.http | tostring) else "" end),
+				jq -r --arg s "$s" 'select(.status == "failed" or .status == "conflict" or .status == "interrupted" or .status == "rejected")
+					| [.src // .line, .id, "\($s) \(.op // "lookup")", .status + (if .http then " " + (.http | tostring) else "" end),
 					   (.error | if type == "object" then (.message // tostring) elif . == null then "" else tostring end)]
 					| map(tostring | gsub("[\t\n]"; " ")) | join("\t")' \
 					"$dir/results.$s.ndjson"
@@ -175,17 +561,21 @@ failed_records() {
 					"$dir/verify.$s.ndjson"
 		done
 	} >"$f" || true
-	local n
-	n=$(wc -l <"$f")
+	if [ ${#listed[@]} -gt 0 ]; then
+		extra=$(jq -s 'map(.rejected - (.rejects | length)) | add // 0' "${listed[@]}")
+	fi
+	n=$(($(wc -l <"$f") + extra))
 	if [ "$n" = 0 ]; then
 		printf 'failed records: none\n'
 	else
-		printf 'failed records: %d%s\n' "$n" "$([ "$n" -gt "$max_failed" ] && printf ' (the first %d)' "$max_failed")"
-		head -n "$max_failed" "$f" | awk -F'\t' '{
+		local shown=$max_failed
+		[ "$shown" -gt 0 ] || shown=$n
+		printf 'failed records: %d%s\n' "$n" "$([ "$n" -gt "$shown" ] && printf ' (the first %d)' "$shown")"
+		head -n "$shown" "$f" | awk -F'\t' '{
 			src = $1; n = split(src, p, "/"); if (n > 1) src = p[n]
 			why = $5; if (length(why) > 110) why = substr(why, 1, 107) "..."
 			printf "  %-22s %-36s %-24s %-12s %s\n", src, $2, $3, $4, why }'
-		[ "$n" -gt "$max_failed" ] && printf '  ... and %d more (results.*.ndjson, verify.*.ndjson, rejects.txt)\n' "$((n - max_failed))"
+		[ "$n" -gt "$shown" ] && printf '  ... and %d more (results.*.ndjson, verify.*.ndjson, *.summary.json; -v lists them all)\n' "$((n - shown))"
 		if [ -s "$dir/failed.non-routing.ndjson" ] || [ -s "$dir/failed.routing.ndjson" ]; then
 			printf '  failed requests can be sent again: gcu-send --resume results.SCOPE.ndjson requests.SCOPE.ndjson\n'
 		fi
@@ -194,18 +584,16 @@ failed_records() {
 }
 
 write_report() {
-	local a b
+	local a b platform
+	platform=$(state platform)
 	printf 'gcu run report: %s\n' "$dir"
 	printf 'changes:  %s\n' "$(state changes | awk -F/ '{ print $NF }')"
-	[ -f "$dir/partition.log" ] && printf '          %s\n' "$(grep '^gcu-partition: [0-9]' "$dir/partition.log" | tail -n 1 | sed 's/^gcu-partition: //')"
+	{ partition_line; partition_stop; } | sed 's/^/          /'
 	case $platform in
-	sim) printf 'platform: gcu-sim (simulated org); limit %s per %s s, %s never spent\n' "$limit" "$window" "$kept" ;;
-	*) printf 'platform: %s; limit %s per %s s, %s never spent\n' "${platform:-unknown}" "$limit" "$window" "$kept" ;;
+	sim) printf 'platform: gcu-sim (simulated org); %s (from %s), %s never spent\n' "$allowed" "$limit_from" "$kept" ;;
+	*) printf 'platform: %s; %s (from %s), %s never spent\n' "${platform:-unknown}" "$allowed" "$limit_from" "$kept" ;;
 	esac
-	a=$(state non-routing.started)
-	[ -n "$a" ] || a=$(state routing.started)
-	b=$(state routing.ended)
-	[ -n "$b" ] || b=$(state non-routing.ended)
+	a=$start b=$end
 	if [ -n "$a" ]; then
 		printf 'started:  %s\n' "$(utc "$a")"
 		if [ -n "$b" ] && [ "$b" -ge "$a" ]; then
@@ -222,132 +610,15 @@ write_report() {
 	failed_records
 }
 
-# --- the timeline ---------------------------------------------------------
-# timeline_data: "seconds-since-start admitted rejected" per second on
-# stdout, from the simulator's timelines when there are any, else from the
-# results' "at" (epoch seconds) when gcu-send writes it, else nothing.
-timeline_data() {
-	local start=$1 end=$2 files=()
-	shopt -s nullglob
-	files=("$dir"/sim-stats.*.json)
-	shopt -u nullglob
-	if [ ${#files[@]} -gt 0 ]; then
-		local f
-		for f in "${files[@]}"; do
-			local at=${f##*/sim-stats.}
-			at=${at%.json}
-			jq -c --argjson at "$at" '{at: $at, tl: .timeline}' "$f"
-		done | jq -rs --argjson start "$start" --argjson stop "$end" '
-			# Second i of a timeline read at "at" (ms) began at about
-			# at/1000 - (length - 1) - 0.5 + i. Reads of the same simulator
-			# share a start; keep the last read of each.
-			map(. + {t0: (.at / 1000 - (.tl | length) + 0.5)})
-			| sort_by(.at)
-			| reduce .[] as $x ([]; if length > 0 and ((.[-1].t0 - $x.t0) | fabs) < 1.5 then .[:-1] + [$x] else . + [$x] end)
-			| map(.t0 as $t0 | .tl[] | {x: ($t0 + .t - $start / 1000), a: .admitted, r: .rejected})
-			| map(select(.x >= -1 and .x <= ($stop - $start) / 1000 + 1))
-			| .[] | "\(.x * 1000 | round / 1000) \(.a) \(.r)"'
-		return
-	fi
-	local s
-	for s in "${scopes[@]}"; do
-		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts}' "$dir/results.$s.ndjson"
-	done | jq -rs --argjson start "$start" '
-		map({x: ((.at - $start / 1000) | floor), n: 1, r: ((.attempts // 1) - 1)})
-		| group_by(.x) | .[] | "\(.[0].x) \(map(.n) | add) \(map(.r) | add)"'
-}
-
-plot_timeline() {
-	command -v gnuplot >/dev/null || { echo "gcu-report: gnuplot not found; no timeline picture (apt-get install gnuplot-nox)" >&2; return 0; }
-	local start end data=$dir/timeline.tsv rate nr_a nr_b ro_a ro_b gap_a gap_b
-	start=$(state non-routing.started)
-	[ -n "$start" ] || start=$(state routing.started)
-	[ -n "$start" ] || return 0
-	end=$(state routing.ended)
-	[ -n "$end" ] || end=$(state non-routing.ended)
-	[ -n "$end" ] || end=$(date +%s%3N)
-	rel() { awk -v a="$start" -v b="$1" 'BEGIN { printf "%.3f\n", (b - a) / 1000 }'; }
-	timeline_data "$start" "$end" | sort -n >"$data.tmp"
-	local kind="requests per second (gcu-sim)"
-	if ! [ -s "$data.tmp" ]; then
-		# No per-request times: the average rate of each scope's send.
-		kind="average requests per second (no per-request times)"
-		for s in "${scopes[@]}"; do
-			local a b n
-			a=$(state "$s.send_started") b=$(state "$s.send_ended")
-			if [ -z "$a" ] || [ -z "$b" ]; then continue; fi
-			n=$(jq -s 'map(select(.op and .status != "unchanged") | .attempts // 1) | add // 0' "$(nd "$dir/results.$s.ndjson")")
-			awk -v a="$(rel "$a")" -v b="$(rel "$b")" -v n="$n" 'BEGIN {
-				d = b - a; if (d <= 0) d = 1
-				for (t = int(a); t <= b; t++) printf "%d %.3f 0\n", t, n / d }'
-		done >"$data.tmp"
-	fi
-	# Long runs are drawn in bins of several seconds (about 600 bars at
-	# most), each bar the average rate over its bin; the fourth column is
-	# the rate over the last window, which the limit bounds.
-	local bin
-	bin=$(awk -v a="$start" -v b="$end" 'BEGIN { d = (b - a) / 1000; n = int(d / 600) + 1; print n }')
-	{
-		printf '# seconds since %s (bins of %s s)\tadmitted/s\trejected (429)/s\tadmitted/s over the last window\n' "$(utc "$start")" "$bin"
-		awk -v bin="$bin" -v w="$window" '
-			{ x = int(($1 + 0.5) / bin) * bin; a[x] += $2; r[x] += $3; if (!(x in seen)) { seen[x] = 1; order[++n] = x } }
-			END {
-				for (i = 1; i <= n; i++) {
-					x = order[i]; s = 0
-					for (j = 1; j <= n; j++) if (order[j] > x - w && order[j] <= x) s += a[order[j]]
-					printf "%g %.3f %.3f %.3f\n", x, a[x] / bin, r[x] / bin, s / w
-				}
-			}' "$data.tmp"
-	} >"$data"
-	rm -f "$data.tmp"
-	rate=$(awk -v l="$limit" -v w="$window" 'BEGIN { printf "%.3f\n", l / w }')
-	nr_a=$(state non-routing.started) nr_b=$(state non-routing.ended)
-	ro_a=$(state routing.started) ro_b=$(state routing.ended)
-	local objs=() xmax
-	xmax=$(rel "$end")
-	if [ -n "$nr_a" ] && [ -n "$nr_b" ]; then
-		objs+=("set object 1 rect from $(rel "$nr_a"), graph 0 to $(rel "$nr_b"), graph 1 behind fc rgb '#e8f0fe' fs solid 1.0 noborder")
-		objs+=("set label 1 'non-routing' at $(rel "$nr_a"), graph 0.95 offset 0.5,0 font ',10' tc rgb '#1a4f9c'")
-	fi
-	if [ -n "$nr_b" ] && [ -n "$ro_a" ]; then
-		gap_a=$(rel "$nr_b") gap_b=$(rel "$ro_a")
-		objs+=("set object 2 rect from $gap_a, graph 0 to $gap_b, graph 1 behind fc rgb '#dddddd' fs pattern 4 noborder")
-		objs+=("set label 2 'gap' at $(awk -v a="$gap_a" -v b="$gap_b" 'BEGIN { print (a + b) / 2 }'), graph 0.88 center font ',10' tc rgb '#555555'")
-	fi
-	if [ -n "$ro_a" ]; then
-		objs+=("set object 3 rect from $(rel "$ro_a"), graph 0 to $(rel "${ro_b:-$end}"), graph 1 behind fc rgb '#fdf0e0' fs solid 1.0 noborder")
-		objs+=("set label 3 'routing' at $(rel "$ro_a"), graph 0.95 offset 0.5,0 font ',10' tc rgb '#9c5a1a'")
-	fi
-	local ymax
-	ymax=$(awk -v r="$rate" '!/^#/ { v = $2 + $3; if (v > m) m = v } END { m = (m > r ? m : r) * 1.25; if (m < 1) m = 1; print m }' "$data")
-	{
-		printf "set terminal svg size 1000,460 dynamic font 'sans,11' background rgb 'white'\n"
-		printf "set output '%s'\n" "$dir/.timeline.svg.tmp"
-		printf "set title 'gcu run %s: %s' noenhanced\n" "$(basename "$dir")" "$kind"
-		printf "set xlabel 'seconds since the run started (%s)'\n" "$(utc "$start")"
-		printf "set ylabel 'requests per second'\n"
-		printf "set xrange [-1:%s]\nset yrange [0:%s]\n" "$(awk -v x="$xmax" 'BEGIN { print x + 1 }')" "$ymax"
-		printf "set grid ytics lc rgb '#cccccc'\nset key below horizontal\n"
-		printf "set style fill solid 0.85 noborder\nset boxwidth %s absolute\n" "$(awk -v b="$bin" 'BEGIN { print b * 0.9 }')"
-		printf '%s\n' "${objs[@]}"
-		# The 429s are stacked on the admitted requests of the same second.
-		printf "plot '%s' using 1:(\$3 > 0 ? \$2 + \$3 : 1/0) with boxes lc rgb '#c62828' title '429 (rejected)', \\\\\n" "$data"
-		printf "     '' using 1:2 with boxes lc rgb '#2e7d32' title 'admitted', \\\\\n"
-		printf "     '' using 1:4 with steps lw 1.5 lc rgb '#1565c0' title 'average over the last %s s', \\\\\n" "$window"
-		printf "     %s with lines dt 2 lw 2 lc rgb '#c62828' title 'limit %s per %s s'\n" "$rate" "$limit" "$window"
-	} >"$dir/.timeline.gp"
-	if gnuplot "$dir/.timeline.gp" 2>"$dir/.timeline.err"; then
-		mv -f "$dir/.timeline.svg.tmp" "$dir/timeline.svg"
-		rm -f "$dir/.timeline.gp" "$dir/.timeline.err"
-	else
-		echo "gcu-report: gnuplot failed: $(head -n 3 "$dir/.timeline.err")" >&2
-		rm -f "$dir/.timeline.svg.tmp"
-	fi
-}
-
-tmp=$dir/.report.txt.tmp
-write_report >"$tmp" || { echo "gcu-report: $dir/report.txt: cannot write" >&2; rm -f "$tmp"; exit 74; }
-mv -f "$tmp" "$dir/report.txt"
+make_ticks
+if [ -n "$start" ]; then
+	rc=0
+	timeline_tsv >"$dir/timeline.tsv.tmp" || rc=$?
+	put "$dir/timeline.tsv" "$rc"
+fi
+rc=0
+write_report >"$dir/report.txt.tmp" || rc=$?
+put "$dir/report.txt" "$rc"
 [ "$plot" = 1 ] && plot_timeline
 [ "$quiet" = 1 ] || cat "$dir/report.txt"
 exit 0

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +26,20 @@
 #include "resume.h"
 #include "sender.h"
 #include "stage.h"
+#include "summary.h"
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
+static struct gcu_summary json_summary; /* --summary: written at exit */
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
-	                "                [--resume results] [--dry-run] [--seed n] [file | -]\n");
+	fprintf(stderr,
+	        "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
+	        "                [--resume results] [--dry-run] [--seed n] [--summary file]\n"
+	        "                [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -66,6 +71,13 @@ static void help(void)
 	    "      --dry-run            print method, path and body; send nothing\n"
 	    "      --seed N             seed the jitter (for reproducible tests)\n"
 	    "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	    "      --summary FILE       at exit, write the counts to FILE as one JSON object:\n"
+	    "                           program, version, exit, elapsed, error, rejects,\n"
+	    "                           records, requests, resumed, results {ok, unchanged,\n"
+	    "                           failed, conflict, interrupted, rejected}, rejected,\n"
+	    "                           sent, http_429, retries, conflicts, resolved, parked,\n"
+	    "                           refreshes, capped, rate, limit, window, blind,\n"
+	    "                           interrupted, auth_failed, gave_up (gcu-send(1))\n"
 	    "  -q, --quiet              no summary\n"
 	    "  -v, --verbose            name every failed request on stderr\n"
 	    "  -h, --help               this text\n"
@@ -94,15 +106,16 @@ static void on_signal(int sig)
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
+	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static unsigned long finished(const struct gcu_send_stats *st)
@@ -129,7 +142,7 @@ static void progress(void *ctx, const struct gcu_send_stats *st)
 	if (st->total && done > 0 && done < st->total)
 		snprintf(eta, sizeof eta, ", ETA %.0fs",
 		         (st->total - done) * (st->elapsed / (double)done));
-	fprintf(stderr, "\r\033[Kgcu-send: %lu/%s done, %.1f req/s, quota %s%s", done, total, rate,
+	fprintf(live, "\r\033[Kgcu-send: %lu/%s done, %.1f req/s, quota %s%s", done, total, rate,
 	        quota, eta);
 }
 
@@ -181,6 +194,42 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 		    100 * conc / st->elapsed, cfg->concurrency);
 }
 
+/* The counts of the --summary file (gcu-send(1) lists them). window is
+ * the one the headers' limit counts over (platform.window: no header
+ * states it), NAN before the config is read. */
+static void summarize(const struct gcu_send_stats *st, double window)
+{
+	struct gcu_summary *j = &json_summary;
+
+	gcu_summary_count(j, NULL, "records", st->records);
+	gcu_summary_count(j, NULL, "requests", st->requests);
+	gcu_summary_count(j, NULL, "resumed", st->resumed);
+	for (int i = 0; i < GCU_RESULT_NSTATUS; i++)
+		gcu_summary_count(j, "results", gcu_result_name((enum gcu_result_status)i),
+		                  st->results[i]);
+	gcu_summary_count(j, NULL, "rejected", st->results[GCU_RESULT_REJECTED]);
+	gcu_summary_count(j, NULL, "sent", st->sent);
+	gcu_summary_count(j, NULL, "http_429", st->http_429);
+	gcu_summary_count(j, NULL, "retries", st->retries);
+	gcu_summary_count(j, NULL, "conflicts", st->conflicts);
+	gcu_summary_count(j, NULL, "resolved", st->resolved);
+	gcu_summary_count(j, NULL, "parked", st->parked);
+	gcu_summary_count(j, NULL, "refreshes", st->refreshes);
+	gcu_summary_count(j, NULL, "capped", st->capped);
+	gcu_summary_number(j, NULL, "rate", st->elapsed > 0 ? st->sent / st->elapsed : 0);
+	if (st->limit > 0) {
+		gcu_summary_count(j, NULL, "limit", (unsigned long)st->limit);
+		gcu_summary_number(j, NULL, "window", window);
+	} else {
+		gcu_summary_null(j, NULL, "limit");
+		gcu_summary_null(j, NULL, "window");
+	}
+	gcu_summary_flag(j, NULL, "blind", st->blind);
+	gcu_summary_flag(j, NULL, "interrupted", st->interrupted);
+	gcu_summary_flag(j, NULL, "auth_failed", st->auth_failed);
+	gcu_summary_flag(j, NULL, "gave_up", st->gave_up);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
@@ -190,6 +239,7 @@ int main(int argc, char **argv)
 	                                         {"dry-run", no_argument, NULL, 'd'},
 	                                         {"seed", required_argument, NULL, 's'},
 	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"summary", required_argument, NULL, 'J'},
 	                                         {"quiet", no_argument, NULL, 'q'},
 	                                         {"verbose", no_argument, NULL, 'v'},
 	                                         {"help", no_argument, NULL, 'h'},
@@ -203,10 +253,11 @@ int main(int argc, char **argv)
 	struct ndjson_writer out, failed = {0};
 	struct gcu_resume *resume = NULL;
 	const char *config = NULL, *failed_path = NULL, *resume_path = NULL;
-	const char *concurrency = NULL, *max_line = NULL;
-	char errbuf[1024];
+	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
+	char errbuf[1024] = "";
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -234,6 +285,9 @@ int main(int argc, char **argv)
 		case 'm':
 			max_line = optarg;
 			break;
+		case 'J':
+			summary_path = optarg;
+			break;
 		case 'q':
 			verbosity = 0;
 			break;
@@ -254,20 +308,29 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage();
+	if (gcu_summary_open(&json_summary, "gcu-send", summary_path, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", summary_path);
+	summarize(&st, NAN);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
+	}
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
 		err(EX_NOINPUT, "%s", path);
+	}
 	if (resume_path) {
 		unsigned long bad = 0;
 		resume =
 		    gcu_resume_load(resume_path, (size_t)cfg.max_line, &bad, errbuf, sizeof errbuf);
-		if (resume == NULL)
+		if (resume == NULL) {
+			gcu_summary_error(&json_summary, "%s", errbuf);
 			errx(EX_NOINPUT, "%s", errbuf);
+		}
 		if (bad && verbosity > 0)
 			warnx("%s: %lu unreadable lines skipped (a run that was killed leaves one)",
 			      resume_path, bad);
@@ -279,20 +342,24 @@ int main(int argc, char **argv)
 		/* The run goes on without a platform, so that every request still
 		 * gets its (failed) result. */
 		warnx("%s", auth_why);
+		gcu_summary_error(&json_summary, "%s", auth_why);
 		o.fail_all = auth_why;
 	}
 	o.auth = o.http ? &auth : NULL;
 	ndjson_writer_open(&out, "-");
-	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0)
+	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", failed_path, strerror(errno));
 		err(EX_CANTCREAT, "%s", failed_path);
+	}
 
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 	if (live && strcmp(path, "-") != 0)
 		st.total = count_lines(path);
 	o.cfg = &cfg;
@@ -308,14 +375,21 @@ int main(int argc, char **argv)
 
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
-	if (rc < 0)
+		fputs("\r\033[K", live);
+	if (rc != 0 && errbuf[0] != '\0') {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	}
 	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0)
+	if (write_failed && rc >= 0) {
+		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
 		warnx("stdout: %s", strerror(out.error));
+	}
+	summarize(&st, cfg.platform_window);
 	if (failed.fp) {
 		if (ndjson_writer_close(&failed) < 0) {
+			gcu_summary_error(&json_summary, "%s: %s", failed.name,
+			                  strerror(failed.error));
 			warnx("%s: %s", failed.name, strerror(failed.error));
 			write_failed = 1;
 		}
@@ -339,7 +413,7 @@ int main(int argc, char **argv)
 		return EX_IOERR;
 	if (auth_rc != 0)
 		return auth_rc;
-	if (rc == 69 || rc == 75 || rc == 77)
+	if (rc > 0) /* the run stopped: EX_TEMPFAIL, EX_NOPERM or EX_UNAVAILABLE */
 		return rc;
 	unsigned long bad = st.results[GCU_RESULT_FAILED] + st.results[GCU_RESULT_CONFLICT];
 	if (bad && st.unavailable > 0 && st.results[GCU_RESULT_OK] == 0 && st.resumed == 0)

@@ -4,8 +4,10 @@
  * Serves the user, routing, directory, catalogue, group and token
  * endpoints gcu talks to, with the platform's sliding-window rate limit,
  * its headers and error bodies, and injectable faults, so that the
- * pipeline can be rehearsed and tested without a real org. This file only reads the command line;
- * the simulator lives in lib/sim/.
+ * pipeline can be rehearsed and tested without a real org. This file only
+ * reads the command line; the simulator lives in lib/sim/. Started by
+ * gcu-sim-run for a run folder, it holds that folder's lock and ends
+ * (writing its dump) with it.
  */
 #include <err.h>
 #include <errno.h>
@@ -16,11 +18,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "config.h"
 #include "sim/sim.h"
 #include "sim/sim_faults.h"
 #include "sim/sim_hostile.h"
-
-#define VERSION "0.1.0"
+#include "stage.h"
+#include "version.h"
 
 enum {
 	OPT_LISTEN = 256,
@@ -52,9 +55,7 @@ enum {
 	OPT_HOSTILE,
 	OPT_QUEUE_WRITER,
 	OPT_TEAM_FAILURES,
-	OPT_FAIL_ROUTE,
-	OPT_HELP,
-	OPT_VERSION
+	OPT_FAIL_ROUTE
 };
 
 static const struct option longopts[] = {
@@ -88,17 +89,18 @@ static const struct option longopts[] = {
     {"queue-writer", required_argument, NULL, OPT_QUEUE_WRITER},
     {"team-failures", required_argument, NULL, OPT_TEAM_FAILURES},
     {"fail-route", required_argument, NULL, OPT_FAIL_ROUTE},
+    {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	        "usage: gcu-sim [-v|-q] [--listen ADDR] [--port N] [--ready-file FILE]\n"
+	        "usage: gcu-sim [-qv] [-c config] [--listen ADDR] [--port N] [--ready-file FILE]\n"
 	        "               [--users FILE | --generate N] [--seed S] [--dump FILE]\n"
 	        "               [--limit L] [--window W] [--no-count-rejected]\n"
 	        "               [--headers inin|x|both|none] [--retry-after seconds|date|none]\n"
@@ -109,6 +111,37 @@ static void usage(FILE *fp, int status)
 	        "               [--hostile MODE]... [--queue-writer R] [--team-failures P]\n"
 	        "               [--fail-route 'ROUTE:N[-M][:STATUS]']...\n");
 	exit(status);
+}
+
+static void help(void)
+{
+	printf("usage: gcu-sim [options]\n"
+	       "\n"
+	       "Serve a simulated Genesys Cloud CX org on 127.0.0.1: the token, user,\n"
+	       "routing, directory, catalogue and group (queue, team, division) endpoints,\n"
+	       "the per-token sliding-window rate limit with its headers, and faults on\n"
+	       "demand. On SIGINT or SIGTERM write the org to --dump and exit.\n"
+	       "gcu-sim(1) describes every option; the common ones:\n"
+	       "\n"
+	       "  -c, --config FILE     serve the limit and window gcu is told (platform.limit,\n"
+	       "                        platform.window of FILE and GCU_PLATFORM_*), unless\n"
+	       "                        --limit or --window say otherwise\n"
+	       "      --port N          the port; 0 (the default) picks a free one\n"
+	       "      --ready-file FILE write the base URL here once listening\n"
+	       "      --users FILE      the org, one platform user document a line\n"
+	       "      --generate N      or N generated users (--seed S)\n"
+	       "      --dump FILE       write the org here when stopped (0600)\n"
+	       "      --limit L         requests per window per token (default 300)\n"
+	       "      --window W        the window, seconds (default 60)\n"
+	       "  -q, --quiet           nothing but errors\n"
+	       "  -v, --verbose         the base URL once listening; twice, every request\n"
+	       "  -h, --help            this text\n"
+	       "  -V, --version         the version\n"
+	       "\n"
+	       "Client credentials: GCU_SIM_CLIENT_ID, GCU_SIM_CLIENT_SECRET.\n"
+	       "Exit: 0 stopped by a signal, 64 usage, 65 the org is malformed, 66 it cannot\n"
+	       "be read, 69 cannot listen, 73 the ready file or the dump cannot be written.\n");
+	exit(0);
 }
 
 static double num(const char *opt, const char *s, double lo, double hi)
@@ -158,12 +191,16 @@ int main(int argc, char *argv[])
 {
 	struct sim_options o;
 	char errbuf[512];
-	const char *env;
-	int ch, rc, have_users = 0, have_generate = 0;
+	const char *env, *config = NULL;
+	int ch, rc, have_users = 0, have_generate = 0, have_limit = 0, have_window = 0;
 
+	gcu_stage_private();
 	sim_options_defaults(&o);
-	while ((ch = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
 		case 'v':
 			o.verbosity++;
 			break;
@@ -203,9 +240,11 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_LIMIT:
 			o.limit = whole("limit", optarg, 0, 1000000000);
+			have_limit = 1;
 			break;
 		case OPT_WINDOW:
 			o.window = num("window", optarg, 0.001, 1e7);
+			have_window = 1;
 			break;
 		case OPT_NO_COUNT_REJECTED:
 			o.count_rejected = 0;
@@ -305,11 +344,11 @@ int main(int argc, char *argv[])
 			}
 			o.nroute_faults++;
 			break;
-		case OPT_HELP:
-			usage(stdout, 0);
+		case 'h':
+			help();
 			break;
-		case OPT_VERSION:
-			printf("gcu-sim " VERSION "\n");
+		case 'V':
+			printf("gcu-sim %s\n", GCU_VERSION);
 			return 0;
 		default:
 			usage(stderr, EX_USAGE);
@@ -323,10 +362,22 @@ int main(int argc, char *argv[])
 		warnx("--users and --generate exclude each other");
 		usage(stderr, EX_USAGE);
 	}
+	if (config != NULL) {
+		struct gcu_config cfg;
+		if (gcu_config_init(&cfg, config, errbuf, sizeof errbuf) < 0)
+			errx(EX_USAGE, "%s", errbuf);
+		if (!have_limit)
+			o.limit = cfg.platform_limit;
+		if (!have_window)
+			o.window = cfg.platform_window;
+		gcu_config_free(&cfg);
+	}
 	if ((env = getenv("GCU_SIM_CLIENT_ID")) != NULL && *env)
 		o.client_id = env;
 	if ((env = getenv("GCU_SIM_CLIENT_SECRET")) != NULL && *env)
 		o.client_secret = env;
+	/* Under gcu-sim-run: stop (and dump) when it ends, however it ends. */
+	gcu_stage_bind();
 	rc = sim_run(&o, errbuf, sizeof errbuf);
 	if (rc != 0)
 		errx(rc, "%s", errbuf);

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,14 +24,17 @@
 #include "bulkread.h"
 #include "config.h"
 #include "http.h"
+#include "keyset.h"
 #include "ndjson.h"
 #include "verify.h"
 #include "stage.h"
+#include "summary.h"
 #include "version.h"
 
 static int verbosity = 1;
-static int live;
+static FILE *live; /* the live progress line, or NULL */
 static volatile sig_atomic_t stop;
+static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct verify_run {
 	struct ndjson_writer *out;
@@ -42,7 +46,7 @@ struct verify_run {
 static void usage(void)
 {
 	fprintf(stderr, "usage: gcu-verify [-qv] [-c config] [--concurrency n] [--seed n]\n"
-	                "                  [--max-line bytes] [file | -]\n");
+	                "                  [--max-line bytes] [--summary file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -63,6 +67,11 @@ static void help(void)
 	       "      --concurrency N      bulk reads in flight at most (default 6)\n"
 	       "      --seed N             seed the jitter (for reproducible tests)\n"
 	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
+	       "      --summary FILE       at exit, write the counts to FILE as one JSON object:\n"
+	       "                           program, version, exit, elapsed, error, rejects,\n"
+	       "                           records, verified, mismatches, unreadable, skipped,\n"
+	       "                           repeated, rejected, reads, requests, http_429,\n"
+	       "                           retries, refreshes, capped, blind (gcu-verify(1))\n"
 	       "  -q, --quiet              no summary\n"
 	       "  -v, --verbose            more detail on stderr\n"
 	       "  -h, --help               this text\n"
@@ -87,15 +96,16 @@ static void on_signal(int sig)
 static void report(void *ctx, const char *name, unsigned long line, const char *msg)
 {
 	(void)ctx;
+	gcu_summary_reject(&json_summary, name, line, msg);
 	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live ? "\r\033[K" : "", name, line, msg);
+		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
 }
 
 static void notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	if (verbosity > 0)
-		warnx("%s%s", live ? "\r\033[K" : "", msg);
+		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char **id,
@@ -148,7 +158,7 @@ static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t 
 static void progress(void *ctx, const struct gcu_bulk_stats *st)
 {
 	const struct verify_run *run = ctx;
-	fprintf(stderr, "\r\033[Kgcu-verify: %lu verified, %lu mismatched, %lu bulk reads",
+	fprintf(live, "\r\033[Kgcu-verify: %lu verified, %lu mismatched, %lu bulk reads",
 	        run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH], st->batches_ok);
 }
 
@@ -164,12 +174,26 @@ static void summary(const struct gcu_bulk_stats *st, const struct verify_run *ru
 	        st->blind ? " (no rate headers: blind)" : "");
 }
 
+/* The counts of the --summary file (gcu-verify(1) lists them). */
+static void summarize(const struct gcu_bulk_stats *st, const struct verify_run *run)
+{
+	gcu_summary_count(&json_summary, NULL, "records", st->records);
+	gcu_summary_count(&json_summary, NULL, "verified", run->verdicts[GCU_VERIFIED]);
+	gcu_summary_count(&json_summary, NULL, "mismatches", run->verdicts[GCU_MISMATCH]);
+	gcu_summary_count(&json_summary, NULL, "unreadable", run->verdicts[GCU_UNREADABLE]);
+	gcu_summary_count(&json_summary, NULL, "skipped", run->not_ok);
+	gcu_summary_count(&json_summary, NULL, "repeated", run->repeated);
+	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
+	gcu_summary_reads(&json_summary, st);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
 	                                         {"concurrency", required_argument, NULL, 'n'},
 	                                         {"seed", required_argument, NULL, 'S'},
 	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"summary", required_argument, NULL, 'J'},
 	                                         {"quiet", no_argument, NULL, 'q'},
 	                                         {"verbose", no_argument, NULL, 'v'},
 	                                         {"help", no_argument, NULL, 'h'},
@@ -182,10 +206,11 @@ int main(int argc, char **argv)
 	struct verify_run run = {0};
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	const char *config = NULL, *concurrency = NULL, *max_line = NULL;
-	char errbuf[1024];
+	const char *config = NULL, *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
+	char errbuf[1024] = "";
 	int ch, rc;
 
+	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -203,6 +228,9 @@ int main(int argc, char **argv)
 		}
 		case 'm':
 			max_line = optarg;
+			break;
+		case 'J':
+			summary_path = optarg;
 			break;
 		case 'q':
 			verbosity = 0;
@@ -224,18 +252,27 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage();
+	if (gcu_summary_open(&json_summary, "gcu-verify", summary_path, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", summary_path);
+	summarize(&st, &run);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
+	}
 
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0)
+	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
+		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
 		err(EX_NOINPUT, "%s", path);
+	}
 	rc = gcu_platform_open(&cfg, &auth, &o.http, errbuf, sizeof errbuf);
-	if (rc != 0)
+	if (rc != 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(rc, "%s", errbuf);
+	}
 	ndjson_writer_open(&out, "-");
 
 	struct sigaction sa = {0};
@@ -243,8 +280,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	gcu_stage_bind();
 
-	live = verbosity > 0 && isatty(STDERR_FILENO);
+	live = gcu_stage_progress(verbosity);
 	run.out = &out;
 	o.cfg = &cfg;
 	o.auth = &auth;
@@ -259,12 +297,17 @@ int main(int argc, char **argv)
 
 	rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
-		fputs("\r\033[K", stderr);
-	if (rc < 0)
+		fputs("\r\033[K", live);
+	if (rc != 0 && errbuf[0] != '\0') {
+		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
+	}
 	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0)
+	if (write_failed && rc >= 0) {
+		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
 		warnx("stdout: %s", strerror(out.error));
+	}
+	summarize(&st, &run);
 	if (verbosity > 0)
 		summary(&st, &run);
 	gcu_keyset_free(&run.seen);
@@ -277,7 +320,7 @@ int main(int argc, char **argv)
 
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
-	if (rc == 75 || rc == 77)
+	if (rc > 0) /* the run stopped: EX_TEMPFAIL, EX_NOPERM or EX_UNAVAILABLE */
 		return rc;
 	if (st.batches_bad && st.unavailable && st.batches_ok == 0)
 		return EX_UNAVAILABLE;

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "ndjson.h"
 #include "sim_groups.h"
 #include "sim_json.h"

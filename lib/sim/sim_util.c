@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
+
 static double clock_mono0;
 static double clock_wall0;
 static int log_verbosity = 1;
@@ -226,28 +228,20 @@ int sim_fmt_iso(double epoch, char *out, size_t outlen)
 	return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
 }
 
-uint64_t sim_rand64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 double sim_rand01(uint64_t *state)
 {
-	return (double)(sim_rand64(state) >> 11) / 9007199254740992.0;
+	return gcu_rand_unit(state);
 }
 
 uint64_t sim_randn(uint64_t *state, uint64_t n)
 {
-	return sim_rand64(state) % n;
+	return gcu_rand_next(state) % n;
 }
 
 void sim_uuid(uint64_t *state, char out[37])
 {
 	unsigned char b[16];
-	uint64_t a = sim_rand64(state), c = sim_rand64(state);
+	uint64_t a = gcu_rand_next(state), c = gcu_rand_next(state);
 	for (int i = 0; i < 8; i++) {
 		b[i] = (unsigned char)(a >> (8 * i));
 		b[8 + i] = (unsigned char)(c >> (8 * i));

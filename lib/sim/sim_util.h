@@ -70,10 +70,8 @@ int sim_fmt_http_date(double epoch, char *out, size_t outlen);
  * ("2026-11-01T08:00:00.000Z"). Same errors. */
 int sim_fmt_iso(double epoch, char *out, size_t outlen);
 
-/* splitmix64: advances *state and returns the next 64 random bits. */
-uint64_t sim_rand64(uint64_t *state);
-
-/* A uniform double in [0, 1) from *state. */
+/* A uniform double in [0, 1) from *state (the splitmix64 generator of
+ * backoff.h, gcu_rand_next, which gives 64 random bits). */
 double sim_rand01(uint64_t *state);
 
 /* A uniform integer in [0, n) from *state (n > 0). */

@@ -194,3 +194,62 @@ every_output() {
 	# Nor in the code: libcurl's verification options are never lowered.
 	! grep -nE 'SSL_VERIFY(PEER|HOST)[^;]*, *0' "$ROOT"/lib/*.c "$ROOT"/stages/*.c
 }
+
+@test "run.sh: a plain-http API base or login URL off loopback is refused before the secret leaves" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local canary=Canary-Run-Secret-3c8e dir=$BATS_TEST_TMPDIR/evil u trace
+	export GCU_CLIENT_ID=someone GCU_CLIENT_SECRET=$canary
+	for u in "GCU_API_BASE=http://127.evil.example/" "GCU_API_BASE=http://127.0.0.1@evil.example/" \
+		"GCU_API_BASE=http://127.0.0.1.evil.example:8080" \
+		"GCU_LOGIN_BASE=http://127.evil.example GCU_REGION=eu-west-1"; do
+		trace=$BATS_TEST_TMPDIR/connect.${#u}
+		# shellcheck disable=SC2086 # the assignments are split on purpose
+		run env $u strace -f -qq -e trace=connect -o "$trace" timeout 30 "$ROOT/run.sh" \
+			--run-dir "$dir" "$CHANGES"
+		echo "$u: $output"
+		[ "$status" -eq 64 ]
+		[[ $output == *"plain http is allowed only to a loopback host"* ]]
+		[[ $output != *"$canary"* ]]
+		# Not one connection left the machine, not even a name lookup.
+		run grep -E 'AF_INET6?' "$trace"
+		[ -z "$output" ]
+	done
+	# Nothing was started and nothing holds the secret.
+	run grep -rl -e "$canary" "$dir"
+	[ -z "$output" ]
+}
+
+@test "private files: what gcu writes is 0600 in 0700 folders, whatever the umask" {
+	local w=$BATS_TEST_TMPDIR/p bad
+	mkdir -p "$w"
+	umask 022
+	cd "$w"
+	# A whole run (run folders under runs/, the demo's simulator and its dump,
+	# the report) and every stage's own output files.
+	export GCU_SIM_LIMIT=100 GCU_SIM_WINDOW=2
+	run "$ROOT/run.sh" --sim --gap 0.2 "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	fsim
+	gcu-partition -q --split "$w/split" --rejects "$w/rejects.txt" "$CHANGES"
+	gcu-fetch -q --capture "$w/capture.ndjson" "$w/split.non-routing.ndjson" >"$w/f.ndjson"
+	gcu-merge -q "$w/f.ndjson" >"$w/m.ndjson"
+	GCU_RETRY_SERVER_ATTEMPTS=1 GCU_API_BASE=http://127.0.0.1:9 gcu-send -q --failed "$w/failed.ndjson" \
+		"$w/m.ndjson" >/dev/null || true
+	gcu-sim --port 0 --ready-file "$w/sim.url" --dump "$w/dump.ndjson" --users "$ORG" &
+	local pid=$!
+	for _ in $(seq 1 100); do [ -s "$w/sim.url" ] && break; sleep 0.05; done
+	kill -TERM "$pid"
+	wait "$pid"
+	for f in split.non-routing.ndjson split.routing.ndjson rejects.txt capture.ndjson failed.ndjson \
+		sim.url dump.ndjson; do
+		[ -f "$w/$f" ] || { echo "no $f"; false; }
+	done
+	[ -d runs ] && [ -n "$(ls runs)" ]
+	# What the shell's redirections made (f.ndjson, m.ndjson) is the shell's.
+	bad=$(find runs "$w"/split.* "$w"/rejects.txt "$w"/capture.ndjson "$w"/failed.ndjson \
+		"$w"/sim.url "$w"/dump.ndjson \( -type d -perm /077 \) -o \( -type f -perm /077 \) -printf '%m %p\n')
+	[ -z "$bad" ] || { echo "readable by others:"; echo "$bad"; false; }
+	[ "$(stat -c %a runs)" = 700 ]
+	[ -f runs/*/sim-org.ndjson ] && [ -f runs/*/report.txt ] && [ -f runs/*/results.routing.ndjson ]
+}

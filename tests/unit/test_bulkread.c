@@ -1,8 +1,7 @@
 /*
- * test_bulkread.c - the pure parts of the bulk-read engine: the URL of
- * one bulk read (ids checked, expand only when asked, bounded) and the key
- * set that reads and captures each user once. The engine itself runs
- * against gcu-sim in tests/cli/fetch_net.bats and verify.bats.
+ * test_bulkread.c - the pure part of the bulk reader: the URL of one bulk
+ * read (ids checked, expand only when asked, bounded). The reader itself
+ * runs against gcu-sim in tests/cli/fetch_net.bats and verify.bats.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,36 +41,8 @@ static void test_path(void)
 	is_long(gcu_bulk_path(buf, sizeof buf, inject, 1, 0), -1, "nor does a query injection");
 }
 
-static void test_keyset(void)
-{
-	struct gcu_keyset s = {0};
-	char key[64];
-	int fresh = 1;
-
-	is_long(gcu_keyset_add(&s, U1), 1, "a new key is added");
-	is_long(gcu_keyset_add(&s, U1), 0, "the same key again is not");
-	is_long(gcu_keyset_add(&s, U2), 1, "another key is added");
-	for (int i = 0; i < 5000; i++) {
-		snprintf(key, sizeof key, "k%d", i);
-		fresh &= gcu_keyset_add(&s, key) == 1;
-	}
-	ok(fresh, "5000 distinct keys are all new (the set grows)");
-	int again = 0;
-	for (int i = 0; i < 5000; i++) {
-		snprintf(key, sizeof key, "k%d", i);
-		again += gcu_keyset_add(&s, key);
-	}
-	is_long(again, 0, "and all known afterwards");
-	is_long(s.n, 5002, "count");
-	gcu_keyset_free(&s);
-	is_long(gcu_keyset_add(&s, U1), 1, "a freed set can be used again");
-	gcu_keyset_free(&s);
-	gcu_keyset_free(NULL);
-}
-
 int main(void)
 {
 	test_path();
-	test_keyset();
 	return done_testing();
 }

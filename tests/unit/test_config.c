@@ -319,6 +319,46 @@ static void test_secret(void)
 	gcu_config_free(&c);
 }
 
+/* The value of key in c as gcu_config_print shows it (static buffer). */
+static const char *printed(const struct gcu_config *c, const char *key)
+{
+	static char buf[256];
+	FILE *fp = fmemopen(buf, sizeof buf, "w");
+
+	if (fp == NULL)
+		exit(2);
+	buf[0] = '\0';
+	if (gcu_config_print(c, key, fp) < 0)
+		snprintf(buf, sizeof buf, "(unknown)");
+	fclose(fp);
+	return buf;
+}
+
+static void test_print(void)
+{
+	struct gcu_config c;
+	char err[512];
+
+	ok(load(&c, "platform: {limit: 600, window: 0.1}\nschedule:\n  gap: 86399.125\n", 0600, err,
+	        sizeof err) == 0,
+	   "flow-style mappings load like block ones");
+	is_str(printed(&c, "platform.limit"), "600\n", "a whole number, as given");
+	is_str(printed(&c, "platform.window"), "0.1\n", "a fraction reads back as given");
+	is_str(printed(&c, "schedule.gap"), "86399.125\n", "all its digits, no exponent");
+	is_str(printed(&c, "csv.null"), "\\N\n", "a string as it is");
+	is_long(gcu_config_print(&c, "platform", NULL), -1, "a section is not a setting");
+	is_long(gcu_config_print(&c, "scopes.routing", NULL), -1, "nor is a list");
+	is_long(gcu_config_print(&c, "platform.limit", NULL), 0, "NULL only checks the key");
+	gcu_config_free(&c);
+	ok(load(&c, "auth:\n  client_secret: s3cr3t-value\n", 0600, err, sizeof err) == 0,
+	   "a secret");
+	is_str(printed(&c, "auth.client_secret"), "(set)\n", "is printed as (set)");
+	gcu_config_free(&c);
+	gcu_config_defaults(&c);
+	is_str(printed(&c, "auth.client_secret"), "\n", "an unset secret as nothing");
+	gcu_config_free(&c);
+}
+
 int main(void)
 {
 	static const char *const vars[] = {"GCU_CONFIG",      "GCU_THROTTLE_RESERVE",
@@ -334,6 +374,7 @@ int main(void)
 	test_lists();
 	test_env();
 	test_secret();
+	test_print();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
