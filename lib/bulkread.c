@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "uuid.h"
 
 #define BULK_MAX      100

@@ -39,13 +39,4 @@ int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t err
 json_object *gcu_scoped_record(const char *id, const char *src, enum gcu_scope scope,
                                json_object *changes);
 
-/* Deep equality that treats 4 and 4.0 as equal. NULL equals NULL. */
-int gcu_json_same(json_object *a, json_object *b);
-
-/* obj[key] or NULL when absent (a JSON null is NULL too). */
-json_object *gcu_json_get(json_object *obj, const char *key);
-
-/* obj[key] as a string, or NULL when absent or not a string. */
-const char *gcu_json_str(json_object *obj, const char *key);
-
 #endif

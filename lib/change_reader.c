@@ -26,7 +26,7 @@
 
 #include <csv.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "fields.h"
 #include "ndjson.h"
 #include "text.h"

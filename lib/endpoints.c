@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "fields.h"
 #include "uuid.h"
 

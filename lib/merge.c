@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "fields.h"
 #include "uuid.h"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "change.h"
+#include "json_access.h"
 #include "uuid.h"
 
 struct held_row {

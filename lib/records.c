@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "merge.h"
 #include "userdoc.h"
 #include "uuid.h"

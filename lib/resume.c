@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "ndjson.h"
 
 struct gcu_resume {

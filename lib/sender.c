@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "clock.h"
 #include "endpoints.h"
 #include "engine.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "ndjson.h"
 #include "uuid.h"
 

@@ -3,7 +3,7 @@
  */
 #include "userdoc.h"
 
-#include "change.h"
+#include "json_access.h"
 #include "fields.h"
 
 long gcu_user_version(json_object *user)

@@ -23,7 +23,7 @@
 
 #include "auth.h"
 #include "bulkread.h"
-#include "change.h"
+#include "json_access.h"
 #include "config.h"
 #include "http.h"
 #include "keyset.h"

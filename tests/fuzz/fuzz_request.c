@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "endpoints.h"
 #include "ndjson.h"
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "change.h"
+#include "json_access.h"
 #include "config.h"
 #include "endpoints.h"
 #include "fields.h"
