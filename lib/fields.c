@@ -14,6 +14,7 @@ static const struct {
 	const char *name;
 	enum gcu_field_kind kind;
 	const char *doc_key;
+	enum gcu_ref_kind ref;
 } table[] = {
     {"name", GCU_FIELD_STRING, NULL},
     {"email", GCU_FIELD_STRING, NULL},
@@ -22,7 +23,7 @@ static const struct {
     {"username", GCU_FIELD_STRING, NULL},
     {"preferredName", GCU_FIELD_STRING, NULL},
     {"biography", GCU_FIELD_OBJECT, NULL},
-    {"manager", GCU_FIELD_USERREF, NULL},
+    {"manager", GCU_FIELD_USERREF, NULL, GCU_REF_USER},
     {"addresses", GCU_FIELD_CONTACTS, NULL},
     {"primaryContactInfo", GCU_FIELD_CONTACTS, NULL},
     {"profileSkills", GCU_FIELD_LIST, NULL},
@@ -33,8 +34,8 @@ static const struct {
     {"chat", GCU_FIELD_OBJECT, NULL},
     {"acdAutoAnswer", GCU_FIELD_BOOL, NULL},
     {"state", GCU_FIELD_STATE, NULL},
-    {"routingSkills", GCU_FIELD_IDMAP, "skills"},
-    {"routingLanguages", GCU_FIELD_IDMAP, "languages"},
+    {"routingSkills", GCU_FIELD_IDMAP, "skills", GCU_REF_SKILL},
+    {"routingLanguages", GCU_FIELD_IDMAP, "languages", GCU_REF_LANGUAGE},
     {"routingStatus", GCU_FIELD_STATUS, "routingStatus"},
 };
 
@@ -48,6 +49,21 @@ enum gcu_field_kind gcu_field_kind(const char *field)
 		if (strcmp(table[i].name, field) == 0)
 			return table[i].kind;
 	return GCU_FIELD_ANY;
+}
+
+enum gcu_ref_kind gcu_field_ref(const char *field)
+{
+	for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+		if (strcmp(table[i].name, field) == 0)
+			return table[i].ref;
+	return GCU_REF_NONE;
+}
+
+const char *gcu_ref_name(enum gcu_ref_kind k)
+{
+	static const char *const names[] = {"",      "user", "skill",   "language",
+	                                    "queue", "team", "division"};
+	return (unsigned)k < GCU_NREFS ? names[k] : "";
 }
 
 const char *gcu_field_doc_key(const char *field)

@@ -28,6 +28,29 @@ enum gcu_field_kind {
 	GCU_FIELD_STATUS    /* routing status, sent by PUT */
 };
 
+/*
+ * What a field's value refers to, when it names other objects of the org:
+ * the user (manager), or a catalogue entry. People name them by email or
+ * name; the platform wants ids. Where the reference sits depends on the
+ * kind: the map keys of an IDMAP field, the value of the others.
+ */
+enum gcu_ref_kind {
+	GCU_REF_NONE,     /* plain data */
+	GCU_REF_USER,     /* a user: id, email (manager) */
+	GCU_REF_SKILL,    /* a routing skill */
+	GCU_REF_LANGUAGE, /* a routing language */
+	GCU_REF_QUEUE,    /* a queue */
+	GCU_REF_TEAM,     /* a team */
+	GCU_REF_DIVISION, /* a division */
+	GCU_NREFS
+};
+
+/* What a field refers to; GCU_REF_NONE for plain fields and unknown names. */
+enum gcu_ref_kind gcu_field_ref(const char *field);
+
+/* "skill", "language", … (for messages); "" for GCU_REF_NONE. */
+const char *gcu_ref_name(enum gcu_ref_kind k);
+
 /* The kind of a field name; GCU_FIELD_ANY for names it does not know. */
 enum gcu_field_kind gcu_field_kind(const char *field);
 

@@ -1,0 +1,28 @@
+/*
+ * test_fields.c - what gcu knows of each platform field: its kind, where
+ * its current value sits in a user document, and what other object of the
+ * org its value names (so that names people write can be resolved to the
+ * ids the platform wants).
+ */
+#include "fields.h"
+#include "tap.h"
+
+int main(void)
+{
+	ok(gcu_field_kind("title") == GCU_FIELD_STRING, "title is a string");
+	ok(gcu_field_kind("routingSkills") == GCU_FIELD_IDMAP, "routing skills are an id map");
+	ok(gcu_field_kind("nonsense") == GCU_FIELD_ANY, "an unknown field is any JSON value");
+	is_str(gcu_field_doc_key("routingSkills"), "skills", "skills sit under 'skills'");
+	is_str(gcu_field_doc_key("title"), "title", "most fields sit under their own name");
+
+	ok(gcu_field_ref("manager") == GCU_REF_USER, "a manager names a user");
+	ok(gcu_field_ref("routingSkills") == GCU_REF_SKILL, "routing skills name skills");
+	ok(gcu_field_ref("routingLanguages") == GCU_REF_LANGUAGE,
+	   "routing languages name languages");
+	ok(gcu_field_ref("title") == GCU_REF_NONE, "a title names nothing");
+	ok(gcu_field_ref("nonsense") == GCU_REF_NONE, "an unknown field names nothing");
+	is_str(gcu_ref_name(GCU_REF_SKILL), "skill", "a skill is called a skill in messages");
+	is_str(gcu_ref_name(GCU_REF_NONE), "", "plain data has no name");
+	is_str(gcu_ref_name(GCU_NREFS), "", "out of range has no name");
+	return done_testing();
+}
