@@ -38,6 +38,21 @@ usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
        run.sh --wait-gap --run-dir dir [--gap seconds]
        run.sh --verify --run-dir dir
 USAGE
+	[ "${1:-64}" != 0 ] || cat <<'HELP'
+
+Run the changes through every stage, the non-routing scope, the gap, then
+the routing scope, into a run folder (gcu-run(1) says more).
+  -c, --config FILE   settings (default $GCU_CONFIG, else built-in)
+      --run-dir DIR   the run folder (default runs/<UTC time>)
+      --gap SECONDS   between the scopes (default schedule.gap)
+      --scope SCOPE   only non-routing, or only routing
+      --plan          read and plan; send nothing (--snapshot: offline)
+      --resume DIR    continue a run where it stopped
+      --sim, --demo   against gcu-sim with the sample org (--sim-org: yours)
+      --wait-gap      wait what is left of the gap; --verify: read back again
+  -q, --quiet         only warnings; -v, --verbose: stages say more
+  -h, --help          this text; -V, --version: the version
+HELP
 	exit "${1:-64}"
 }
 
@@ -349,7 +364,7 @@ if [ -f "$run_dir/state" ]; then
 fi
 config=${config:-${GCU_CONFIG:-}}
 if [ -n "$config" ]; then
-	[ -r "$config" ] || die 66 "$config: cannot read"
+	[ -r "$config" ] || die 64 "$config: cannot read"
 	config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
 	cfg=(-c "$config")
 fi

@@ -48,7 +48,7 @@ NDJSON and their --summary files.
   -h, --help        this text
   -V, --version     the version
 
-Exit: 0 written, 64 usage, 66 not a run folder or config unreadable,
+Exit: 0 written, 64 usage (an unreadable config too), 66 not a run folder,
 69 jq missing, 74 the report could not be written.
 USAGE
 	exit "$status"
@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config)
 		[ $# -ge 2 ] || usage
-		[ -r "$2" ] || { echo "gcu-report: $2: cannot read" >&2; exit 66; }
+		[ -r "$2" ] || { echo "gcu-report: $2: cannot read" >&2; exit 64; }
 		shift 2
 		;;
 	-q | --quiet) quiet=1; shift ;;

@@ -28,11 +28,18 @@ usage: gcu-sim-run [-qv] [-c config] [--org org.ndjson] [--why text] --run-dir d
                    -- command [arg...]
 
 Run command against gcu-sim loaded with dir/sim-org.ndjson (written back when
-the simulator stops), else org.ndjson; say so first, after text. The simulator's limit and window: GCU_SIM_LIMIT (30),
-GCU_SIM_WINDOW (6), or with -c the platform.limit and platform.window of
-config, which the command is then left to read; its credentials:
-GCU_SIM_CLIENT_ID, GCU_SIM_CLIENT_SECRET. -q: do not say so first; -v: the
-simulator says more in dir/sim.log.
+the simulator stops), else org.ndjson; say so first, after text.
+  -c, --config FILE  the simulator serves the platform.limit and
+                     platform.window of FILE (the command reads it too);
+                     without it GCU_SIM_LIMIT (30) and GCU_SIM_WINDOW (6)
+      --org FILE     the org to start from when dir has none yet
+      --why TEXT     what to say before "running against gcu-sim"
+      --run-dir DIR  the run folder: its lock, sim-org.ndjson, sim.log
+  -q, --quiet        do not say so first
+  -v, --verbose      the simulator says more in dir/sim.log
+  -h, --help         this text
+  -V, --version      the version
+The simulator's credentials: GCU_SIM_CLIENT_ID, GCU_SIM_CLIENT_SECRET.
 Exit: the command's, or 64 usage, 66 no org, 69 gcu-sim did not start,
 75 dir is in use by another run.
 USAGE
@@ -46,7 +53,11 @@ die() {
 org='' why='' dir='' config='' quiet=0 sim_args=(-q)
 while [ $# -gt 0 ]; do
 	case $1 in
-	-c | --config) config=${2:?-c needs a file}; shift 2 ;;
+	-c | --config)
+		config=${2:?-c needs a file}
+		[ -r "$config" ] || die 64 "$config: cannot read"
+		shift 2
+		;;
 	-q | --quiet) quiet=1; shift ;;
 	-v | --verbose) sim_args+=(-v -v); shift ;;
 	--org) org=${2:?--org needs a file}; shift 2 ;;
