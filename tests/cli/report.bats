@@ -171,7 +171,7 @@ rel() {
 	[ -z "$output" ]
 	grep -q '^failed records: 38$' stopped-send/report.txt
 	run gcu-report -c "$TMP/no-such.yaml" stopped-send
-	[ "$status" -eq 66 ]
+	[ "$status" -eq 64 ]
 	run gcu-report --version
 	[ "$status" -eq 0 ]
 	[ "$output" = "gcu-report $(gcu-merge --version | cut -d' ' -f2)" ]
