@@ -39,7 +39,9 @@ static const struct {
     {"routingStatus", GCU_FIELD_STATUS, "routingStatus"},
 };
 
-static const char *const states[] = {"active", "inactive", "deleted"};
+/* "deleted" is a state the platform has, but a change that sets it deletes
+ * the user: gcu changes profiles and never deletes anyone. */
+static const char *const states[] = {"active", "inactive"};
 static const char *const statuses[] = {"OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING",
                                        "COMMUNICATING"};
 
@@ -192,7 +194,8 @@ json_object *gcu_field_normalize(const char *field, json_object *value, char *er
 		if (json_object_is_type(value, json_type_string) &&
 		    one_of(json_object_get_string(value), states, sizeof states / sizeof *states))
 			return json_object_get(value);
-		snprintf(err, errlen, "state: expected active, inactive or deleted");
+		snprintf(err, errlen,
+		         "state: expected active or inactive (gcu does not delete users)");
 		return NULL;
 	case GCU_FIELD_STATUS:
 		if (json_object_is_type(value, json_type_string) &&

@@ -19,7 +19,7 @@ enum gcu_field_kind {
 	GCU_FIELD_ANY,      /* any JSON value, replaced whole */
 	GCU_FIELD_STRING,   /* a string */
 	GCU_FIELD_BOOL,     /* true or false */
-	GCU_FIELD_STATE,    /* active | inactive | deleted, sent alone */
+	GCU_FIELD_STATE,    /* active | inactive (never deleted), sent alone */
 	GCU_FIELD_USERREF,  /* a user id; the platform shows {"id": …} */
 	GCU_FIELD_OBJECT,   /* an object merged key by key */
 	GCU_FIELD_CONTACTS, /* a list of contacts keyed by (mediaType, type) */

@@ -203,3 +203,12 @@ setup() {
 	run --separate-stderr gcu-partition a.csv b.csv
 	[ "$status" -eq 64 ]
 }
+
+@test "partition: a change of state to deleted is refused: gcu never deletes a user" {
+	printf 'id,state,title\n%s,deleted,x\n%s,inactive,y\n' \
+		6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01 0b9e8a7c-1d2e-4f30-8a41-5b6c7d8e9f02 >"$BATS_TEST_TMPDIR/c.csv"
+	run --separate-stderr gcu-partition "$BATS_TEST_TMPDIR/c.csv"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"c.csv:2: state: expected active or inactive (gcu does not delete users)"* ]]
+	[ "$(jq -r .id <<<"$output")" = 0b9e8a7c-1d2e-4f30-8a41-5b6c7d8e9f02 ]
+}

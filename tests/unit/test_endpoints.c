@@ -390,8 +390,10 @@ static void test_user_bodies(void)
 	refused(USER("null"), "expected an object", "refused: no body for a user PATCH");
 	refused(REC("state", "PATCH", P, VERSIONED(",\"state\":\"inactive\",\"title\":\"x\"")),
 	        "'title' is not a field", "refused: state with another field");
-	refused(REC("state", "PATCH", P, VERSIONED(",\"state\":\"purged\"")),
-	        "active, inactive or deleted", "refused: a state the platform has not");
+	refused(REC("state", "PATCH", P, VERSIONED(",\"state\":\"purged\"")), "active or inactive",
+	        "refused: a state the platform has not");
+	refused(REC("state", "PATCH", P, VERSIONED(",\"state\":\"deleted\"")),
+	        "gcu does not delete users", "refused: a state change that deletes the user");
 	refused(REC("state", "PATCH", P, VERSIONED()), "'state' is missing",
 	        "refused: a state change without state");
 }

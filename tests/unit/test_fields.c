@@ -4,6 +4,8 @@
  * org its value names (so that names people write can be resolved to the
  * ids the platform wants).
  */
+#include <string.h>
+
 #include "fields.h"
 #include "tap.h"
 
@@ -24,5 +26,18 @@ int main(void)
 	is_str(gcu_ref_name(GCU_REF_SKILL), "skill", "a skill is called a skill in messages");
 	is_str(gcu_ref_name(GCU_REF_NONE), "", "plain data has no name");
 	is_str(gcu_ref_name(GCU_NREFS), "", "out of range has no name");
+
+	char err[256] = "";
+	json_object *v = json_object_new_string("inactive"), *n;
+	n = gcu_field_normalize("state", v, err, sizeof err);
+	ok(n != NULL, "a user can be made inactive");
+	json_object_put(n);
+	json_object_put(v);
+	v = json_object_new_string("deleted");
+	n = gcu_field_normalize("state", v, err, sizeof err);
+	ok(n == NULL && strstr(err, "gcu does not delete users") != NULL,
+	   "a change of state to deleted is refused: gcu never deletes a user");
+	json_object_put(n);
+	json_object_put(v);
 	return done_testing();
 }
