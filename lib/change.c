@@ -12,37 +12,90 @@
 #include "json_access.h"
 #include "uuid.h"
 
+static const char *const key_names[GCU_NKEYS] = {"id", "email", "username", "employeeId"};
+
+const char *gcu_key_name(enum gcu_key_kind k)
+{
+	return (unsigned)k < GCU_NKEYS ? key_names[k] : "";
+}
+
+int gcu_key_parse(const char *name)
+{
+	for (int k = 0; name && k < GCU_NKEYS; k++)
+		if (strcmp(name, key_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+int gcu_change_key(json_object *record, const char **value, char *err, size_t errlen)
+{
+	int kind = -1;
+
+	*value = NULL;
+	for (int k = 0; k < GCU_NKEYS; k++) {
+		json_object *v = NULL;
+		if (!json_object_object_get_ex(record, key_names[k], &v))
+			continue;
+		if (kind >= 0) {
+			snprintf(err, errlen, "names its user twice: '%s' and '%s' (keep one)",
+			         key_names[kind], key_names[k]);
+			return -1;
+		}
+		kind = k;
+		*value = json_object_get_string(v);
+		if (!json_object_is_type(v, json_type_string) || **value == '\0') {
+			snprintf(err, errlen, "%s: expected a non-empty string", key_names[k]);
+			return -1;
+		}
+	}
+	if (kind < 0)
+		snprintf(err, errlen, "missing id");
+	return kind;
+}
+
+/* The members a change record may hold besides its key. */
+static int known_member(const char *key)
+{
+	static const char *const members[] = {"changes", "src", "scope", "key"};
+	for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+		if (strcmp(key, members[i]) == 0)
+			return 1;
+	return gcu_key_parse(key) >= 0;
+}
+
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,
                      json_object *out[GCU_NSCOPES], char *err, size_t errlen)
 {
 	json_object *changes = NULL;
+	const char *key;
 	char why[256];
 
 	for (int s = 0; s < GCU_NSCOPES; s++)
 		out[s] = NULL;
 	*id = NULL;
-	json_object_object_foreach(record, key, val)
+	json_object_object_foreach(record, member, val)
 	{
 		(void)val;
-		/* src and scope are accepted so that a stage's output can be fed
-		 * back in; they are recomputed. */
-		if (strcmp(key, "id") != 0 && strcmp(key, "changes") != 0 &&
-		    strcmp(key, "src") != 0 && strcmp(key, "scope") != 0) {
-			snprintf(err, errlen, "unknown key '%s' (expected id and changes)", key);
+		if (!known_member(member)) {
+			snprintf(err, errlen, "unknown key '%s' (expected id and changes)", member);
 			return -1;
 		}
 	}
-	json_object *jid = gcu_json_get(record, "id");
-	if (jid == NULL) {
-		snprintf(err, errlen, "missing id");
+	int named_by = gcu_change_key(record, &key, err, errlen);
+	if (named_by < 0)
+		return -1;
+	if (named_by != GCU_KEY_ID) {
+		snprintf(err, errlen,
+		         "names its user by %s ('%.64s'), not by id: gcu-resolve turns it into "
+		         "the id",
+		         key_names[named_by], key);
 		return -1;
 	}
-	if (!json_object_is_type(jid, json_type_string) ||
-	    !gcu_uuid_valid(json_object_get_string(jid))) {
-		snprintf(err, errlen, "id '%.64s' is not a UUID", json_object_get_string(jid));
+	if (!gcu_uuid_valid(key)) {
+		snprintf(err, errlen, "id '%.64s' is not a UUID", key);
 		return -1;
 	}
-	*id = json_object_get_string(jid);
+	*id = key;
 	changes = gcu_json_get(record, "changes");
 	if (!json_object_is_type(changes, json_type_object)) {
 		snprintf(err, errlen, "missing or non-object 'changes'");
@@ -112,12 +165,14 @@ int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t err
 	return 0;
 }
 
-json_object *gcu_scoped_record(const char *id, const char *src, enum gcu_scope scope,
-                               json_object *changes)
+json_object *gcu_scoped_record(const char *id, const char *src, const char *key,
+                               enum gcu_scope scope, json_object *changes)
 {
 	json_object *rec = json_object_new_object();
 	json_object_object_add(rec, "id", json_object_new_string(id));
 	json_object_object_add(rec, "src", json_object_new_string(src));
+	if (key != NULL)
+		json_object_object_add(rec, "key", json_object_new_string(key));
 	json_object_object_add(rec, "scope", json_object_new_string(gcu_scope_name(scope)));
 	json_object_object_add(rec, "changes", changes);
 	return rec;

@@ -5,6 +5,13 @@
  * field must be mapped to a scope in the config and have a value of the
  * right kind for it (fields.h); the result is one changes object per scope,
  * each in canonical form, ready to become a scoped change record.
+ *
+ * People name a user by other keys than the id: a change may say
+ * {"email": "ann@x.com", "changes": …} (or username, employeeId). Such a
+ * record is gcu-resolve's input; everything after it takes ids only, and
+ * says so, with the way out, when it is given a name. gcu-resolve writes
+ * the id and keeps what the change said in "key" ("email:ann@x.com") and
+ * where it said it in "src".
  */
 #ifndef GCU_CHANGE_H
 #define GCU_CHANGE_H
@@ -15,12 +22,38 @@
 
 #include "config.h"
 
+/* How a change names its user. */
+enum gcu_key_kind {
+	GCU_KEY_ID,          /* the user's UUID */
+	GCU_KEY_EMAIL,       /* email, matched in any letter case */
+	GCU_KEY_USERNAME,    /* username, matched in any letter case */
+	GCU_KEY_EMPLOYEE_ID, /* employerInfo.employeeId, matched exactly */
+	GCU_NKEYS
+};
+
+/* "id", "email", "username", "employeeId"; "" for anything else. */
+const char *gcu_key_name(enum gcu_key_kind k);
+
+/* The key kind named name (as gcu_key_name writes it), or -1. */
+int gcu_key_parse(const char *name);
+
+/*
+ * Which user record names: exactly one member id, email, username or
+ * employeeId, a non-empty string. Returns its kind, with *value pointing
+ * into record, or -1 with why in err ("missing id", "names its user
+ * twice: 'id' and 'email'", "email: expected a non-empty string"). The
+ * value is not checked further (an id need not be a UUID here).
+ */
+int gcu_change_key(json_object *record, const char **value, char *err, size_t errlen);
+
 /*
  * Checks record and fills out[scope] with a new changes object for each
  * scope it touches (NULL for a scope it does not). *id points into record.
  * Returns 0, or -1 with a message in err (out[] all NULL then): a missing
- * or non-UUID id, a missing or empty `changes`, an unknown key or field,
- * a value of the wrong kind.
+ * or non-UUID id, a user named by another key (with a hint to run
+ * gcu-resolve), a missing or empty `changes`, an unknown key or field, a
+ * value of the wrong kind. The members src, scope and key are accepted
+ * (a stage's output can be fed back in) and not checked here.
  */
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,
                      json_object *out[GCU_NSCOPES], char *err, size_t errlen);
@@ -34,9 +67,9 @@ int gcu_change_split(const struct gcu_config *c, json_object *record, const char
  */
 int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t errlen);
 
-/* A scoped change record {"id","src","scope","changes"}; takes a
- * reference to changes. */
-json_object *gcu_scoped_record(const char *id, const char *src, enum gcu_scope scope,
-                               json_object *changes);
+/* A scoped change record {"id","src","key","scope","changes"} ("key"
+ * only when key is not NULL); takes a reference to changes. */
+json_object *gcu_scoped_record(const char *id, const char *src, const char *key,
+                               enum gcu_scope scope, json_object *changes);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,9 @@
 
 #include <csv.h>
 
-#include "json_access.h"
+#include "change.h"
 #include "fields.h"
+#include "json_access.h"
 #include "ndjson.h"
 #include "text.h"
 
@@ -74,6 +76,8 @@ struct gcu_change_reader {
 	size_t nheader;
 	char *header_line;
 	struct column *columns;
+	enum gcu_key_kind key_kind; /* of the key column */
+	int key_ready;              /* the header has been read */
 };
 
 int gcu_format_parse(const char *s, enum gcu_format *fmt)
@@ -214,6 +218,11 @@ const char *gcu_change_reader_header(const struct gcu_change_reader *r)
 	return r->header_line;
 }
 
+int gcu_change_reader_key(const struct gcu_change_reader *r)
+{
+	return r->fmt == GCU_FORMAT_CSV && r->key_ready ? (int)r->key_kind : -1;
+}
+
 /* --- CSV cells to JSON values ---------------------------------------------- */
 
 static char *trim(char *s)
@@ -342,9 +351,95 @@ static int implicit_column(struct column *col, const char *name)
 	return -1;
 }
 
+/* A csv.key setting: the column, and its kind after the last colon
+ * ("Work Email:email"), else the column's own name when it is a key
+ * name, else an id column (what csv.id_column always meant). */
+static int key_setting(const char *key, char *column, size_t len)
+{
+	const char *colon = strrchr(key, ':');
+	int kind;
+
+	if (colon && colon > key && (kind = gcu_key_parse(colon + 1)) >= 0) {
+		snprintf(column, len, "%.*s", (int)(colon - key), key);
+		return kind;
+	}
+	snprintf(column, len, "%s", key);
+	kind = gcu_key_parse(key);
+	return kind >= 0 ? kind : GCU_KEY_ID;
+}
+
+/* Says that two columns, a and b, name the user. Returns -1. */
+static long two_keys(const struct gcu_change_reader *r, size_t a, size_t b, char *err,
+                     size_t errlen)
+{
+	snprintf(err, errlen,
+	         "%s:%lu: two columns name the user, '%s' and '%s': keep one, or say which "
+	         "with csv.key",
+	         r->lines.name, r->row_start, r->header[a].text, r->header[b].text);
+	return -1;
+}
+
+/*
+ * Finds the column that names the user: the one csv.key names, else id
+ * when the header has it (email and username beside it are changes of
+ * those fields, as they always were), else the header's one email,
+ * username or employeeId column. Returns the column's
+ * index (r->key_kind set), or -1 with "name:line: why" in err.
+ */
+static long find_key_column(struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	const char *key = gcu_config_csv_key(r->cfg);
+	char column[256];
+	long found = -1, emp = -1, named = -1, second = -1;
+
+	r->key_kind = key ? key_setting(key, column, sizeof column) : GCU_KEY_ID;
+	if (!key)
+		snprintf(column, sizeof column, "id");
+	for (size_t i = 0; i < r->nheader; i++) {
+		const char *h = r->header[i].text ? r->header[i].text : "";
+		int kind = gcu_key_parse(h);
+		if (strcmp(h, column) == 0) {
+			if (found >= 0) {
+				snprintf(err, errlen, "%s:%lu: column '%s' twice in the header",
+				         r->lines.name, r->row_start, h);
+				return -1;
+			}
+			found = (long)i;
+			continue;
+		}
+		/* id and employeeId are no fields: beside the key they can only
+		 * name the user a second time. */
+		if ((kind == GCU_KEY_ID || kind == GCU_KEY_EMPLOYEE_ID) && emp < 0)
+			emp = (long)i;
+		if (kind >= 0 && !key) {
+			if (named < 0)
+				named = (long)i;
+			else if (second < 0)
+				second = (long)i;
+		}
+	}
+	if (found < 0 && key) {
+		snprintf(err, errlen, "%s:%lu: no '%s' column in the header (csv.key)",
+		         r->lines.name, r->row_start, column);
+		return -1;
+	}
+	if (found >= 0)
+		return emp >= 0 ? two_keys(r, (size_t)found, (size_t)emp, err, errlen) : found;
+	if (second >= 0)
+		return two_keys(r, (size_t)named, (size_t)second, err, errlen);
+	if (named < 0) {
+		snprintf(err, errlen,
+		         "%s:%lu: no column names the user: the header needs one of id, email, "
+		         "username or employeeId (or csv.key in the config)",
+		         r->lines.name, r->row_start);
+		return -1;
+	}
+	r->key_kind = (enum gcu_key_kind)gcu_key_parse(r->header[named].text);
+	return named;
+}
+
 static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 {
-	int have_id = 0;
 	const char *name = r->lines.name;
 
 	r->columns = calloc(r->nheader ? r->nheader : 1, sizeof *r->columns);
@@ -352,14 +447,15 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	long key = find_key_column(r, err, errlen);
+	if (key < 0)
+		return -1;
 	for (size_t i = 0; i < r->nheader; i++) {
 		struct column *col = &r->columns[i];
 		const char *h = r->header[i].text ? r->header[i].text : "";
 		col->name = h;
-		if (strcmp(h, r->cfg->csv_id_column) == 0) {
-			have_id = 1;
-			continue;
-		}
+		if ((long)i == key)
+			continue; /* field NULL: the key */
 		const struct gcu_column *spec = gcu_config_column(r->cfg, h);
 		if (spec != NULL) {
 			col->field = spec->field;
@@ -380,11 +476,7 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 		}
 		implicit_column(col, h);
 	}
-	if (!have_id) {
-		snprintf(err, errlen, "%s:%lu: no '%s' column in the header", name, r->row_start,
-		         r->cfg->csv_id_column);
-		return -1;
-	}
+	r->key_ready = 1;
 	return 0;
 }
 
@@ -500,7 +592,8 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 		if (text == NULL)
 			continue; /* empty cell: no change */
 		if (col->field == NULL) {
-			json_object_object_add(rec, "id", json_object_new_string(trim(text)));
+			json_object_object_add(rec, gcu_key_name(r->key_kind),
+			                       json_object_new_string(trim(text)));
 			continue;
 		}
 		json_object *v = NULL;
@@ -859,4 +952,79 @@ int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *
 	if (r->fmt == GCU_FORMAT_CSV)
 		return next_csv(r, item, err, errlen);
 	return next_ndjson(r, item, err, errlen);
+}
+
+/* --- two passes, and the rejects ----------------------------------------- */
+
+int gcu_change_input_rewindable(int fd, int *owned, char *err, size_t errlen)
+{
+	char buf[65536];
+	char path[] = "/tmp/gcu-input.XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char tpl[4096];
+	int tmp;
+
+	*owned = -1;
+	if (lseek(fd, 0, SEEK_CUR) >= 0)
+		return fd;
+	if (tmpdir && *tmpdir) {
+		int n = snprintf(tpl, sizeof tpl, "%s/gcu-input.XXXXXX", tmpdir);
+		if (n < 0 || (size_t)n >= sizeof tpl)
+			tmpdir = NULL;
+	}
+	tmp = mkstemp(tmpdir && *tmpdir ? tpl : path);
+	if (tmp < 0) {
+		snprintf(err, errlen, "temporary file: %s", strerror(errno));
+		return -1;
+	}
+	unlink(tmpdir && *tmpdir ? tpl : path);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "reading input: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(tmp, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				snprintf(err, errlen, "spooling input: %s", strerror(errno));
+				goto fail;
+			}
+			off += w;
+		}
+	}
+	if (lseek(tmp, 0, SEEK_SET) < 0) {
+		snprintf(err, errlen, "spooling input: %s", strerror(errno));
+		goto fail;
+	}
+	*owned = tmp;
+	return tmp;
+fail:
+	close(tmp);
+	return -1;
+}
+
+int gcu_rejects_write(struct gcu_rejects *rj, const char *header, const char *raw, size_t len,
+                      char *err, size_t errlen)
+{
+	struct ndjson_writer *w = rj->w;
+
+	if (w == NULL)
+		return 0;
+	if (header && !rj->header_written) {
+		rj->header_written = 1;
+		if (ndjson_write_raw(w, header, strlen(header)) < 0)
+			goto fail;
+	}
+	if (ndjson_write_raw(w, raw, len) == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", w->name, strerror(w->error));
+	return -1;
 }

@@ -1,11 +1,14 @@
 /*
  * change_reader.h - reads change records from CSV or NDJSON, one raw
- * change object {"id","changes"} at a time, with the line it started on
- * and its original text.
+ * change object {"<key>","changes"} at a time, with the line it started
+ * on and its original text.
  *
  * NDJSON lines are parsed as they are. CSV goes through libcsv: a header
  * row names the columns, each mapped to a field by the config's column map
- * or, for a column named after a platform field, by the field itself. An
+ * or, for a column named after a platform field, by the field itself. One
+ * column names the user (its key, change.h): the column csv.key names,
+ * else the header's id, else its one email, username or employeeId column;
+ * a row becomes {"email": "ann@x.com", "changes": …} and the like. An
  * empty cell means "no change"; the null token (default \N) means null; a
  * quoted "" is an empty string. Quoted fields, embedded commas and
  * newlines, a UTF-8 BOM and CRLF line ends all work.
@@ -24,13 +27,14 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "ndjson.h"
 
 enum gcu_format { GCU_FORMAT_AUTO, GCU_FORMAT_CSV, GCU_FORMAT_NDJSON };
 
 struct gcu_change_reader;
 
 struct gcu_change_item {
-	json_object *record; /* {"id","changes"}, owned by the caller; NULL when bad */
+	json_object *record; /* {"<key>","changes"}, owned by the caller; NULL when bad */
 	unsigned long line;  /* the line the record starts on */
 	const char *raw;     /* original text, valid until the next call */
 	size_t raw_len;
@@ -49,8 +53,8 @@ struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int
 /*
  * Fills item with the next record. Returns 1 when item is filled (good or
  * bad), 0 at the end, -1 on a fatal error (unreadable input, no memory),
- * -2 when the CSV header is unusable (an unknown column, no id column,
- * malformed), with "name:line: why" in err.
+ * -2 when the CSV header is unusable (an unknown column, no column or two
+ * columns that name the user, malformed), with "name:line: why" in err.
  */
 int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
                            size_t errlen);
@@ -61,7 +65,38 @@ enum gcu_format gcu_change_reader_format(const struct gcu_change_reader *r);
 /* The CSV header line as read (NULL for NDJSON or before it was read). */
 const char *gcu_change_reader_header(const struct gcu_change_reader *r);
 
+/* The key kind (enum gcu_key_kind) of a CSV file's key column once its
+ * header is read; -1 for NDJSON, whose records each say, or before. */
+int gcu_change_reader_key(const struct gcu_change_reader *r);
+
 void gcu_change_reader_close(struct gcu_change_reader *r);
+
+/*
+ * Makes fd readable twice (the stages that read their input in two
+ * passes): a regular file is used as it is, a pipe or terminal is
+ * copied to an unlinked file in $TMPDIR (else /tmp). Returns the
+ * descriptor to read, with *owned set to it when it is such a copy (the
+ * caller closes it) and to -1 otherwise; -1 with why in err.
+ */
+int gcu_change_input_rewindable(int fd, int *owned, char *err, size_t errlen);
+
+/*
+ * Where bad records go, as they were read (--rejects), so that the file
+ * can be fixed and fed back: for CSV after the header row, written once.
+ * Zero it, then set w (NULL: nothing is written).
+ */
+struct gcu_rejects {
+	struct ndjson_writer *w;
+	int header_written;
+};
+
+/*
+ * Copies one bad record's text (raw, len bytes) to rj, after header (the
+ * CSV header line, or NULL) the first time. Returns 0, or -1 with
+ * "file: reason" in err when the write failed.
+ */
+int gcu_rejects_write(struct gcu_rejects *rj, const char *header, const char *raw, size_t len,
+                      char *err, size_t errlen);
 
 /* Parses "csv" or "ndjson" (also "jsonl"); returns -1 otherwise. */
 int gcu_format_parse(const char *s, enum gcu_format *fmt);

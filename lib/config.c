@@ -59,6 +59,7 @@ static const struct setting settings[] = {
     {"auth.client_secret", T_STRING, OFF(auth_client_secret), 0, 0, "GCU_CLIENT_SECRET", 1, ""},
     {"auth.region", T_STRING, OFF(auth_region), 0, 0, "GCU_REGION", 0, ""},
     {"auth.api_base", T_STRING, OFF(auth_api_base), 0, 0, "GCU_API_BASE", 0, ""},
+    {"csv.key", T_STRING, OFF(csv_key), 0, 0, NULL, 0, ""},
     {"csv.id_column", T_STRING, OFF(csv_id_column), 0, 0, NULL, 0, "id"},
     {"csv.null", T_STRING, OFF(csv_null), 0, 0, NULL, 0, "\\N"},
     {"csv.separator", T_STRING, OFF(csv_separator), 0, 0, NULL, 0, ";"},
@@ -236,6 +237,17 @@ void gcu_config_free(struct gcu_config *c)
 	free_scopes(c);
 	free_columns(c);
 	memset(c, 0, sizeof *c);
+}
+
+const char *gcu_config_csv_key(const struct gcu_config *c)
+{
+	if (c->csv_key && *c->csv_key)
+		return c->csv_key;
+	/* Configs from before csv.key: "id" was the default, and every
+	 * copied gcu.yaml says it. */
+	if (c->csv_id_column && *c->csv_id_column && strcmp(c->csv_id_column, "id") != 0)
+		return c->csv_id_column;
+	return NULL;
 }
 
 const char *gcu_scope_name(enum gcu_scope s)

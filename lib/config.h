@@ -69,7 +69,8 @@ struct gcu_config {
 	char *auth_client_secret;
 	char *auth_region;
 	char *auth_api_base;
-	char *csv_id_column;
+	char *csv_key;       /* use gcu_config_csv_key */
+	char *csv_id_column; /* csv.key's old name, still read */
 	char *csv_null;
 	char *csv_separator;
 	struct gcu_scope_field *scopes;
@@ -110,6 +111,14 @@ enum gcu_scope gcu_config_scope_of(const struct gcu_config *c, const char *field
 
 /* The CSV column spec for a header name, or NULL. */
 const struct gcu_column *gcu_config_column(const struct gcu_config *c, const char *name);
+
+/*
+ * The CSV column that names the user, as csv.key says ("email",
+ * "user_id", "Work Email:email"), or NULL when the header decides
+ * (change_reader.h). csv.id_column, csv.key's old name, still counts
+ * when csv.key is empty: its old default "id" means the header decides.
+ */
+const char *gcu_config_csv_key(const struct gcu_config *c);
 
 const char *gcu_scope_name(enum gcu_scope s);
 enum gcu_scope gcu_scope_parse(const char *name);

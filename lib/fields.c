@@ -39,6 +39,9 @@ static const struct {
     {"routingStatus", GCU_FIELD_STATUS, "routingStatus"},
 };
 
+/* What a name where an id belongs is told: the way out. */
+#define RESOLVE_HINT "; gcu-resolve turns names and emails into ids"
+
 /* "deleted" is a state the platform has, but a change that sets it deletes
  * the user: gcu changes profiles and never deletes anyone. */
 static const char *const states[] = {"active", "inactive"};
@@ -101,7 +104,8 @@ static json_object *normalize_idmap(const char *field, json_object *value, char 
 		json_object_object_foreach(value, key, v)
 		{
 			if (!gcu_uuid_valid(key)) {
-				snprintf(err, errlen, "%s: '%s' is not a UUID", field, key);
+				snprintf(err, errlen, "%s: '%s' is not a %s id (UUID)%s", field,
+				         key, gcu_ref_name(gcu_field_ref(field)), RESOLVE_HINT);
 				goto bad;
 			}
 			if (v != NULL && !valid_proficiency(v)) {
@@ -128,7 +132,9 @@ static json_object *normalize_idmap(const char *field, json_object *value, char 
 			}
 			const char *sid = json_object_get_string(id);
 			if (!gcu_uuid_valid(sid)) {
-				snprintf(err, errlen, "%s[%zu]: '%s' is not a UUID", field, i, sid);
+				snprintf(err, errlen, "%s[%zu]: '%s' is not a %s id (UUID)%s",
+				         field, i, sid, gcu_ref_name(gcu_field_ref(field)),
+				         RESOLVE_HINT);
 				goto bad;
 			}
 			if (!json_object_object_get_ex(e, "proficiency", &lvl))
@@ -213,7 +219,7 @@ json_object *gcu_field_normalize(const char *field, json_object *value, char *er
 		if (json_object_is_type(id, json_type_string) &&
 		    gcu_uuid_valid(json_object_get_string(id)))
 			return json_object_new_string(json_object_get_string(id));
-		snprintf(err, errlen, "%s: expected a user id (UUID)", field);
+		snprintf(err, errlen, "%s: expected a user id (UUID)%s", field, RESOLVE_HINT);
 		return NULL;
 	}
 	case GCU_FIELD_OBJECT:

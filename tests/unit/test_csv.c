@@ -10,8 +10,14 @@
  * fields, and the errors: too many cells and too few, a malformed quote
  * (the next row still read), bad booleans, numbers and proficiencies, a
  * skill named twice in one cell with different levels, and the fatal ones
- * (an unknown column, no id column). The original text of each row is
- * kept for the rejects file.
+ * (an unknown column, no column naming the user). The original text of
+ * each row is kept for the rejects file.
+ *
+ * The key: the column that names the user is id when the header has it
+ * (email beside it is a change), else the one email, username or
+ * employeeId column; two of those, or employeeId beside id, or none is
+ * fatal; csv.key names another column (and its kind), and csv.id_column,
+ * its old name, still works.
  *
  * Bytes that are not text: a NUL byte or invalid UTF-8 in a cell rejects
  * the row naming the column (a NUL no longer cuts the value short; a line
@@ -23,10 +29,12 @@
  * every line is a row or a named rejection, in order. A CR inside a line
  * does not split it into two rows.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "change.h"
 #include "change_reader.h"
 #include "config.h"
 #include "ndjson.h"
@@ -41,6 +49,7 @@
 struct got {
 	unsigned long line;
 	char id[64];
+	char key[128];      /* "kind:value" of the member that names the user */
 	char changes[1024]; /* compact JSON, or "" when the row is bad */
 	char err[512];
 	char raw[512];
@@ -83,6 +92,12 @@ static int read_len(const struct gcu_config *c, const char *data, size_t len, en
 			json_object_object_get_ex(item.record, "changes", &ch);
 			snprintf(g->id, sizeof g->id, "%s", id ? json_object_get_string(id) : "");
 			snprintf(g->changes, sizeof g->changes, "%s", ndjson_string(ch, NULL));
+			const char *v;
+			char why[128];
+			int k = gcu_change_key(item.record, &v, why, sizeof why);
+			if (k >= 0)
+				snprintf(g->key, sizeof g->key, "%s:%s",
+				         gcu_key_name((enum gcu_key_kind)k), v);
 			json_object_put(item.record);
 		}
 	}
@@ -345,13 +360,67 @@ static void test_fatal(const struct gcu_config *c)
 	is_long(nrows, 0, "no row returned");
 
 	rc = read_all(c, "title,department\na,b\n", GCU_FORMAT_CSV);
-	is_long(rc, -2, "no id column is fatal (-2: bad header)");
-	ok(strstr(fatal, "no 'id' column") != NULL, "and says so");
+	is_long(rc, -2, "no column naming the user is fatal (-2: bad header)");
+	ok(strstr(fatal, "t.csv:1: no column names the user") != NULL, "and says so");
 
 	rc = read_all(c, "", GCU_FORMAT_CSV);
 	is_long(rc, 0, "empty input: no records, no error");
 	rc = read_all(c, "id,title\n", GCU_FORMAT_CSV);
 	is_long(rc, 0, "header only: no records, no error");
+}
+
+static void test_keys(const struct gcu_config *c)
+{
+	struct gcu_config k;
+	char err[512], path[] = "/tmp/test_csv_key.XXXXXX";
+
+	read_all(c, "email,title\n Ann@x.com ,Lead\n", GCU_FORMAT_CSV);
+	is_str(rows[0].key, "email:Ann@x.com", "an email column names the user (trimmed)");
+	is_str(rows[0].changes, "{\"title\":\"Lead\"}", "and is not a change");
+	read_all(c, "employeeId,skills\nE100,Technical:4;Chat:\\N\n", GCU_FORMAT_CSV);
+	is_str(rows[0].key, "employeeId:E100", "so does employeeId");
+	is_str(rows[0].changes, "{\"routingSkills\":{\"Technical\":4,\"Chat\":null}}",
+	       "and skill names pass the reader as they are");
+	read_all(c, "id,email\n" U1 ",new@x.com\n", GCU_FORMAT_CSV);
+	is_str(rows[0].key, "id:" U1, "id beside email names the user");
+	is_str(rows[0].changes, "{\"email\":\"new@x.com\"}", "and email is a change, as always");
+
+	is_long(read_all(c, "email,username,title\na,b,c\n", GCU_FORMAT_CSV), -2,
+	        "two columns that could name the user are fatal");
+	ok(strstr(fatal, "t.csv:1: two columns name the user, 'email' and 'username'") != NULL,
+	   "and named");
+	is_long(read_all(c, "id,employeeId\n" U1 ",E1\n", GCU_FORMAT_CSV), -2,
+	        "employeeId beside id is a second key (it is no field)");
+	ok(strstr(fatal, "'id' and 'employeeId'") != NULL, "and named");
+	is_long(read_all(c, "id,title,id\n" U1 ",a," U1 "\n", GCU_FORMAT_CSV), -2,
+	        "the key column twice is fatal");
+
+	int fd = mkstemp(path);
+	const char *yaml = "csv:\n  key: \"Work Email:email\"\n";
+	if (fd < 0 || write(fd, yaml, strlen(yaml)) < 0)
+		exit(2);
+	close(fd);
+	gcu_config_defaults(&k);
+	ok(gcu_config_load(&k, path, err, sizeof err) == 0, "csv.key loads");
+	read_all(&k, "Work Email,email\nann@x.com,new@x.com\n", GCU_FORMAT_CSV);
+	is_str(rows[0].key, "email:ann@x.com", "csv.key names a column and its kind");
+	is_str(rows[0].changes, "{\"email\":\"new@x.com\"}", "the email column is a change");
+	is_long(read_all(&k, "email,title\na,b\n", GCU_FORMAT_CSV), -2,
+	        "without that column the header is refused");
+	ok(strstr(fatal, "no 'Work Email' column in the header (csv.key)") != NULL, "naming it");
+	gcu_config_free(&k);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	yaml = "csv:\n  id_column: user_id\n";
+	if (fd < 0 || write(fd, yaml, strlen(yaml)) < 0)
+		exit(2);
+	close(fd);
+	gcu_config_defaults(&k);
+	ok(gcu_config_load(&k, path, err, sizeof err) == 0, "an old csv.id_column loads");
+	read_all(&k, "user_id,title\n" U1 ",b\n", GCU_FORMAT_CSV);
+	is_str(rows[0].key, "id:" U1, "and still names the id column");
+	gcu_config_free(&k);
+	unlink(path);
 }
 
 static void test_number_column(void)
@@ -412,6 +481,7 @@ int main(void)
 	test_recovery(&c);
 	test_recovery_long(&c);
 	test_fatal(&c);
+	test_keys(&c);
 	test_number_column();
 	test_ndjson(&c);
 	gcu_config_free(&c);
