@@ -18,6 +18,7 @@
 
 struct held_row {
 	unsigned long line;
+	char *src; /* the record's own src, or NULL */
 	char *raw;
 	size_t raw_len;
 };
@@ -26,6 +27,7 @@ struct held_row {
 struct group {
 	char *id;
 	char *src;                         /* of the first good row */
+	char *key;                         /* of the first good row, or NULL */
 	json_object *changes[GCU_NSCOPES]; /* folded so far */
 	struct held_row *rows;
 	size_t nrows;
@@ -45,7 +47,7 @@ struct run {
 	struct gcu_partition_stats *st;
 	const char *name;
 	const char *header; /* CSV header for the rejects file */
-	int header_written;
+	struct gcu_rejects rejects;
 	struct dup *dups;
 	size_t ndups;
 	char *err;
@@ -114,61 +116,6 @@ static const char *record_id(json_object *rec)
 	return gcu_uuid_valid(id) ? id : NULL;
 }
 
-/* Makes fd seekable: a pipe or terminal is copied to an unlinked file. */
-static int seekable(int fd, int *owned, char *err, size_t errlen)
-{
-	char buf[65536];
-	char path[] = "/tmp/gcu-partition.XXXXXX";
-	const char *tmpdir = getenv("TMPDIR");
-	char tpl[4096];
-	int tmp;
-
-	*owned = -1;
-	if (lseek(fd, 0, SEEK_CUR) >= 0)
-		return fd;
-	if (tmpdir && *tmpdir) {
-		int n = snprintf(tpl, sizeof tpl, "%s/gcu-partition.XXXXXX", tmpdir);
-		if (n < 0 || (size_t)n >= sizeof tpl)
-			tmpdir = NULL;
-	}
-	tmp = mkstemp(tmpdir && *tmpdir ? tpl : path);
-	if (tmp < 0) {
-		snprintf(err, errlen, "temporary file: %s", strerror(errno));
-		return -1;
-	}
-	unlink(tmpdir && *tmpdir ? tpl : path);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "reading input: %s", strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(tmp, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				snprintf(err, errlen, "spooling input: %s", strerror(errno));
-				goto fail;
-			}
-			off += w;
-		}
-	}
-	if (lseek(tmp, 0, SEEK_SET) < 0) {
-		snprintf(err, errlen, "spooling input: %s", strerror(errno));
-		goto fail;
-	}
-	*owned = tmp;
-	return tmp;
-fail:
-	close(tmp);
-	return -1;
-}
-
 /* Pass 1: the hashes of ids seen more than once, with their counts. */
 static int find_duplicates(struct run *r, int fd)
 {
@@ -183,6 +130,17 @@ static int find_duplicates(struct run *r, int fd)
 		return -1;
 	while ((got = gcu_change_reader_next(cr, &item, r->err, r->errlen)) == 1) {
 		const char *id = record_id(item.record);
+		int key = gcu_change_reader_key(cr);
+		if (key > GCU_KEY_ID) {
+			/* Every row would be refused alike: say it once. */
+			snprintf(r->err, r->errlen,
+			         "%s: the header names users by %s; gcu-partition takes ids: "
+			         "gcu-resolve turns them into ids (gcu-resolve %s | gcu-partition)",
+			         r->name, gcu_key_name((enum gcu_key_kind)key), r->name);
+			json_object_put(item.record);
+			rc = -2;
+			goto out;
+		}
 		if (id != NULL) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 4096;
@@ -225,39 +183,41 @@ out:
 	return rc;
 }
 
-static int write_reject(struct run *r, const char *raw, size_t len)
+/*
+ * Reports one bad record, at src when the record carries one that says
+ * "file:line" (an earlier stage's output names the change it came from),
+ * else at line of the input. Returns 1 (rejected) or -1 (a write failed).
+ */
+static int reject(struct run *r, const char *src, unsigned long line, const char *raw, size_t len,
+                  const char *why)
 {
-	struct ndjson_writer *w = r->o->rejects;
-	if (w == NULL)
-		return 0;
-	if (r->header && !r->header_written) {
-		r->header_written = 1;
-		if (ndjson_write_raw(w, r->header, strlen(r->header)) < 0)
-			goto fail;
-	}
-	if (ndjson_write_raw(w, raw, len) == 0)
-		return 0;
-fail:
-	snprintf(r->err, r->errlen, "%s: %s", w->name, strerror(w->error));
-	return -1;
-}
+	const char *colon = src ? strrchr(src, ':') : NULL;
+	char name[4096], *end = NULL;
 
-/* Reports one bad record. Returns 1 (rejected) or -1 (a write failed). */
-static int reject(struct run *r, unsigned long line, const char *raw, size_t len, const char *why)
-{
 	r->st->rejected++;
+	if (colon && colon > src && (size_t)(colon - src) < sizeof name && colon[1] >= '0' &&
+	    colon[1] <= '9') {
+		unsigned long at = strtoul(colon + 1, &end, 10);
+		if (*end == '\0') {
+			snprintf(name, sizeof name, "%.*s", (int)(colon - src), src);
+			r->o->report(r->o->report_ctx, name, at, why);
+			goto copy;
+		}
+	}
 	r->o->report(r->o->report_ctx, r->name, line, why);
-	return write_reject(r, raw, len) < 0 ? -1 : 1;
+copy:
+	return gcu_rejects_write(&r->rejects, r->header, raw, len, r->err, r->errlen) < 0 ? -1 : 1;
 }
 
-static int emit(struct run *r, const char *id, const char *src, json_object *changes[])
+static int emit(struct run *r, const char *id, const char *src, const char *key,
+                json_object *changes[])
 {
 	r->st->accepted++;
 	for (int s = 0; s < GCU_NSCOPES; s++) {
 		struct ndjson_writer *w = r->o->out[s];
 		if (changes[s] == NULL)
 			continue;
-		json_object *rec = gcu_scoped_record(id, src, (enum gcu_scope)s, changes[s]);
+		json_object *rec = gcu_scoped_record(id, src, key, (enum gcu_scope)s, changes[s]);
 		changes[s] = NULL;
 		if (w == NULL) {
 			json_object_put(rec);
@@ -280,11 +240,14 @@ static void free_group(struct group *g)
 		struct group *next = g->next;
 		for (int s = 0; s < GCU_NSCOPES; s++)
 			json_object_put(g->changes[s]);
-		for (size_t i = 0; i < g->nrows; i++)
+		for (size_t i = 0; i < g->nrows; i++) {
 			free(g->rows[i].raw);
+			free(g->rows[i].src);
+		}
 		free(g->rows);
 		free(g->id);
 		free(g->src);
+		free(g->key);
 		free(g);
 		g = next;
 	}
@@ -300,15 +263,15 @@ static int finish_groups(struct run *r, struct dup *d)
 			for (size_t i = 0; i < g->nrows; i++) {
 				snprintf(why, sizeof why, "user %s: rows disagree on %s", g->id,
 				         g->conflict);
-				if (reject(r, g->rows[i].line, g->rows[i].raw, g->rows[i].raw_len,
-				           why) < 0)
+				if (reject(r, g->rows[i].src, g->rows[i].line, g->rows[i].raw,
+				           g->rows[i].raw_len, why) < 0)
 					return -1;
 			}
 			continue;
 		}
 		if (g->good > 1)
 			r->st->folded += g->good - 1;
-		if (g->good > 0 && emit(r, g->id, g->src, g->changes) < 0)
+		if (g->good > 0 && emit(r, g->id, g->src, g->key, g->changes) < 0)
 			return -1;
 	}
 	free_group(d->groups);
@@ -330,9 +293,12 @@ static struct group *group_for(struct dup *d, const char *id)
 	return g;
 }
 
-/* Holds one row of a repeated user; folds it when it is good. */
+/* Holds one row of a repeated user; folds it when it is good. src is
+ * where the row came from, own_src the record's own src (or NULL), key
+ * its key (or NULL). */
 static int hold_row(struct run *r, struct dup *d, const char *id, const char *src,
-                    const struct gcu_change_item *item, json_object *changes[])
+                    const char *own_src, const char *key, const struct gcu_change_item *item,
+                    json_object *changes[])
 {
 	struct group *g = group_for(d, id);
 	struct held_row *grown;
@@ -346,15 +312,19 @@ static int hold_row(struct run *r, struct dup *d, const char *id, const char *sr
 		if (grown == NULL)
 			goto oom;
 		g->rows = grown;
-		g->rows[g->nrows].line = item->line;
-		g->rows[g->nrows].raw_len = item->raw_len;
-		g->rows[g->nrows].raw = strndup(item->raw, item->raw_len);
-		if (g->rows[g->nrows++].raw == NULL)
+		struct held_row *row = &g->rows[g->nrows++];
+		row->line = item->line;
+		row->raw_len = item->raw_len;
+		row->raw = strndup(item->raw, item->raw_len);
+		row->src = own_src ? strdup(own_src) : NULL;
+		if (row->raw == NULL || (own_src && row->src == NULL))
 			goto oom;
 	}
 	if (changes != NULL && !g->conflict[0]) {
 		g->good++;
 		if (g->src == NULL && (g->src = strdup(src)) == NULL)
+			goto oom;
+		if (g->good == 1 && key && (g->key = strdup(key)) == NULL)
 			goto oom;
 		for (int s = 0; s < GCU_NSCOPES; s++) {
 			char field[256];
@@ -398,12 +368,18 @@ static int split_all(struct run *r, int fd)
 		json_object *changes[GCU_NSCOPES] = {NULL};
 		const char *id = record_id(item.record);
 		struct dup *d = id ? find_dup(r, gcu_uuid_hash(id)) : NULL;
+		/* A record from gcu-resolve says where its change came from. */
+		const char *own_src = item.record ? gcu_json_str(item.record, "src") : NULL;
+		const char *key = item.record ? gcu_json_str(item.record, "key") : NULL;
 		int bad;
 
 		r->header = gcu_change_reader_header(cr);
 		if ((++r->st->records & 0xffff) == 0 && r->o->progress)
 			r->o->progress(r->o->report_ctx, r->st->records);
-		snprintf(src, sizeof src, "%s:%lu", r->name, item.line);
+		if (own_src)
+			snprintf(src, sizeof src, "%s", own_src);
+		else
+			snprintf(src, sizeof src, "%s:%lu", r->name, item.line);
 		if (item.record == NULL) {
 			bad = 1;
 			snprintf(why, sizeof why, "%s", item.err);
@@ -414,15 +390,16 @@ static int split_all(struct run *r, int fd)
 		}
 		if (d != NULL) {
 			if (bad) {
-				rc = reject(r, item.line, item.raw, item.raw_len, why);
+				rc = reject(r, own_src, item.line, item.raw, item.raw_len, why);
 				rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
 			}
-			if (rc >= 0 && hold_row(r, d, id, src, &item, bad ? NULL : changes) < 0)
+			if (rc >= 0 &&
+			    hold_row(r, d, id, src, own_src, key, &item, bad ? NULL : changes) < 0)
 				rc = -1;
 		} else if (bad) {
-			rc = reject(r, item.line, item.raw, item.raw_len, why);
+			rc = reject(r, own_src, item.line, item.raw, item.raw_len, why);
 			rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
-		} else if (emit(r, id, src, changes) < 0) {
+		} else if (emit(r, id, src, key, changes) < 0) {
 			rc = -1;
 		}
 		for (int s = 0; s < GCU_NSCOPES; s++)
@@ -438,11 +415,11 @@ static int split_all(struct run *r, int fd)
 int gcu_partition(const struct gcu_partition_opts *o, int fd, const char *name,
                   struct gcu_partition_stats *st, char *err, size_t errlen)
 {
-	struct run r = {o, st, name, NULL, 0, NULL, 0, err, errlen};
+	struct run r = {o, st, name, NULL, {o->rejects, 0}, NULL, 0, err, errlen};
 	int owned = -1, rc = -1;
 
 	memset(st, 0, sizeof *st);
-	int in = seekable(fd, &owned, err, errlen);
+	int in = gcu_change_input_rewindable(fd, &owned, err, errlen);
 	if (in < 0)
 		return -1;
 	off_t start = lseek(in, 0, SEEK_CUR);

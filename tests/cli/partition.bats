@@ -6,7 +6,9 @@
 # written atomically), the bad-input samples (one "file:line: reason" per
 # bad record, the --rejects copy with the CSV header first, --strict), and
 # the exit codes a caller relies on: 0, 1, 64 usage, 65 bad input,
-# 66 missing input, 74 unwritable output. Goldens were generated with the
+# 66 missing input, 74 unwritable output. Fed gcu-resolve's records, it
+# keeps their src and key and names the change file's lines; fed names
+# where ids belong, it refuses them and points to gcu-resolve. Goldens were generated with the
 # programs and checked by eye; regenerate them only after the same check.
 
 load helpers
@@ -76,7 +78,7 @@ setup() {
 	[[ "$stderr" == *"$f:11: "*"longer than 200 bytes"* ]]
 	[[ "$stderr" == *"$f:12: user 6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e09: rows disagree on 'title'"* ]]
 	[[ "$stderr" == *"$f:13: user 6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e09: rows disagree on 'title'"* ]]
-	[[ "$stderr" == *"$f:18: routingSkills: 'not-a-skill' is not a UUID"* ]]
+	[[ "$stderr" == *"$f:18: routingSkills: 'not-a-skill' is not a skill id (UUID); gcu-resolve turns names and emails into ids"* ]]
 	# exactly one message per bad record, plus the summary
 	[ "$(grep -c "^gcu-partition: $f:[0-9]*: " <<<"$stderr")" -eq 11 ]
 	[[ "$stderr" == *"17 records: 5 accepted (4 non-routing, 2 routing), 1 folded, 11 rejected"* ]]
@@ -148,7 +150,7 @@ setup() {
 @test "partition: any bad CSV header exits 65, not 74" {
 	printf 'title,department\nA,B\n' >"$TMP/noid.csv"
 	run --separate-stderr gcu-partition "$TMP/noid.csv"
-	[[ "$stderr" == *"noid.csv:1: no 'id' column in the header"* ]]
+	[[ "$stderr" == *"noid.csv:1: no column names the user: the header needs one of id, email, username or employeeId"* ]]
 	[ "$status" -eq 65 ]
 	printf 'id,"title\n' >"$TMP/badquote.csv"
 	run --separate-stderr gcu-partition "$TMP/badquote.csv"
@@ -211,4 +213,35 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"c.csv:2: state: expected active or inactive (gcu does not delete users)"* ]]
 	[ "$(jq -r .id <<<"$output")" = 0b9e8a7c-1d2e-4f30-8a41-5b6c7d8e9f02 ]
+}
+
+@test "partition: records from gcu-resolve keep their src and key; rejections name the change file's lines" {
+	a=6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01
+	cat >"$TMP/resolved.ndjson" <<-EOF
+		{"id":"$a","key":"email:ann@x.com","src":"hr.csv:2","changes":{"title":"Lead"}}
+		{"id":"$a","src":"hr.csv:5","changes":{"department":"Sales"}}
+		{"id":"6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02","key":"email:bo@x.com","src":"hr.csv:3","changes":{"title":"A"}}
+		{"id":"6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02","src":"hr.csv:7","changes":{"title":"B"}}
+	EOF
+	run --separate-stderr gcu-partition "$TMP/resolved.ndjson"
+	[ "$status" -eq 1 ]
+	# A row by email and a row by id for one user fold into one record,
+	# with the first row's src and key.
+	[ "$output" = '{"id":"'$a'","src":"hr.csv:2","key":"email:ann@x.com","scope":"non-routing","changes":{"title":"Lead","department":"Sales"}}' ]
+	[[ "$stderr" == *"hr.csv:3: user 6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02: rows disagree on 'title'"* ]]
+	[[ "$stderr" == *"hr.csv:7: user 6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02: rows disagree on 'title'"* ]]
+	[[ "$stderr" != *"resolved.ndjson:"* ]]
+}
+
+@test "partition: names where ids belong are refused with the way out" {
+	printf 'email,title\nann@x.com,Lead\n' >"$TMP/hr.csv"
+	run --separate-stderr gcu-partition "$TMP/hr.csv"
+	[ "$status" -eq 65 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"hr.csv: the header names users by email; gcu-partition takes ids: gcu-resolve turns them into ids"* ]]
+	printf '{"email":"ann@x.com","changes":{"title":"Lead"}}\n{"id":"6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01","changes":{"manager":"bo@x.com","routingLanguages":{"French":3}}}\n' >"$TMP/hr.ndjson"
+	run --separate-stderr gcu-partition "$TMP/hr.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"hr.ndjson:1: names its user by email ('ann@x.com'), not by id: gcu-resolve turns it into the id"* ]]
+	[[ "$stderr" == *"hr.ndjson:2: "*"gcu-resolve turns names and emails into ids"* ]]
 }
