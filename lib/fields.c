@@ -48,6 +48,11 @@ static const char *const states[] = {"active", "inactive"};
 static const char *const statuses[] = {"OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING",
                                        "COMMUNICATING"};
 
+const char *gcu_field_name(size_t i)
+{
+	return i < sizeof table / sizeof *table ? table[i].name : NULL;
+}
+
 enum gcu_field_kind gcu_field_kind(const char *field)
 {
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++)

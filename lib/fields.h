@@ -51,6 +51,9 @@ enum gcu_ref_kind gcu_field_ref(const char *field);
 /* "skill", "language", … (for messages); "" for GCU_REF_NONE. */
 const char *gcu_ref_name(enum gcu_ref_kind k);
 
+/* The name of the i-th field the table knows, from 0; NULL past the end. */
+const char *gcu_field_name(size_t i);
+
 /* The kind of a field name; GCU_FIELD_ANY for names it does not know. */
 enum gcu_field_kind gcu_field_kind(const char *field);
 

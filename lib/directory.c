@@ -1,0 +1,981 @@
+/*
+ * directory.c - the directory of directory.h: its items, the index that
+ * finds them by key or name, its captures, and reading it from the
+ * platform the cheaper way.
+ *
+ * The index is one open-addressing table for every way an item can be
+ * found: a user by its id, email, username or employeeId, an entry by its
+ * id or its name. Each slot holds an item and the way ("space") it was
+ * filed under; a value that several items share (two skills named alike)
+ * fills several slots, and a lookup collects them all.
+ */
+#include "directory.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json_access.h"
+#include "keyset.h"
+#include "ndjson.h"
+#include "uuid.h"
+
+#define USER_PAGE      500 /* the most GET /api/v2/users gives a page */
+#define CATALOGUE_PAGE 100 /* the most a catalogue listing gives a page */
+#define SEARCH_VALUES  100 /* values a search asks for */
+#define SEARCH_PAGE    100 /* the most a search answers a page */
+#define USERS_PATH     "/api/v2/users?state=any"
+#define SEARCH_PATH    "/api/v2/users/search"
+
+/* Where the platform lists each catalogue, and how it pages it. */
+static const struct {
+	enum gcu_ref_kind kind;
+	const char *path;
+	enum gcu_paging paging;
+} catalogues[] = {
+    {GCU_REF_SKILL, "/api/v2/routing/skills", GCU_PAGING_NUMBERED},
+    {GCU_REF_LANGUAGE, "/api/v2/routing/languages", GCU_PAGING_NUMBERED},
+    {GCU_REF_QUEUE, "/api/v2/routing/queues", GCU_PAGING_NUMBERED},
+    {GCU_REF_TEAM, "/api/v2/teams", GCU_PAGING_CURSOR},
+    {GCU_REF_DIVISION, "/api/v2/authorization/divisions", GCU_PAGING_NUMBERED},
+};
+#define NCATALOGUES (sizeof catalogues / sizeof *catalogues)
+
+/* The user search's field for each key. */
+static const char *const search_fields[GCU_NKEYS] = {NULL, "email", "username",
+                                                     "employerInfo.employeeId"};
+
+/* The ways an item is filed: a user's keys (the key kinds), an entry's
+ * name, an entry's id. */
+#define SPACE_NAME(k) (GCU_NKEYS + (int)(k))
+#define SPACE_ID(k)   (GCU_NKEYS + GCU_NREFS + (int)(k))
+
+struct slot {
+	uint32_t item; /* its index + 1; 0: empty */
+	uint8_t space;
+};
+
+struct gcu_directory {
+	struct gcu_dir_item *items;
+	size_t n, cap;
+	struct slot *slots;
+	size_t nslots, used; /* nslots a power of two, used at most half */
+	size_t users;
+	int all_users;
+	struct gcu_keyset searched[GCU_NKEYS]; /* folded values searched for */
+	int catalogue[GCU_NREFS];
+};
+
+/* --- the index ------------------------------------------------------------ */
+
+/* An employeeId is compared exactly; everything else in any case. */
+static int exact_space(int space)
+{
+	return space == GCU_KEY_EMPLOYEE_ID;
+}
+
+static const char *value_in(const struct gcu_directory *d, const struct slot *s)
+{
+	const struct gcu_dir_item *it = &d->items[s->item - 1];
+	if (s->space < GCU_NKEYS)
+		return it->keys[s->space];
+	if (s->space < SPACE_ID(0))
+		return it->name;
+	return it->id;
+}
+
+static uint64_t slot_hash(int space, const char *value)
+{
+	return gcu_uuid_hash(value) ^ ((uint64_t)(space + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+static int same_value(int space, const char *a, const char *b)
+{
+	return exact_space(space) ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
+}
+
+static void file_slot(struct slot *slots, size_t nslots, struct slot s, const char *value)
+{
+	size_t j = slot_hash(s.space, value) & (nslots - 1);
+	while (slots[j].item)
+		j = (j + 1) & (nslots - 1);
+	slots[j] = s;
+}
+
+static int grow_index(struct gcu_directory *d)
+{
+	size_t cap = d->nslots ? d->nslots * 2 : 1024;
+	struct slot *slots = calloc(cap, sizeof *slots);
+
+	if (slots == NULL)
+		return -1;
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i].item)
+			file_slot(slots, cap, d->slots[i], value_in(d, &d->slots[i]));
+	free(d->slots);
+	d->slots = slots;
+	d->nslots = cap;
+	return 0;
+}
+
+/* Files item i under space (its value there must be set). */
+static int file_item(struct gcu_directory *d, size_t i, int space)
+{
+	struct slot s = {(uint32_t)(i + 1), (uint8_t)space};
+	if ((d->used + 1) * 2 > d->nslots && grow_index(d) < 0)
+		return -1;
+	file_slot(d->slots, d->nslots, s, value_in(d, &s));
+	d->used++;
+	return 0;
+}
+
+/* The items filed under space as value: up to max in out; returns how
+ * many there are. */
+static size_t lookup(const struct gcu_directory *d, int space, const char *value,
+                     const struct gcu_dir_item **out, size_t max)
+{
+	size_t found = 0;
+
+	if (d->nslots == 0 || value == NULL)
+		return 0;
+	for (size_t j = slot_hash(space, value) & (d->nslots - 1); d->slots[j].item;
+	     j = (j + 1) & (d->nslots - 1)) {
+		const struct slot *s = &d->slots[j];
+		if (s->space != space || !same_value(space, value_in(d, s), value))
+			continue;
+		if (found < max)
+			out[found] = &d->items[s->item - 1];
+		found++;
+	}
+	return found;
+}
+
+/* --- items ------------------------------------------------------------------ */
+
+struct gcu_directory *gcu_directory_new(void)
+{
+	return calloc(1, sizeof(struct gcu_directory));
+}
+
+static void free_item(struct gcu_dir_item *it)
+{
+	free(it->id);
+	free(it->name);
+	for (int k = 1; k < GCU_NKEYS; k++)
+		free(it->keys[k]);
+}
+
+void gcu_directory_free(struct gcu_directory *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free_item(&d->items[i]);
+	free(d->items);
+	free(d->slots);
+	for (int k = 0; k < GCU_NKEYS; k++)
+		gcu_keyset_free(&d->searched[k]);
+	free(d);
+}
+
+/* A new item slot at the end (zeroed), or NULL. */
+static struct gcu_dir_item *new_item(struct gcu_directory *d)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct gcu_dir_item *grown = realloc(d->items, cap * sizeof *grown);
+		if (grown == NULL)
+			return NULL;
+		d->items = grown;
+		d->cap = cap;
+	}
+	struct gcu_dir_item *it = &d->items[d->n];
+	memset(it, 0, sizeof *it);
+	return it;
+}
+
+static char *copy_or_null(const char *s, int *oom)
+{
+	char *c = s && *s ? strdup(s) : NULL;
+	if (s && *s && c == NULL)
+		*oom = 1;
+	return c;
+}
+
+/* Files the new item d->items[d->n] under each of its values; returns 1,
+ * or -1 (memory; the item is dropped). */
+static int commit_item(struct gcu_directory *d, int oom)
+{
+	struct gcu_dir_item *it = &d->items[d->n];
+	size_t i = d->n;
+	int kind = (int)it->kind;
+
+	if (oom)
+		goto fail;
+	d->n++;
+	if (kind == GCU_REF_USER) {
+		for (int k = 0; k < GCU_NKEYS; k++)
+			if (it->keys[k] && file_item(d, i, k) < 0)
+				goto fail;
+		d->users++;
+		return 1;
+	}
+	if (file_item(d, i, SPACE_ID(kind)) < 0 || file_item(d, i, SPACE_NAME(kind)) < 0)
+		goto fail;
+	return 1;
+fail:
+	/* A slot filed already points at the dropped item: the index is
+	 * rebuilt without it. */
+	d->n = i;
+	free_item(it);
+	free(d->slots);
+	d->slots = NULL;
+	d->nslots = d->used = 0;
+	for (size_t j = 0; j < d->n; j++) {
+		int ok = 0;
+		if (d->items[j].kind == GCU_REF_USER) {
+			for (int k = 0; k < GCU_NKEYS; k++)
+				if (d->items[j].keys[k] && file_item(d, j, k) < 0)
+					ok = -1;
+		} else if (file_item(d, j, SPACE_ID(d->items[j].kind)) < 0 ||
+		           file_item(d, j, SPACE_NAME(d->items[j].kind)) < 0) {
+			ok = -1;
+		}
+		if (ok < 0)
+			break;
+	}
+	return -1;
+}
+
+int gcu_directory_add_user(struct gcu_directory *d, json_object *user)
+{
+	const char *id = gcu_json_str(user, "id"), *state = gcu_json_str(user, "state");
+	const struct gcu_dir_item *known;
+	int oom = 0;
+
+	if (!gcu_uuid_valid(id) || (state && strcmp(state, "deleted") == 0) ||
+	    lookup(d, GCU_KEY_ID, id, &known, 1) > 0)
+		return 0;
+	struct gcu_dir_item *it = new_item(d);
+	if (it == NULL)
+		return -1;
+	it->kind = GCU_REF_USER;
+	it->inactive = state && strcmp(state, "inactive") == 0;
+	it->id = copy_or_null(id, &oom);
+	it->keys[GCU_KEY_ID] = it->id;
+	it->name = copy_or_null(gcu_json_str(user, "name"), &oom);
+	it->keys[GCU_KEY_EMAIL] = copy_or_null(gcu_json_str(user, "email"), &oom);
+	it->keys[GCU_KEY_USERNAME] = copy_or_null(gcu_json_str(user, "username"), &oom);
+	it->keys[GCU_KEY_EMPLOYEE_ID] =
+	    copy_or_null(gcu_json_str(gcu_json_get(user, "employerInfo"), "employeeId"), &oom);
+	return commit_item(d, oom);
+}
+
+int gcu_directory_add_entry(struct gcu_directory *d, enum gcu_ref_kind k, const char *id,
+                            const char *name)
+{
+	const struct gcu_dir_item *known;
+	int oom = 0;
+
+	if (k <= GCU_REF_USER || k >= GCU_NREFS || !gcu_uuid_valid(id) || name == NULL ||
+	    *name == '\0' || lookup(d, SPACE_ID(k), id, &known, 1) > 0)
+		return 0;
+	struct gcu_dir_item *it = new_item(d);
+	if (it == NULL)
+		return -1;
+	it->kind = k;
+	it->id = copy_or_null(id, &oom);
+	it->keys[GCU_KEY_ID] = it->id;
+	it->name = copy_or_null(name, &oom);
+	return commit_item(d, oom);
+}
+
+char *gcu_directory_fold(enum gcu_key_kind k, const char *value)
+{
+	char *f = strdup(value);
+	if (f && !exact_space((int)k))
+		for (char *p = f; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return f;
+}
+
+void gcu_directory_know_all_users(struct gcu_directory *d)
+{
+	d->all_users = 1;
+}
+
+int gcu_directory_know_value(struct gcu_directory *d, enum gcu_key_kind k, const char *value)
+{
+	char *f = gcu_directory_fold(k, value);
+	int rc = f ? gcu_keyset_add(&d->searched[k], f) : -1;
+	free(f);
+	return rc < 0 ? -1 : 0;
+}
+
+void gcu_directory_know_catalogue(struct gcu_directory *d, enum gcu_ref_kind k)
+{
+	if (k > GCU_REF_USER && k < GCU_NREFS)
+		d->catalogue[k] = 1;
+}
+
+/* Whether value was searched for: the keyset has no lookup of its own,
+ * and adding a value it has is one. */
+static int searched_for(const struct gcu_directory *d, enum gcu_key_kind k, const char *value)
+{
+	struct gcu_keyset *s = (struct gcu_keyset *)&d->searched[k];
+	char *f = gcu_directory_fold(k, value);
+	int rc = 0;
+
+	if (f == NULL || s->n == 0)
+		goto out;
+	size_t j = gcu_uuid_hash(f) & (s->cap - 1);
+	for (; s->slots[j]; j = (j + 1) & (s->cap - 1))
+		if (strcmp(s->slots[j], f) == 0) {
+			rc = 1;
+			break;
+		}
+out:
+	free(f);
+	return rc;
+}
+
+long gcu_directory_find_users(const struct gcu_directory *d, enum gcu_key_kind k, const char *value,
+                              const struct gcu_dir_item **out, size_t max)
+{
+	if (k <= GCU_KEY_ID || k >= GCU_NKEYS)
+		return 0;
+	if (!d->all_users && !searched_for(d, k, value))
+		return -1;
+	return (long)lookup(d, (int)k, value, out, max);
+}
+
+long gcu_directory_find_entries(const struct gcu_directory *d, enum gcu_ref_kind k,
+                                const char *name, const struct gcu_dir_item **out, size_t max)
+{
+	if (k <= GCU_REF_USER || k >= GCU_NREFS)
+		return 0;
+	if (!d->catalogue[k])
+		return -1;
+	return (long)lookup(d, SPACE_NAME(k), name, out, max);
+}
+
+const struct gcu_dir_item *gcu_directory_items(const struct gcu_directory *d, size_t *n)
+{
+	*n = d->n;
+	return d->items;
+}
+
+int gcu_directory_all_users(const struct gcu_directory *d)
+{
+	return d->all_users;
+}
+
+size_t gcu_directory_users(const struct gcu_directory *d)
+{
+	return d->users;
+}
+
+/* --- captures ----------------------------------------------------------------- */
+
+static int ref_parse(const char *name)
+{
+	for (int k = GCU_REF_USER + 1; name && k < GCU_NREFS; k++)
+		if (strcmp(name, gcu_ref_name((enum gcu_ref_kind)k)) == 0)
+			return k;
+	return -1;
+}
+
+/* Capture order: entries by kind, name and id, then users by id. */
+static int by_place(const void *a, const void *b)
+{
+	const struct gcu_dir_item *x = *(const struct gcu_dir_item *const *)a;
+	const struct gcu_dir_item *y = *(const struct gcu_dir_item *const *)b;
+	int ux = x->kind == GCU_REF_USER, uy = y->kind == GCU_REF_USER, c;
+
+	if (ux != uy)
+		return ux - uy;
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	if (!ux && (c = strcmp(x->name ? x->name : "", y->name ? y->name : "")) != 0)
+		return c;
+	return strcasecmp(x->id, y->id);
+}
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	if (value)
+		json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(json_object *const *)a),
+	              json_object_get_string(*(json_object *const *)b));
+}
+
+/* The first line of a capture: what the directory knows. */
+static json_object *capture_header(const struct gcu_directory *d)
+{
+	json_object *h = json_object_new_object(), *searched = json_object_new_object();
+	json_object *cats = json_object_new_array();
+	int any = 0;
+
+	for (int k = GCU_KEY_ID + 1; k < GCU_NKEYS; k++) {
+		const struct gcu_keyset *s = &d->searched[k];
+		if (s->n == 0)
+			continue;
+		json_object *values = json_object_new_array();
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				json_object_array_add(values, json_object_new_string(s->slots[i]));
+		json_object_array_sort(values, by_text);
+		json_object_object_add(searched, gcu_key_name((enum gcu_key_kind)k), values);
+		any = 1;
+	}
+	for (int k = GCU_REF_USER + 1; k < GCU_NREFS; k++)
+		if (d->catalogue[k])
+			json_object_array_add(
+			    cats, json_object_new_string(gcu_ref_name((enum gcu_ref_kind)k)));
+	add_string(h, "kind", "directory");
+	add_string(h, "users", d->all_users ? "all" : any ? "searched" : "none");
+	if (!d->all_users && any)
+		json_object_object_add(h, "searched", searched);
+	else
+		json_object_put(searched);
+	json_object_object_add(h, "catalogues", cats);
+	return h;
+}
+
+static json_object *capture_line(const struct gcu_dir_item *it)
+{
+	json_object *o = json_object_new_object();
+
+	if (it->kind != GCU_REF_USER) {
+		add_string(o, "kind", gcu_ref_name(it->kind));
+		add_string(o, "id", it->id);
+		add_string(o, "name", it->name);
+		return o;
+	}
+	add_string(o, "id", it->id);
+	add_string(o, "name", it->name);
+	add_string(o, "state", it->inactive ? "inactive" : "active");
+	add_string(o, "email", it->keys[GCU_KEY_EMAIL]);
+	add_string(o, "username", it->keys[GCU_KEY_USERNAME]);
+	if (it->keys[GCU_KEY_EMPLOYEE_ID]) {
+		json_object *e = json_object_new_object();
+		add_string(e, "employeeId", it->keys[GCU_KEY_EMPLOYEE_ID]);
+		json_object_object_add(o, "employerInfo", e);
+	}
+	return o;
+}
+
+int gcu_directory_write(const struct gcu_directory *d, const char *path, char *err, size_t errlen)
+{
+	struct ndjson_writer w;
+	const struct gcu_dir_item **order = malloc((d->n ? d->n : 1) * sizeof *order);
+	int rc = -1;
+
+	if (order == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		order[i] = &d->items[i];
+	qsort(order, d->n, sizeof *order, by_place);
+	if (ndjson_writer_open_atomic(&w, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	json_object *h = capture_header(d);
+	ndjson_write(&w, h);
+	json_object_put(h);
+	for (size_t i = 0; i < d->n; i++) {
+		json_object *line = capture_line(order[i]);
+		int bad = ndjson_write(&w, line) < 0;
+		json_object_put(line);
+		if (bad)
+			break;
+	}
+	rc = ndjson_writer_close(&w);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(w.error));
+	ndjson_writer_free(&w);
+out:
+	free(order);
+	return rc;
+}
+
+/* Takes a capture's first line. Returns 0, or -1 with why. */
+static int take_header(struct gcu_directory *d, json_object *h, char *why, size_t whylen)
+{
+	const char *users = gcu_json_str(h, "users");
+	json_object *cats = gcu_json_get(h, "catalogues"), *searched = gcu_json_get(h, "searched");
+
+	if (users == NULL || (strcmp(users, "all") != 0 && strcmp(users, "searched") != 0 &&
+	                      strcmp(users, "none") != 0)) {
+		snprintf(why, whylen, "\"users\" is not all, searched or none");
+		return -1;
+	}
+	d->all_users = strcmp(users, "all") == 0;
+	for (size_t i = 0;
+	     json_object_is_type(cats, json_type_array) && i < json_object_array_length(cats);
+	     i++) {
+		int k = ref_parse(json_object_get_string(json_object_array_get_idx(cats, i)));
+		if (k < 0) {
+			snprintf(why, whylen, "unknown catalogue '%.40s'",
+			         json_object_get_string(json_object_array_get_idx(cats, i)));
+			return -1;
+		}
+		d->catalogue[k] = 1;
+	}
+	json_object_object_foreach(searched, key, values)
+	{
+		int k = gcu_key_parse(key);
+		if (k <= GCU_KEY_ID || !json_object_is_type(values, json_type_array)) {
+			snprintf(why, whylen, "\"searched\": unknown key '%.40s'", key);
+			return -1;
+		}
+		for (size_t i = 0; i < json_object_array_length(values); i++) {
+			const char *v =
+			    json_object_get_string(json_object_array_get_idx(values, i));
+			if (v && gcu_directory_know_value(d, (enum gcu_key_kind)k, v) < 0) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The catalogue entries a user document refers to with {"id","name"}
+ * (its skills, languages, …: what fields.h says refers to a catalogue,
+ * where it says the document keeps it), as gcu-sim takes them from an
+ * org file without catalogue lines. Returns 0, or -1 (memory). */
+static int add_references(struct gcu_directory *d, json_object *user)
+{
+	const char *field;
+
+	for (size_t i = 0; (field = gcu_field_name(i)) != NULL; i++) {
+		enum gcu_ref_kind k = gcu_field_ref(field);
+		json_object *v = gcu_json_get(user, gcu_field_doc_key(field));
+		size_t n =
+		    json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
+		if (k <= GCU_REF_USER || v == NULL)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			json_object *ref = json_object_is_type(v, json_type_array)
+			                       ? json_object_array_get_idx(v, j)
+			                       : v;
+			if (gcu_directory_add_entry(d, k, gcu_json_str(ref, "id"),
+			                            gcu_json_str(ref, "name")) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* One line of a capture (or of an org dump). Returns 0, or -1 with why. */
+static int take_line(struct gcu_directory *d, json_object *o, int first, int *headed, char *why,
+                     size_t whylen)
+{
+	const char *kind = gcu_json_str(o, "kind");
+	int rc;
+
+	if (kind == NULL) {
+		rc = gcu_directory_add_user(d, o);
+		if (rc >= 0)
+			rc = add_references(d, o);
+	} else if (strcmp(kind, "directory") == 0) {
+		if (!first) {
+			snprintf(why, whylen, "a directory line past the first");
+			return -1;
+		}
+		*headed = 1;
+		return take_header(d, o, why, whylen);
+	} else {
+		int k = ref_parse(kind);
+		if (k < 0) {
+			snprintf(why, whylen, "unknown kind '%.40s'", kind);
+			return -1;
+		}
+		rc = gcu_directory_add_entry(d, (enum gcu_ref_kind)k, gcu_json_str(o, "id"),
+		                             gcu_json_str(o, "name"));
+	}
+	if (rc < 0)
+		snprintf(why, whylen, "out of memory");
+	return rc < 0 ? -1 : 0;
+}
+
+struct gcu_directory *gcu_directory_load(const char *path, size_t max_line, char *err,
+                                         size_t errlen)
+{
+	struct gcu_directory *d = gcu_directory_new();
+	struct ndjson_reader r;
+	char why[256];
+	int first = 1, headed = 0;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (ndjson_reader_open(&r, path, max_line) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		gcu_directory_free(d);
+		return NULL;
+	}
+	for (;;) {
+		enum ndjson_status st = ndjson_read(&r);
+		if (st == NDJSON_EOF)
+			break;
+		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (st == NDJSON_TOO_LONG) {
+			snprintf(err, errlen, "%s:%lu: line longer than %zu bytes", path, r.lineno,
+			         r.max_line);
+			goto fail;
+		}
+		if (r.line_len == 0)
+			continue;
+		json_object *o = ndjson_parse_object(r.line, r.line_len, why, sizeof why);
+		int bad = o == NULL || take_line(d, o, first, &headed, why, sizeof why) < 0;
+		json_object_put(o);
+		if (bad) {
+			snprintf(err, errlen, "%s:%lu: %s", path, r.lineno, why);
+			goto fail;
+		}
+		first = 0;
+	}
+	ndjson_reader_close(&r);
+	if (!headed) {
+		/* An org dump: it holds the whole org. */
+		d->all_users = 1;
+		for (int k = GCU_REF_USER + 1; k < GCU_NREFS; k++)
+			d->catalogue[k] = 1;
+	}
+	return d;
+fail:
+	ndjson_reader_close(&r);
+	gcu_directory_free(d);
+	return NULL;
+}
+
+/* --- reading it from the platform ------------------------------------------- */
+
+const char *gcu_dir_plan_name(enum gcu_dir_plan p)
+{
+	static const char *const names[] = {"none", "directory", "search", "capture"};
+	return (unsigned)p < sizeof names / sizeof *names ? names[p] : "";
+}
+
+unsigned long gcu_dir_searches(const struct gcu_dir_needs *n)
+{
+	unsigned long s = 0;
+	for (int k = GCU_KEY_ID + 1; k < GCU_NKEYS; k++)
+		s += (n->nvalues[k] + SEARCH_VALUES - 1) / SEARCH_VALUES;
+	return s;
+}
+
+enum gcu_dir_plan gcu_dir_choose(unsigned long searches, long pages)
+{
+	if (searches == 0)
+		return GCU_PLAN_NONE;
+	if (pages < 0) /* a single search costs no more than the first page */
+		return searches <= 1 ? GCU_PLAN_SEARCH : GCU_PLAN_DIRECTORY;
+	return (unsigned long)(pages > 0 ? pages - 1 : 0) <= searches ? GCU_PLAN_DIRECTORY
+	                                                              : GCU_PLAN_SEARCH;
+}
+
+/* A read of the directory: its rounds of the page reader add to it. */
+struct reading {
+	struct gcu_directory *d;
+	const struct gcu_dir_read_opts *o;
+	struct gcu_dir_cost *cost;
+	struct gcu_page_stats *st; /* summed over the rounds */
+	struct gcu_listing *listings;
+	unsigned long pages, sent; /* of the rounds before this one */
+};
+
+static int take_page(void *ctx, struct gcu_listing *l, json_object *entities, char *err,
+                     size_t errlen)
+{
+	struct reading *rd = ctx;
+	size_t n = json_object_array_length(entities);
+
+	if (l->tag == GCU_REF_USER) {
+		if (l->search)
+			rd->cost->searches++;
+		else
+			rd->cost->user_pages++;
+	} else {
+		rd->cost->catalogue_pages++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(entities, i);
+		int rc =
+		    l->tag == GCU_REF_USER
+		        ? gcu_directory_add_user(rd->d, e)
+		        : gcu_directory_add_entry(rd->d, (enum gcu_ref_kind)l->tag,
+		                                  gcu_json_str(e, "id"), gcu_json_str(e, "name"));
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: out of memory", l->what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void add_stats(struct gcu_page_stats *sum, const struct gcu_page_stats *one)
+{
+	sum->records += one->records;
+	sum->sent += one->sent;
+	sum->http_429 += one->http_429;
+	sum->retries += one->retries;
+	sum->refreshes += one->refreshes;
+	sum->capped += one->capped;
+	sum->unavailable += one->unavailable;
+	sum->elapsed += one->elapsed;
+	for (size_t i = 0; i < sizeof sum->blocked / sizeof *sum->blocked; i++)
+		sum->blocked[i] += one->blocked[i];
+	sum->limit = one->limit;
+	sum->left = one->left;
+	sum->blind = one->blind;
+	sum->auth_failed = one->auth_failed;
+	sum->gave_up = one->gave_up;
+	sum->interrupted = one->interrupted;
+	sum->pages += one->pages;
+}
+
+static void progress(void *ctx, unsigned long pages, unsigned long sent)
+{
+	struct reading *rd = ctx;
+	rd->o->progress(rd->o->ctx, rd->pages + pages, rd->sent + sent);
+}
+
+/* One round: reads listings[from, to). */
+static int read_listings(struct reading *rd, size_t from, size_t to, char *err, size_t errlen)
+{
+	struct gcu_page_opts po = {0};
+	struct gcu_page_stats one;
+
+	if (from == to)
+		return 0;
+	po.net = rd->o->net;
+	po.listings = rd->listings + from;
+	po.nlistings = to - from;
+	po.page = take_page;
+	po.progress = rd->o->progress ? progress : NULL;
+	po.page_ctx = rd;
+	int rc = gcu_page_run(&po, &one, err, errlen);
+	add_stats(rd->st, &one);
+	rd->pages = rd->st->pages;
+	rd->sent = rd->st->sent;
+	return rc;
+}
+
+/* The search listings for needs, from listings[*n] on: 100 values each,
+ * active and inactive users only (deleted ones cannot be changed). */
+static void add_searches(const struct gcu_dir_needs *needs, struct gcu_listing *listings, size_t *n,
+                         char (*what)[48], size_t total)
+{
+	size_t nth = 0;
+
+	for (int k = GCU_KEY_ID + 1; k < GCU_NKEYS; k++) {
+		for (size_t i = 0; i < needs->nvalues[k]; i += SEARCH_VALUES) {
+			json_object *body = json_object_new_object(),
+			            *query = json_object_new_array();
+			json_object *by = json_object_new_object(),
+			            *fields = json_object_new_array();
+			json_object *values = json_object_new_array();
+			json_object *st = json_object_new_object(), *stf = json_object_new_array();
+			json_object *stv = json_object_new_array();
+			for (size_t v = i; v < needs->nvalues[k] && v < i + SEARCH_VALUES; v++)
+				json_object_array_add(values,
+				                      json_object_new_string(needs->values[k][v]));
+			json_object_array_add(fields, json_object_new_string(search_fields[k]));
+			json_object_object_add(by, "type", json_object_new_string("EXACT"));
+			json_object_object_add(by, "fields", fields);
+			json_object_object_add(by, "values", values);
+			json_object_array_add(stf, json_object_new_string("state"));
+			json_object_array_add(stv, json_object_new_string("active"));
+			json_object_array_add(stv, json_object_new_string("inactive"));
+			json_object_object_add(st, "type", json_object_new_string("EXACT"));
+			json_object_object_add(st, "fields", stf);
+			json_object_object_add(st, "values", stv);
+			json_object_array_add(query, by);
+			json_object_array_add(query, st);
+			json_object_object_add(body, "query", query);
+			struct gcu_listing *l = &listings[(*n)++];
+			snprintf(what[nth], sizeof what[nth], "search %zu of %zu", nth + 1, total);
+			*l = (struct gcu_listing){.what = what[nth],
+			                          .path = SEARCH_PATH,
+			                          .search = body,
+			                          .page_size = SEARCH_PAGE,
+			                          .paging = GCU_PAGING_NUMBERED,
+			                          .first_page = 1,
+			                          .tag = GCU_REF_USER};
+			nth++;
+		}
+	}
+}
+
+/* Says what needs asks for, before anything is sent. */
+static void tell_plan(const struct gcu_dir_read_opts *o, const struct gcu_dir_needs *needs,
+                      unsigned long searches, enum gcu_dir_plan first, size_t ncat)
+{
+	char msg[512], who[160] = "", cats[160] = "";
+	size_t wl = 0, cl = 0;
+	unsigned long users = 0;
+
+	if (o->notice == NULL || (first == GCU_PLAN_NONE && ncat == 0))
+		return;
+	for (int k = GCU_KEY_ID + 1; k < GCU_NKEYS; k++) {
+		if (needs->nvalues[k] == 0)
+			continue;
+		users += needs->nvalues[k];
+		int w = snprintf(who + wl, sizeof who - wl, "%s%zu by %s", wl ? ", " : "",
+		                 needs->nvalues[k], gcu_key_name((enum gcu_key_kind)k));
+		if (w > 0 && (size_t)w < sizeof who - wl)
+			wl += (size_t)w;
+	}
+	for (int k = GCU_REF_USER + 1; k < GCU_NREFS; k++) {
+		if (!needs->catalogue[k])
+			continue;
+		int w = snprintf(cats + cl, sizeof cats - cl, "%s%ss", cl ? ", " : "",
+		                 gcu_ref_name((enum gcu_ref_kind)k));
+		if (w > 0 && (size_t)w < sizeof cats - cl)
+			cl += (size_t)w;
+	}
+	if (first == GCU_PLAN_NONE)
+		snprintf(msg, sizeof msg,
+		         "resolution: the catalogues of %s, %d a page: %zu requests (more for a "
+		         "catalogue of over %d)",
+		         cats, CATALOGUE_PAGE, ncat, CATALOGUE_PAGE);
+	else if (first == GCU_PLAN_SEARCH)
+		snprintf(msg, sizeof msg,
+		         "resolution: %lu user%s (%s): 1 search%s%s%s: %zu requests", users,
+		         users == 1 ? "" : "s", who, ncat ? "; the catalogues of " : "", cats,
+		         ncat ? ", 100 a page" : "", 1 + ncat);
+	else
+		snprintf(msg, sizeof msg,
+		         "resolution: %lu users (%s): %lu searches of %d, or the directory of %d "
+		         "a page if it costs no more (its first page tells)%s%s: at least %zu "
+		         "requests",
+		         users, who, searches, SEARCH_VALUES, USER_PAGE,
+		         ncat ? "; the catalogues of " : "", cats, 1 + ncat);
+	o->notice(o->ctx, msg);
+}
+
+int gcu_directory_read(struct gcu_directory *d, const struct gcu_dir_read_opts *o,
+                       struct gcu_dir_cost *cost, struct gcu_page_stats *st, char *err,
+                       size_t errlen)
+{
+	const struct gcu_dir_needs *needs = o->needs;
+	unsigned long searches = gcu_dir_searches(needs);
+	size_t n = 0, ncat = 0, users = (size_t)-1, first_search;
+	struct gcu_listing *listings = calloc(NCATALOGUES + 2 + searches, sizeof *listings);
+	char(*what)[48] = calloc(searches ? searches : 1, sizeof *what);
+	struct reading rd = {d, o, cost, st, listings, 0, 0};
+	char msg[400];
+	int rc = -1;
+
+	memset(cost, 0, sizeof *cost);
+	memset(st, 0, sizeof *st);
+	cost->users = -1;
+	st->limit = st->left = -1;
+	if (listings == NULL || what == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < NCATALOGUES; i++) {
+		if (!needs->catalogue[catalogues[i].kind])
+			continue;
+		listings[n++] = (struct gcu_listing){.what = gcu_ref_name(catalogues[i].kind),
+		                                     .path = catalogues[i].path,
+		                                     .page_size = CATALOGUE_PAGE,
+		                                     .paging = catalogues[i].paging,
+		                                     .first_page = 1,
+		                                     .tag = (int)catalogues[i].kind};
+		ncat++;
+	}
+	/* The first round: the catalogues, and the users' first page or the
+	 * single search. */
+	cost->plan = gcu_dir_choose(searches, -1);
+	if (cost->plan == GCU_PLAN_DIRECTORY) {
+		users = n;
+		listings[n++] = (struct gcu_listing){.what = "users",
+		                                     .path = USERS_PATH,
+		                                     .page_size = USER_PAGE,
+		                                     .paging = GCU_PAGING_NUMBERED,
+		                                     .first_page = 1,
+		                                     .last_page = 1,
+		                                     .tag = GCU_REF_USER};
+	}
+	first_search = n;
+	add_searches(needs, listings, &n, what, searches);
+	tell_plan(o, needs, searches, cost->plan, ncat);
+	cost->planned = ncat + (cost->plan == GCU_PLAN_NONE ? 0 : 1);
+	rc = read_listings(&rd, 0, cost->plan == GCU_PLAN_SEARCH ? n : first_search, err, errlen);
+	if (rc != 0)
+		goto out;
+	cost->planned = cost->catalogue_pages + cost->user_pages + cost->searches;
+	for (size_t i = 0; i < NCATALOGUES; i++)
+		if (needs->catalogue[catalogues[i].kind])
+			gcu_directory_know_catalogue(d, catalogues[i].kind);
+	if (users != (size_t)-1) {
+		/* The first page says how big the directory is: the rest of it, or
+		 * the searches, whichever costs less. */
+		long pages = listings[users].page_count;
+		cost->users = listings[users].total;
+		cost->plan = gcu_dir_choose(searches, pages);
+		if (cost->plan == GCU_PLAN_DIRECTORY) {
+			listings[users].first_page = 2;
+			listings[users].last_page = 0;
+			cost->planned += pages > 1 ? (unsigned long)pages - 1 : 0;
+		} else {
+			cost->planned += searches;
+		}
+		if (o->notice) {
+			snprintf(msg, sizeof msg,
+			         "resolution: the directory holds %ld users (%ld pages); %s: %lu "
+			         "requests in all",
+			         cost->users, pages,
+			         cost->plan == GCU_PLAN_DIRECTORY
+			             ? "reading the rest of it costs no more than the searches"
+			             : "the searches cost less than the rest of it",
+			         cost->planned);
+			o->notice(o->ctx, msg);
+		}
+		if (cost->plan == GCU_PLAN_DIRECTORY)
+			rc = pages > 1 ? read_listings(&rd, users, users + 1, err, errlen) : 0;
+		else
+			rc = read_listings(&rd, first_search, n, err, errlen);
+		if (rc != 0)
+			goto out;
+	}
+	if (cost->plan == GCU_PLAN_DIRECTORY) {
+		gcu_directory_know_all_users(d);
+	} else {
+		for (int k = GCU_KEY_ID + 1; k < GCU_NKEYS; k++)
+			for (size_t i = 0; i < needs->nvalues[k]; i++)
+				if (gcu_directory_know_value(d, (enum gcu_key_kind)k,
+				                             needs->values[k][i]) < 0) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+					goto out;
+				}
+	}
+	if (cost->plan == GCU_PLAN_DIRECTORY && cost->users < 0)
+		cost->users = (long)gcu_directory_users(d);
+out:
+	for (size_t i = 0; listings && i < n; i++)
+		json_object_put(listings[i].search);
+	free(listings);
+	free(what);
+	return rc;
+}
