@@ -140,6 +140,13 @@ void gcu_summary_flag(struct gcu_summary *s, const char *section, const char *ke
 		put(s, where, key, json_object_new_boolean(on != 0), 1);
 }
 
+void gcu_summary_text(struct gcu_summary *s, const char *section, const char *key, const char *text)
+{
+	json_object *where = place(s, section);
+	if (where)
+		put(s, where, key, text ? json_object_new_string(text) : NULL, text != NULL);
+}
+
 void gcu_summary_null(struct gcu_summary *s, const char *section, const char *key)
 {
 	json_object *where = place(s, section);

@@ -78,6 +78,10 @@ void gcu_summary_number(struct gcu_summary *s, const char *section, const char *
 /* Sets true or false. */
 void gcu_summary_flag(struct gcu_summary *s, const char *section, const char *key, int on);
 
+/* Sets a string (copied); NULL sets a null. */
+void gcu_summary_text(struct gcu_summary *s, const char *section, const char *key,
+                      const char *text);
+
 /* Sets a null. */
 void gcu_summary_null(struct gcu_summary *s, const char *section, const char *key);
 
