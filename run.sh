@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run.sh (installed as gcu-run) - drive the gcu pipeline over a change file.
 #
-# It makes a run folder, splits the changes by scope, runs the non-routing
+# It makes a run folder, turns the change file's emails and names into ids
+# (gcu-resolve, reading what it needs of the org's directory, or a capture
+# of it with --directory), splits the changes by scope, runs the non-routing
 # scope through gcu-fetch, gcu-merge, gcu-send and gcu-verify with a file
 # between every two stages (so that any stage can be replayed), waits the
 # gap the platform needs to propagate those changes, runs the routing scope
@@ -31,8 +33,9 @@ usage() {
 	[ "${1:-64}" = 0 ] || exec >&2
 	cat <<'USAGE'
 usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
-              [--sim | --sim-org org.ndjson | --demo] [--no-report] changes.csv|changes.ndjson
-       run.sh --plan [-c config] [--run-dir dir] [--snapshot org.ndjson]
+              [--directory file] [--sim | --sim-org org.ndjson | --demo] [--no-report]
+              changes.csv|changes.ndjson
+       run.sh --plan [-c config] [--run-dir dir] [--snapshot org.ndjson [--directory file]]
               [--sim | --sim-org org.ndjson] changes.csv|changes.ndjson
        run.sh --resume dir [--gap seconds] [--scope scope]
        run.sh --wait-gap --run-dir dir [--gap seconds]
@@ -233,13 +236,49 @@ stage() {
 	die $((rc > 128 ? 75 : rc)) "$scope: the log is $log; fix the cause, then: run.sh --resume $run_dir"
 }
 
-# partition: splits the changes once per run folder.
+# resolve: turns the change file's keys and names into ids, once per run
+# folder: from the capture --directory gives, else from the platform (what
+# was read is kept in directory.ndjson, so that the run can be planned
+# again offline); offline (--plan --snapshot) without a capture, only a
+# file that names everything by id gets through. A resolution from a
+# capture is done again when a run goes to the platform.
+resolve() {
+	local rc=0 args=(--capture-directory "$run_dir/directory.ndjson") from=platform
+	if [ "$(state_get resolve)" = 'done' ]; then
+		[ "$(state_get resolve.from)" = capture ] && [ -z "$directory" ] && [ "$mode" != plan ] || return 0
+		say "resolving again: the plan used a capture of the directory"
+	fi
+	if [ -n "$directory" ]; then
+		args=(--directory "$directory") from=capture
+	elif [ "$platform" = snapshot ]; then
+		args=(--offline) from=capture
+	else
+		ensure_token
+	fi
+	run_child "$bin/gcu-resolve" "${cfg[@]}" "${args[@]}" --rejects "$run_dir/rejects.txt" \
+		--summary "$run_dir/resolve.summary.json" "$changes" >"$run_dir/resolved.ndjson" \
+		2>"$run_dir/resolve.log" || rc=$?
+	case $rc in
+	0) state_set resolve.rejected '' ;;
+	1) overall=1; state_set resolve.rejected yes ;;
+	75) die 75 "gcu-resolve was interrupted; continue with: run.sh --resume $run_dir" ;;
+	*) die "$rc" "stopped at gcu-resolve (exit $rc): $(reason "$run_dir/resolve.summary.json" "$run_dir/resolve.log")" ;;
+	esac
+	say "$(tail -n 1 "$run_dir/resolve.log" | sed 's/^gcu-//')"
+	state_set resolve 'done'
+	state_set resolve.from "$from"
+	state_set partition ''
+}
+
+# partition: splits the resolved changes once per run folder; its own
+# rejections (rows for one user that disagree) name the change file's
+# lines too.
 partition() {
 	[ "$(state_get partition)" != 'done' ] || return 0
 	local rc=0 s
 	run_child "$bin/gcu-partition" "${cfg[@]}" --split "$run_dir/changes" \
-		--rejects "$run_dir/rejects.txt" --summary "$run_dir/partition.summary.json" \
-		"$changes" 2>"$run_dir/partition.log" || rc=$?
+		--rejects "$run_dir/rejects.partition.ndjson" --summary "$run_dir/partition.summary.json" \
+		"$run_dir/resolved.ndjson" 2>"$run_dir/partition.log" || rc=$?
 	case $rc in
 	0) ;;
 	1) overall=1; state_set partition.rejected yes ;;
@@ -325,6 +364,7 @@ report() {
 # --- options --------------------------------------------------------------
 argv=("$@")
 mode=run want_sim=0 sim_why='' sim_org='' config='' gap='' only_scope='' snapshot='' no_report=0 platform=''
+directory=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run-dir) run_dir=${2:?--run-dir needs a folder}; shift 2 ;;
@@ -336,6 +376,7 @@ while [ $# -gt 0 ]; do
 	--wait-gap) mode='wait'; shift ;;
 	--verify) mode=verify; shift ;;
 	--snapshot) snapshot=${2:?--snapshot needs a file}; shift 2 ;;
+	--directory) directory=${2:?--directory needs a capture of the directory}; shift 2 ;;
 	--sim | --demo) want_sim=1 sim_why="$1: "; shift ;;
 	--sim-org) want_sim=1 sim_why="$1: " sim_org=${2:?--sim-org needs an org export}; shift 2 ;;
 	--no-report) no_report=1; shift ;;
@@ -361,6 +402,7 @@ if [ -f "$run_dir/state" ]; then
 	[ -n "$changes" ] || changes=$(state_get changes)
 	[ -n "$config" ] || config=$(state_get config)
 	[ -n "$gap" ] || gap=$(state_get gap)
+	[ -n "$directory" ] || directory=$(state_get directory)
 fi
 config=${config:-${GCU_CONFIG:-}}
 if [ -n "$config" ]; then
@@ -372,6 +414,10 @@ if [ "$mode" != wait ] && [ "$mode" != verify ]; then
 	[ -n "$changes" ] || usage
 	[ -r "$changes" ] || die 66 "$changes: cannot read"
 	changes=$(cd "$(dirname "$changes")" && pwd)/$(basename "$changes")
+fi
+if [ -n "$directory" ]; then
+	[ -r "$directory" ] || die 66 "$directory: cannot read"
+	directory=$(cd "$(dirname "$directory")" && pwd)/$(basename "$directory")
 fi
 command -v jq >/dev/null || die 69 "jq is needed (apt-get install jq, or make deps)"
 [ -x "$bin/gcu-partition" ] || die 69 "the gcu programs are not built (make)"
@@ -396,10 +442,11 @@ sum=$(sha256sum <"$changes" | cut -d' ' -f1)
 if [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$sum" ]; then
 	[ -z "$(state_get non-routing)$(state_get routing)" ] ||
 		die 65 "$changes differs from the change file this run started with; start a new run folder"
-	state_set partition '' # only planned so far: plan again from the new file
+	state_set resolve '' # only planned so far: plan again from the new file
+	state_set partition ''
 fi
 [ -n "$(state_get created)" ] || state_set created "$(now_ms)"
-for kv in changes="$changes" changes.sha256="$sum" config="$config" gap="$gap" platform.limit="$limit" \
+for kv in changes="$changes" changes.sha256="$sum" config="$config" directory="$directory" gap="$gap" platform.limit="$limit" \
 	platform.window="$window" throttle.floor="$kept" ${platform:+platform="$platform"}; do
 	state_set "${kv%%=*}" "${kv#*=}"
 done
@@ -414,6 +461,7 @@ plan)
 		exit 0
 	fi
 	say "planning ${changes#"$PWD"/} in $run_dir; nothing will be sent"
+	resolve
 	partition
 	for s in "${scopes[@]}"; do
 		[ -s "$run_dir/changes.$s.ndjson" ] || continue
@@ -441,7 +489,9 @@ esac
 
 [ "$mode" = run ] || say "resuming $run_dir"
 say "run folder $run_dir; gap $(human "$gap")"
+resolve
 partition
+[ "$(state_get resolve.rejected)" != yes ] || overall=1
 [ "$(state_get partition.rejected)" != yes ] || overall=1
 [ "$only_scope" = routing ] || run_scope non-routing
 if [ "$only_scope" != non-routing ]; then

@@ -130,6 +130,28 @@ partition_line() {
 	jq -r '"partition: \(.records) records: \(.accepted) accepted (\(.scopes["non-routing"]) non-routing, \(.scopes.routing) routing), \(.folded) folded, \(.rejected) rejected"' "$f"
 }
 
+# resolve_line: what gcu-resolve turned into ids and what reading cost,
+# from its summary; where it stopped and why, when it did.
+resolve_line() {
+	local f code
+	f=$(summary resolve) || return 0
+	code=$(jq -r '.exit' "$f")
+	if [ "$code" -gt 1 ]; then
+		printf 'stopped at gcu-resolve (exit %s: %s): %s\n' "$code" "$(exit_meaning "$code")" "$(jq -r '.error // "no reason given"' "$f")"
+		printf 'fix the cause, then run.sh --resume %s\n' "$dir"
+		return 0
+	fi
+	jq -r '
+		([(.keys | to_entries[] | select(.value > 0) | "\(.value) by \(.key)"),
+		  (.names | to_entries[] | select(.value > 0) | "\(.value) \(.key) names")] | join(", ")) as $by
+		| {none: "nothing read (every user and reference an id)",
+		   capture: "from a capture of the directory, nothing read",
+		   directory: "read \(.reads.users) pages of the directory (\(.users) users) and \(.reads.catalogues) catalogue pages: \(.requests) requests",
+		   search: "read \(.reads.searches) search\(if .reads.searches == 1 then "" else "es" end) and \(.reads.catalogues) catalogue pages: \(.requests) requests"}[.plan // ""] as $read
+		| "resolve: \(.records) records: \(.resolved) resolved" + (if $by != "" then " (\($by))" else "" end)
+		  + ", \(.rejected) rejected, \(.inactive) with an inactive user" + (if $read then "; \($read)" else "" end)' "$f"
+}
+
 # partition_stop: why the partition stopped, when it did.
 partition_stop() {
 	local f code
@@ -183,6 +205,7 @@ plan_text() {
 	gap=${gap:-0}
 	rate=$(awk -v l="$cfg_limit" -v w="$cfg_window" -v r="$kept" 'BEGIN { n = l - r; if (n < 1) n = 1; printf "%.6f\n", n / w }')
 	printf 'plan for %s\n' "$(display_path "$(state changes)")"
+	resolve_line
 	partition_line
 	for s in "${scopes[@]}"; do
 		if ! [ -s "$dir/changes.$s.ndjson" ]; then
@@ -523,6 +546,7 @@ scope_report() {
 # resumed send rejects the same lines again).
 reject_summaries() {
 	local s
+	summary resolve || true
 	summary partition || true
 	for s in "${scopes[@]}"; do
 		summary "fetch.$s" || true
@@ -541,7 +565,7 @@ failed_records() {
 		for one in "${listed[@]}"; do
 			jq -r --arg f "${one##*/}" '
 				($f | split(".")) as $p
-				| (if $p[0] == "partition" then "-" else "\($p[1]) \($p[0])" end) as $where
+				| (if $p[0] == "partition" or $p[0] == "resolve" then "-" else "\($p[1]) \($p[0])" end) as $where
 				| .rejects[] | [.src, "-", $where, "rejected", .why]
 				| map(tostring | gsub("[\t\n]"; " ")) | join("\t")' "$one"
 		done
@@ -588,7 +612,7 @@ write_report() {
 	platform=$(state platform)
 	printf 'gcu run report: %s\n' "$dir"
 	printf 'changes:  %s\n' "$(state changes | awk -F/ '{ print $NF }')"
-	{ partition_line; partition_stop; } | sed 's/^/          /'
+	{ resolve_line; partition_line; partition_stop; } | sed 's/^/          /'
 	case $platform in
 	sim) printf 'platform: gcu-sim (simulated org); %s (from %s), %s never spent\n' "$allowed" "$limit_from" "$kept" ;;
 	*) printf 'platform: %s; %s (from %s), %s never spent\n' "${platform:-unknown}" "$allowed" "$limit_from" "$kept" ;;

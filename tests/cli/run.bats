@@ -232,7 +232,7 @@ holds_every_change() {
 	run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$BATS_TEST_TMPDIR/typo" "$BATS_TEST_TMPDIR/typo.csv"
 	echo "$output"
 	[ "$status" -eq 65 ]
-	[[ $output == *"stopped at gcu-partition (exit 65): $BATS_TEST_TMPDIR/typo.csv:1: unknown column 'tittle'"* ]]
+	[[ $output == *"stopped at gcu-resolve (exit 65): $BATS_TEST_TMPDIR/typo.csv:1: unknown column 'tittle'"* ]]
 }
 
 @test "run: a flow-style config is read by run.sh and by the stages alike" {
