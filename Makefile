@@ -48,7 +48,7 @@ MANPAGES  = $(sort $(wildcard man/*.1))
 DEPS_OK   = $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit cli check-asan lint format install uninstall \
-        clean demo bench bench-offline bench-sim bench-send bench-compare bench-cost \
+        clean demo bench bench-offline bench-sim bench-send bench-compare bench-cost bench-resolve \
         test-faults \
         fuzz fuzz-replay
 all: $(PROGRAMS)
@@ -202,7 +202,7 @@ install: $(PROGRAMS)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 run.sh $(DESTDIR)$(PREFIX)/bin/gcu-run
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 config/gcu.yaml testdata/org.ndjson testdata/changes.csv \
+	install -m 644 config/gcu.yaml testdata/org.ndjson testdata/changes.csv testdata/hr-export.csv \
 	  $(DESTDIR)$(PREFIX)/share/gcu/
 
 uninstall:
@@ -215,7 +215,7 @@ clean:
 
 # --- demo and benchmarks --------------------------------------------------
 demo: $(PROGRAMS)
-	@./run.sh --demo testdata/changes.csv
+	@./run.sh --demo testdata/hr-export.csv
 
 # Each bench-NAME target runs bench/NAME.sh, which prints one markdown
 # section, into bench/results/NAME.md through a temp file (so that a failed
@@ -262,3 +262,6 @@ bench-compare: $(PROGRAMS)
 
 bench-cost: $(PROGRAMS)
 	$(call bench-section,cost)
+
+bench-resolve: $(PROGRAMS)
+	$(call bench-section,resolve)
