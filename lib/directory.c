@@ -509,6 +509,29 @@ out:
 	return rc;
 }
 
+/* Takes the values a capture's first line says were searched for.
+ * Returns 0, or -1 with why. */
+static int take_searched(struct gcu_directory *d, json_object *searched, char *why, size_t whylen)
+{
+	json_object_object_foreach(searched, key, values)
+	{
+		int k = gcu_key_parse(key);
+		if (k <= GCU_KEY_ID || !json_object_is_type(values, json_type_array)) {
+			snprintf(why, whylen, "\"searched\": unknown key '%.40s'", key);
+			return -1;
+		}
+		for (size_t i = 0; i < json_object_array_length(values); i++) {
+			const char *v =
+			    json_object_get_string(json_object_array_get_idx(values, i));
+			if (v && gcu_directory_know_value(d, (enum gcu_key_kind)k, v) < 0) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Takes a capture's first line. Returns 0, or -1 with why. */
 static int take_header(struct gcu_directory *d, json_object *h, char *why, size_t whylen)
 {
@@ -532,23 +555,11 @@ static int take_header(struct gcu_directory *d, json_object *h, char *why, size_
 		}
 		d->catalogue[k] = 1;
 	}
-	json_object_object_foreach(searched, key, values)
-	{
-		int k = gcu_key_parse(key);
-		if (k <= GCU_KEY_ID || !json_object_is_type(values, json_type_array)) {
-			snprintf(why, whylen, "\"searched\": unknown key '%.40s'", key);
-			return -1;
-		}
-		for (size_t i = 0; i < json_object_array_length(values); i++) {
-			const char *v =
-			    json_object_get_string(json_object_array_get_idx(values, i));
-			if (v && gcu_directory_know_value(d, (enum gcu_key_kind)k, v) < 0) {
-				snprintf(why, whylen, "out of memory");
-				return -1;
-			}
-		}
+	if (searched != NULL && !json_object_is_type(searched, json_type_object)) {
+		snprintf(why, whylen, "\"searched\" is not an object");
+		return -1;
 	}
-	return 0;
+	return searched ? take_searched(d, searched, why, whylen) : 0;
 }
 
 /* The catalogue entries a user document refers to with {"id","name"}
@@ -853,21 +864,22 @@ static void tell_plan(const struct gcu_dir_read_opts *o, const struct gcu_dir_ne
 	}
 	if (first == GCU_PLAN_NONE)
 		snprintf(msg, sizeof msg,
-		         "resolution: the catalogues of %s, %d a page: %zu requests (more for a "
-		         "catalogue of over %d)",
-		         cats, CATALOGUE_PAGE, ncat, CATALOGUE_PAGE);
+		         "resolution: the catalogues of %s, %d entries a page: %zu request%s, more "
+		         "for a catalogue of over %d",
+		         cats, CATALOGUE_PAGE, ncat, ncat == 1 ? "" : "s", CATALOGUE_PAGE);
 	else if (first == GCU_PLAN_SEARCH)
 		snprintf(msg, sizeof msg,
-		         "resolution: %lu user%s (%s): 1 search%s%s%s: %zu requests", users,
+		         "resolution: %lu user%s to find (%s): 1 search%s%s: %zu request%s", users,
 		         users == 1 ? "" : "s", who, ncat ? "; the catalogues of " : "", cats,
-		         ncat ? ", 100 a page" : "", 1 + ncat);
+		         1 + ncat, ncat ? "s" : "");
 	else
-		snprintf(msg, sizeof msg,
-		         "resolution: %lu users (%s): %lu searches of %d, or the directory of %d "
-		         "a page if it costs no more (its first page tells)%s%s: at least %zu "
-		         "requests",
-		         users, who, searches, SEARCH_VALUES, USER_PAGE,
-		         ncat ? "; the catalogues of " : "", cats, 1 + ncat);
+		snprintf(
+		    msg, sizeof msg,
+		    "resolution: %lu users to find (%s): %lu searches of %d, or the directory "
+		    "(%d users a page) if the rest of it costs no more, as its first page will "
+		    "tell%s%s: %zu requests or more",
+		    users, who, searches, SEARCH_VALUES, USER_PAGE,
+		    ncat ? "; the catalogues of " : "", cats, 1 + ncat + (ncat ? 0 : 1));
 	o->notice(o->ctx, msg);
 }
 
@@ -942,7 +954,7 @@ int gcu_directory_read(struct gcu_directory *d, const struct gcu_dir_read_opts *
 		}
 		if (o->notice) {
 			snprintf(msg, sizeof msg,
-			         "resolution: the directory holds %ld users (%ld pages); %s: %lu "
+			         "resolution: the directory holds %ld users (%ld pages): %s; %lu "
 			         "requests in all",
 			         cost->users, pages,
 			         cost->plan == GCU_PLAN_DIRECTORY

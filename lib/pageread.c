@@ -200,11 +200,9 @@ static void failed(struct gcu_engine *core, struct gcu_job *j, long status, cons
 	if (core->fatal)
 		return;
 	((struct preader *)core)->failed = 1;
-	if (status > 0)
-		snprintf(msg, sizeof msg, "%s, page %ld: HTTP %ld: %s", p->l->what, p->page, status,
-		         why);
-	else
-		snprintf(msg, sizeof msg, "%s, page %ld: %s", p->l->what, p->page, why);
+	/* why names the status when there was one (gcu_http_error_message). */
+	(void)status;
+	snprintf(msg, sizeof msg, "%s, page %ld: %s", p->l->what, p->page, why);
 	gcu_engine_fatal(core, msg, 0);
 }
 
