@@ -877,9 +877,9 @@ static void tell_plan(const struct gcu_dir_read_opts *o, const struct gcu_dir_ne
 		    msg, sizeof msg,
 		    "resolution: %lu users to find (%s): %lu searches of %d, or the directory "
 		    "(%d users a page) if the rest of it costs no more, as its first page will "
-		    "tell%s%s: %zu requests or more",
+		    "tell%s%s: %zu request%s or more",
 		    users, who, searches, SEARCH_VALUES, USER_PAGE,
-		    ncat ? "; the catalogues of " : "", cats, 1 + ncat + (ncat ? 0 : 1));
+		    ncat ? "; the catalogues of " : "", cats, 1 + ncat, ncat ? "s" : "");
 	o->notice(o->ctx, msg);
 }
 
