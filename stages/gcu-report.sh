@@ -147,7 +147,7 @@ resolve_line() {
 		| {none: "nothing read (every user and reference an id)",
 		   capture: "from a capture of the directory, nothing read",
 		   directory: "read \(.reads.users) pages of the directory (\(.users) users) and \(.reads.catalogues) catalogue pages: \(.requests) requests",
-		   search: "read \(.reads.searches) search\(if .reads.searches == 1 then "" else "es" end) and \(.reads.catalogues) catalogue pages: \(.requests) requests"}[.plan // ""] as $read
+		   search: "read \(if .reads.users > 0 then "the directory\u0027s first page (\(.users) users), " else "" end)\(.reads.searches) search\(if .reads.searches == 1 then "" else "es" end) and \(.reads.catalogues) catalogue pages: \(.requests) requests"}[.plan // ""] as $read
 		| "resolve: \(.records) records: \(.resolved) resolved" + (if $by != "" then " (\($by))" else "" end)
 		  + ", \(.rejected) rejected, \(.inactive) with an inactive user" + (if $read then "; \($read)" else "" end)' "$f"
 }
