@@ -389,11 +389,16 @@ static int ref_parse(const char *name)
 	return -1;
 }
 
+/* An item's place in a capture. */
+struct place {
+	const struct gcu_dir_item *item;
+};
+
 /* Capture order: entries by kind, name and id, then users by id. */
 static int by_place(const void *a, const void *b)
 {
-	const struct gcu_dir_item *x = *(const struct gcu_dir_item *const *)a;
-	const struct gcu_dir_item *y = *(const struct gcu_dir_item *const *)b;
+	const struct gcu_dir_item *x = ((const struct place *)a)->item;
+	const struct gcu_dir_item *y = ((const struct place *)b)->item;
 	int ux = x->kind == GCU_REF_USER, uy = y->kind == GCU_REF_USER, c;
 
 	if (ux != uy)
@@ -476,7 +481,7 @@ static json_object *capture_line(const struct gcu_dir_item *it)
 int gcu_directory_write(const struct gcu_directory *d, const char *path, char *err, size_t errlen)
 {
 	struct ndjson_writer w;
-	const struct gcu_dir_item **order = malloc((d->n ? d->n : 1) * sizeof *order);
+	struct place *order = malloc((d->n ? d->n : 1) * sizeof *order);
 	int rc = -1;
 
 	if (order == NULL) {
@@ -484,7 +489,7 @@ int gcu_directory_write(const struct gcu_directory *d, const char *path, char *e
 		return -1;
 	}
 	for (size_t i = 0; i < d->n; i++)
-		order[i] = &d->items[i];
+		order[i].item = &d->items[i];
 	qsort(order, d->n, sizeof *order, by_place);
 	if (ndjson_writer_open_atomic(&w, path) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -494,7 +499,7 @@ int gcu_directory_write(const struct gcu_directory *d, const char *path, char *e
 	ndjson_write(&w, h);
 	json_object_put(h);
 	for (size_t i = 0; i < d->n; i++) {
-		json_object *line = capture_line(order[i]);
+		json_object *line = capture_line(order[i].item);
 		int bad = ndjson_write(&w, line) < 0;
 		json_object_put(line);
 		if (bad)

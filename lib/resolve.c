@@ -383,7 +383,7 @@ static void not_one(const struct resolving *rs, const struct gcu_dir_item **m, l
 		                                        prefix, n, gcu_key_name(key), value)
 		                             : snprintf(why, whylen, "%s%ld %ss are named '%s' (",
 		                                        prefix, n, kname, value);
-		for (long i = 0; i < n && i < 3 && w > 0 && (size_t)w < whylen; i++)
+		for (long i = 0; i < n && i < 3 && m[i] && w > 0 && (size_t)w < whylen; i++)
 			w += snprintf(why + w, whylen - (size_t)w, "%s%s", i ? ", " : "", m[i]->id);
 		if (w > 0 && (size_t)w < whylen)
 			snprintf(why + w, whylen - (size_t)w, "%s): name it by id",
@@ -396,7 +396,7 @@ static const struct gcu_dir_item *find_one(struct resolving *rs, enum gcu_ref_ki
                                            enum gcu_key_kind key, const char *prefix,
                                            const char *value, char *why, size_t whylen)
 {
-	const struct gcu_dir_item *m[MAX_MATCHES], *one;
+	const struct gcu_dir_item *m[MAX_MATCHES] = {NULL}, *one;
 	long n = kind == GCU_REF_USER
 	             ? gcu_directory_find_users(rs->d, key, value, m, MAX_MATCHES)
 	             : gcu_directory_find_entries(rs->d, kind, value, m, MAX_MATCHES);
