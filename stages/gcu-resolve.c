@@ -222,19 +222,26 @@ static void keys_text(const struct resolve_run *run, char *buf, size_t len)
 	}
 }
 
+static const char *plural(unsigned long n, const char *many)
+{
+	return n == 1 ? "" : many;
+}
+
 static void summary_line(const struct resolve_run *run, int rc)
 {
+	const struct gcu_dir_cost *c = &run->cost;
 	char keys[512];
 
 	keys_text(run, keys, sizeof keys);
 	fprintf(stderr,
 	        "gcu-resolve: %lu records: %lu resolved%s%s%s, %lu rejected, %lu with an "
-	        "inactive user; %s: %lu user pages, %lu searches, %lu catalogue pages (%lu "
+	        "inactive user; %s: %lu user page%s, %lu search%s, %lu catalogue page%s (%lu "
 	        "requests, %lu 429s)%s\n",
 	        run->records, run->resolved, keys[0] ? " (" : "", keys, keys[0] ? ")" : "",
-	        run->rejected, run->tally.inactive, gcu_dir_plan_name(run->cost.plan),
-	        run->cost.user_pages, run->cost.searches, run->cost.catalogue_pages,
-	        run->reads.sent, run->reads.http_429, rc == 1 ? " (stopped: --strict)" : "");
+	        run->rejected, run->tally.inactive, gcu_dir_plan_name(c->plan), c->user_pages,
+	        plural(c->user_pages, "s"), c->searches, plural(c->searches, "es"),
+	        c->catalogue_pages, plural(c->catalogue_pages, "s"), run->reads.sent,
+	        run->reads.http_429, rc == 1 ? " (stopped: --strict)" : "");
 }
 
 /* --- the first pass ------------------------------------------------------ */
