@@ -10,6 +10,11 @@
 #   make -f runbook.mk verify        # read every user again, compare
 #   make -f runbook.mk report        # RUN/report.txt and RUN/timeline.svg
 #
+# The change file may name users by email, username or employee ID and
+# skills, languages and managers by name, as an HR export does: every step
+# resolves them to ids first (gcu-resolve), reading only what it needs of
+# the org's directory, and keeps what it read in RUN/directory.ndjson.
+#
 # Every step can be interrupted (Ctrl-C, a lost terminal, even kill -9) and
 # run again: it continues where it stopped and never sends a finished
 # request twice; while what is left of the interrupted step still drains,
@@ -30,8 +35,10 @@ RUN = runs/migration
 CONFIG =
 # Seconds between the scopes; empty for schedule.gap (900, 15 minutes).
 GAP =
-# The copy of the production users the rehearsal runs against.
+# The copy of the production users the rehearsal runs against, and of
+# what of the directory the change file needs.
 EXPORT = $(RUN)-export.ndjson
+DIRECTORY = $(RUN)-directory.ndjson
 # The programs, as installed by make install.
 GCU_RUN = gcu-run
 GCU_REPORT = gcu-report
@@ -60,8 +67,11 @@ report:
 
 all: plan non-routing wait routing report
 
+cfg = $(if $(strip $(CONFIG)),-c $(strip $(CONFIG)))
+
 export:
-	gcu-partition $(if $(strip $(CONFIG)),-c $(strip $(CONFIG))) $(CHANGES) >$(EXPORT).changes && gcu-fetch $(if $(strip $(CONFIG)),-c $(strip $(CONFIG))) --capture $(EXPORT) $(EXPORT).changes >/dev/null
+	mkdir -p $(dir $(EXPORT)) $(dir $(DIRECTORY))
+	gcu-resolve $(cfg) --capture-directory $(DIRECTORY) $(CHANGES) | gcu-partition $(cfg) >$(EXPORT).changes && gcu-fetch $(cfg) --capture $(EXPORT) $(EXPORT).changes >/dev/null
 
 rehearse:
-	$(GCU_RUN) --sim-org $(EXPORT) $(opts) --run-dir $(RUN)-rehearsal $(CHANGES)
+	$(GCU_RUN) --sim-org $(EXPORT) --directory $(DIRECTORY) $(opts) --run-dir $(RUN)-rehearsal $(CHANGES)
