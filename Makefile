@@ -223,7 +223,8 @@ demo: $(PROGRAMS)
 # writes bench/RESULTS.md from bench/results/. `make bench` fits in 15
 # minutes on 2 cores, bench-compare taking most of it; bench-offline times
 # 500,000 records once unless given N= and RUNS= (the published figures
-# are N=1000000 RUNS=2). bench-send, gcu-send's own scenarios, is apart.
+# are N=1000000 RUNS=2). bench-send, gcu-send's own scenarios, is apart; so
+# is bench-resolve, gcu-resolve next to a search per user (2 minutes).
 # One after the other even under -j: each one measures the machine alone.
 bench: $(PROGRAMS)
 	@$(MAKE) --no-print-directory bench-offline
