@@ -49,7 +49,7 @@ int gcu_change_key(json_object *record, const char **value, char *err, size_t er
 		}
 	}
 	if (kind < 0)
-		snprintf(err, errlen, "missing id");
+		snprintf(err, errlen, "missing id (or email, username, employeeId)");
 	return kind;
 }
 

@@ -589,6 +589,8 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct column *col = &r->columns[i];
 		char *text = r->cells[i].text;
+		if (text == NULL && col->field == NULL)
+			text = (char *)""; /* an empty key: named as such, not missing */
 		if (text == NULL)
 			continue; /* empty cell: no change */
 		if (col->field == NULL) {
