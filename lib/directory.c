@@ -22,6 +22,7 @@
 #include "json_access.h"
 #include "keyset.h"
 #include "ndjson.h"
+#include "record_loop.h"
 #include "uuid.h"
 
 #define USER_PAGE      500 /* the most GET /api/v2/users gives a page */
@@ -626,59 +627,61 @@ static int take_line(struct gcu_directory *d, json_object *o, int first, int *he
 	return rc < 0 ? -1 : 0;
 }
 
+/* Loading a capture: the directory filled, and where the first bad line
+ * is told. */
+struct loading {
+	struct gcu_directory *d;
+	int headed;          /* its first line says what it holds */
+	unsigned long lines; /* lines taken */
+	char *err;
+	size_t errlen;
+};
+
+static int load_line(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
+                     char *err, size_t errlen)
+{
+	struct loading *ld = ctx;
+	(void)line;
+	(void)err;
+	(void)errlen;
+	return take_line(ld->d, rec, ld->lines++ == 0, &ld->headed, why, whylen) < 0 ? 1 : 0;
+}
+
+static void load_failed(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	struct loading *ld = ctx;
+	snprintf(ld->err, ld->errlen, "%s:%lu: %s", name, line, msg);
+}
+
 struct gcu_directory *gcu_directory_load(const char *path, size_t max_line, char *err,
                                          size_t errlen)
 {
-	struct gcu_directory *d = gcu_directory_new();
+	struct loading ld = {gcu_directory_new(), 0, 0, err, errlen};
+	struct gcu_loop_stats st = {0};
 	struct ndjson_reader r;
-	char why[256];
-	int first = 1, headed = 0;
 
-	if (d == NULL) {
+	if (ld.d == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	if (ndjson_reader_open(&r, path, max_line) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		gcu_directory_free(d);
+		gcu_directory_free(ld.d);
 		return NULL;
 	}
-	for (;;) {
-		enum ndjson_status st = ndjson_read(&r);
-		if (st == NDJSON_EOF)
-			break;
-		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (st == NDJSON_TOO_LONG) {
-			snprintf(err, errlen, "%s:%lu: line longer than %zu bytes", path, r.lineno,
-			         r.max_line);
-			goto fail;
-		}
-		if (r.line_len == 0)
-			continue;
-		json_object *o = ndjson_parse_object(r.line, r.line_len, why, sizeof why);
-		int bad = o == NULL || take_line(d, o, first, &headed, why, sizeof why) < 0;
-		json_object_put(o);
-		if (bad) {
-			snprintf(err, errlen, "%s:%lu: %s", path, r.lineno, why);
-			goto fail;
-		}
-		first = 0;
-	}
+	int rc = gcu_record_loop(&r, load_line, load_failed, &ld, 1, &st, err, errlen);
 	ndjson_reader_close(&r);
-	if (!headed) {
+	if (rc != 0) {
+		gcu_directory_free(ld.d);
+		return NULL;
+	}
+	if (!ld.headed) {
 		/* An org dump: it holds the whole org. */
-		d->all_users = 1;
+		ld.d->all_users = 1;
 		for (int k = GCU_REF_USER + 1; k < GCU_NREFS; k++)
-			d->catalogue[k] = 1;
+			ld.d->catalogue[k] = 1;
 	}
-	return d;
-fail:
-	ndjson_reader_close(&r);
-	gcu_directory_free(d);
-	return NULL;
+	return ld.d;
 }
 
 /* --- reading it from the platform ------------------------------------------- */

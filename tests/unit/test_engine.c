@@ -17,11 +17,9 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -31,9 +29,8 @@
 #include "clock.h"
 #include "engine.h"
 #include "stage.h"
+#include "sim_proc.h"
 #include "tap.h"
-
-extern char **environ;
 
 #define MAX_LINES 200
 #define USERS     "/api/v2/users?pageSize=1&state=any"
@@ -195,57 +192,18 @@ static const struct gcu_engine_client any_order = {
 
 /* --- the platform ------------------------------------------------------- */
 
-struct sim {
-	pid_t pid;
-	char dir[40];
-	char ready[80];
-	char base[128];
-};
-
-/* Starts gcu-sim with args (NULL-terminated) on a free port; returns 0
- * with its base URL in GCU_API_BASE, or -1. */
-static int sim_start(struct sim *s, const char *const *args)
+/* Starts gcu-sim (sim_proc.h) with a small org and a limit that does not
+ * bind, then args (NULL-terminated); returns 0 with its base URL in
+ * GCU_API_BASE, or -1. */
+static int sim_start(struct sim_proc *s, const char *const *args)
 {
-	const char *prog = getenv("GCU_SIM");
-	char *argv[32];
-	int n = 0;
+	const char *all[32] = {"--generate", "20", "--limit", "1000", "--window", "1"};
+	size_t n = 6;
 
-	memset(s, 0, sizeof *s);
-	if (prog == NULL || access(prog, X_OK) != 0)
-		return -1;
-	snprintf(s->dir, sizeof s->dir, "/tmp/gcu-test-engine-XXXXXX");
-	if (mkdtemp(s->dir) == NULL)
-		return -1;
-	snprintf(s->ready, sizeof s->ready, "%s/url", s->dir);
-	const char *fixed[] = {prog,         "-q", "--port",  "0",    "--ready-file", s->ready,
-	                       "--generate", "20", "--limit", "1000", "--window",     "1"};
-	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-		argv[n++] = (char *)fixed[i];
 	while (*args && n < 31)
-		argv[n++] = (char *)*args++;
-	argv[n] = NULL;
-	if (posix_spawn(&s->pid, prog, NULL, NULL, argv, environ) != 0)
-		return -1;
-	for (double end = gcu_now() + 5; s->base[0] == '\0' && gcu_now() < end;) {
-		FILE *f = fopen(s->ready, "r");
-		if (f == NULL || fgets(s->base, sizeof s->base, f) == NULL)
-			gcu_sleep(0.01);
-		if (f != NULL)
-			fclose(f);
-		s->base[strcspn(s->base, "\r\n")] = '\0';
-	}
-	setenv("GCU_API_BASE", s->base, 1);
-	return s->base[0] ? 0 : -1;
-}
-
-static void sim_stop(struct sim *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, NULL, 0);
-	}
-	unlink(s->ready);
-	rmdir(s->dir);
+		all[n++] = *args++;
+	all[n] = NULL;
+	return sim_proc_start(s, all);
 }
 
 /* A scenario's run: its settings, the input, the platform if any. */
@@ -631,7 +589,7 @@ int main(void)
 	setenv("GCU_CLIENT_SECRET", getenv("GCU_SIM_CLIENT_SECRET"), 1);
 	for (size_t i = 0; i < sizeof scenarios / sizeof *scenarios; i++) {
 		const struct scenario *sc = &scenarios[i];
-		struct sim s = {0};
+		struct sim_proc s = {0};
 		struct run r;
 		char msg[700];
 
@@ -647,7 +605,7 @@ int main(void)
 			sc->run(&r, sc);
 			teardown(&r);
 		}
-		sim_stop(&s);
+		sim_proc_stop(&s);
 	}
 	ndjson_parse_release();
 	curl_global_cleanup();
