@@ -207,49 +207,30 @@ static char *copy_or_null(const char *s, int *oom)
 	return c;
 }
 
-/* Files the new item d->items[d->n] under each of its values; returns 1,
- * or -1 (memory; the item is dropped). */
+/* Files the new item d->items[d->n] under each of its values. Returns 1,
+ * or -1 when memory ran out (an item whose strings could not be copied is
+ * dropped; one filed in part stays, found its filed ways). */
 static int commit_item(struct gcu_directory *d, int oom)
 {
 	struct gcu_dir_item *it = &d->items[d->n];
 	size_t i = d->n;
 	int kind = (int)it->kind;
 
-	if (oom)
-		goto fail;
+	if (oom) {
+		free_item(it);
+		return -1;
+	}
 	d->n++;
 	if (kind == GCU_REF_USER) {
+		d->users++;
 		for (int k = 0; k < GCU_NKEYS; k++)
 			if (it->keys[k] && file_item(d, i, k) < 0)
-				goto fail;
-		d->users++;
+				return -1;
 		return 1;
 	}
 	if (file_item(d, i, SPACE_ID(kind)) < 0 || file_item(d, i, SPACE_NAME(kind)) < 0)
-		goto fail;
+		return -1;
 	return 1;
-fail:
-	/* A slot filed already points at the dropped item: the index is
-	 * rebuilt without it. */
-	d->n = i;
-	free_item(it);
-	free(d->slots);
-	d->slots = NULL;
-	d->nslots = d->used = 0;
-	for (size_t j = 0; j < d->n; j++) {
-		int ok = 0;
-		if (d->items[j].kind == GCU_REF_USER) {
-			for (int k = 0; k < GCU_NKEYS; k++)
-				if (d->items[j].keys[k] && file_item(d, j, k) < 0)
-					ok = -1;
-		} else if (file_item(d, j, SPACE_ID(d->items[j].kind)) < 0 ||
-		           file_item(d, j, SPACE_NAME(d->items[j].kind)) < 0) {
-			ok = -1;
-		}
-		if (ok < 0)
-			break;
-	}
-	return -1;
 }
 
 int gcu_directory_add_user(struct gcu_directory *d, json_object *user)
