@@ -410,7 +410,7 @@ static int resolve_all(struct resolve_run *run, char *errbuf, size_t errlen)
 		}
 		run->resolved++;
 		if (note[0] && verbosity > 0)
-			warnx("%s%s:%lu: note: %s; changed all the same", clear_live(), run->name,
+			warnx("%s%s:%lu: note: %s; the change goes ahead", clear_live(), run->name,
 			      item.line, note);
 		if (ndjson_write(run->out, out) < 0) {
 			snprintf(errbuf, errlen, "%s: %s", run->out->name,
