@@ -144,7 +144,9 @@ int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t err
 			json_object_object_add(into, field, json_object_get(value));
 			continue;
 		}
-		if (gcu_field_kind(field) == GCU_FIELD_IDMAP && have != NULL && value != NULL) {
+		enum gcu_field_kind kind = gcu_field_kind(field);
+		if ((kind == GCU_FIELD_IDMAP || kind == GCU_FIELD_QUEUES) && have != NULL &&
+		    value != NULL) {
 			json_object_object_foreach(value, entry, level)
 			{
 				json_object *old = NULL;

@@ -46,6 +46,7 @@ struct column {
 	enum gcu_column_type type;
 	const char *media, *kind;
 	int is_json; /* implicit mapping of a structured field: the cell is JSON */
+	int members; /* queue memberships: "A;-B" joins A and leaves B */
 };
 
 struct gcu_change_reader {
@@ -322,6 +323,38 @@ static int parse_skills(char *text, const struct gcu_config *c, json_object **ou
 	return 0;
 }
 
+/* "A;-B" -> {"A":true,"B":false}: the groups to be in, and with a
+ * leading '-' the ones to leave. */
+static int parse_memberships(char *text, const char *sep, json_object **out, char *err,
+                             size_t errlen)
+{
+	json_object *map = json_object_new_object();
+	char *save = NULL;
+
+	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
+		tok = trim(tok);
+		if (*tok == '\0')
+			continue;
+		int in = *tok != '-';
+		char *name = in ? tok : trim(tok + 1);
+		json_object *prev = NULL;
+		if (*name == '\0') {
+			snprintf(err, errlen, "'-' names nothing to leave");
+			json_object_put(map);
+			return -1;
+		}
+		if (json_object_object_get_ex(map, name, &prev) &&
+		    json_object_get_boolean(prev) != in) {
+			snprintf(err, errlen, "'%.64s' is both joined and left", name);
+			json_object_put(map);
+			return -1;
+		}
+		json_object_object_add(map, name, json_object_new_boolean(in));
+	}
+	*out = map;
+	return 0;
+}
+
 static int implicit_column(struct column *col, const char *name)
 {
 	col->field = name;
@@ -330,7 +363,13 @@ static int implicit_column(struct column *col, const char *name)
 	case GCU_FIELD_STATE:
 	case GCU_FIELD_STATUS:
 	case GCU_FIELD_USERREF:
+	case GCU_FIELD_TEAM:
+	case GCU_FIELD_DIVISION:
 		col->type = GCU_COL_STRING;
+		return 0;
+	case GCU_FIELD_QUEUES:
+		col->type = GCU_COL_LIST;
+		col->members = 1;
 		return 0;
 	case GCU_FIELD_BOOL:
 		col->type = GCU_COL_BOOLEAN;
@@ -465,6 +504,10 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 			if (gcu_field_kind(spec->field) == GCU_FIELD_CONTACTS &&
 			    spec->type != GCU_COL_CONTACT)
 				col->is_json = 1;
+			/* A list or text column of queues reads "A;-B" too. */
+			if (gcu_field_kind(spec->field) == GCU_FIELD_QUEUES &&
+			    (spec->type == GCU_COL_LIST || spec->type == GCU_COL_STRING))
+				col->members = 1;
 			continue;
 		}
 		if (gcu_config_scope_of(r->cfg, h) == GCU_SCOPE_NONE) {
@@ -496,6 +539,13 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 			*out = e;
 		}
 		return 0;
+	}
+	if (col->members) {
+		char why[256];
+		if (parse_memberships(text, c->csv_separator, out, why, sizeof why) == 0)
+			return 0;
+		snprintf(err, errlen, "column '%s': %s", col->name, why);
+		return -1;
 	}
 	if (col->is_json) {
 		char why[256];

@@ -66,14 +66,16 @@ static const struct setting settings[] = {
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
-static const char *const default_routing[] = {"routingSkills", "routingLanguages", "routingStatus"};
+static const char *const default_routing[] = {"routingSkills", "routingLanguages", "routingStatus",
+                                              "queues", "team"};
 static const char *const default_non_routing[] = {
     "name",          "email",          "title",
     "department",    "addresses",      "primaryContactInfo",
     "manager",       "username",       "preferredName",
     "profileSkills", "certifications", "biography",
     "employerInfo",  "locations",      "groups",
-    "acdAutoAnswer", "chat",           "state"};
+    "acdAutoAnswer", "chat",           "state",
+    "division"};
 
 /* The built-in CSV columns: aliases an export commonly has. */
 static const struct gcu_column default_columns[] = {

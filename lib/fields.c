@@ -37,6 +37,9 @@ static const struct {
     {"routingSkills", GCU_FIELD_IDMAP, "skills", GCU_REF_SKILL},
     {"routingLanguages", GCU_FIELD_IDMAP, "languages", GCU_REF_LANGUAGE},
     {"routingStatus", GCU_FIELD_STATUS, "routingStatus"},
+    {"queues", GCU_FIELD_QUEUES, NULL, GCU_REF_QUEUE},
+    {"team", GCU_FIELD_TEAM, NULL, GCU_REF_TEAM},
+    {"division", GCU_FIELD_DIVISION, NULL, GCU_REF_DIVISION},
 };
 
 /* What a name where an id belongs is told: the way out. */
@@ -59,6 +62,12 @@ enum gcu_field_kind gcu_field_kind(const char *field)
 		if (strcmp(table[i].name, field) == 0)
 			return table[i].kind;
 	return GCU_FIELD_ANY;
+}
+
+int gcu_field_is_group(const char *field)
+{
+	enum gcu_field_kind k = gcu_field_kind(field);
+	return k == GCU_FIELD_QUEUES || k == GCU_FIELD_TEAM || k == GCU_FIELD_DIVISION;
 }
 
 enum gcu_ref_kind gcu_field_ref(const char *field)
@@ -159,6 +168,29 @@ bad:
 	return NULL;
 }
 
+/* {queueId: true|false} */
+static json_object *normalize_queues(const char *field, json_object *value, char *err,
+                                     size_t errlen)
+{
+	if (!json_object_is_type(value, json_type_object)) {
+		snprintf(err, errlen, "%s: expected an object {queueId: true or false}", field);
+		return NULL;
+	}
+	json_object_object_foreach(value, key, v)
+	{
+		if (!gcu_uuid_valid(key)) {
+			snprintf(err, errlen, "%s: '%s' is not a UUID", field, key);
+			return NULL;
+		}
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(err, errlen, "%s: %s: expected true (member) or false (not)",
+			         field, key);
+			return NULL;
+		}
+	}
+	return json_object_get(value);
+}
+
 static json_object *normalize_contacts(const char *field, json_object *value, char *err,
                                        size_t errlen)
 {
@@ -185,8 +217,17 @@ static json_object *normalize_contacts(const char *field, json_object *value, ch
 json_object *gcu_field_normalize(const char *field, json_object *value, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	if (value == NULL)
+	if (value == NULL) {
+		/* A user is always in a division, and leaves a queue by name. */
+		if (gcu_field_kind(field) == GCU_FIELD_DIVISION)
+			snprintf(err, errlen,
+			         "%s: cannot be cleared (null); a user is always in one", field);
+		else if (gcu_field_kind(field) == GCU_FIELD_QUEUES)
+			snprintf(err, errlen,
+			         "%s: cannot be cleared (null); name each queue to leave (false)",
+			         field);
 		return NULL;
+	}
 
 	switch (gcu_field_kind(field)) {
 	case GCU_FIELD_ANY:
@@ -241,6 +282,19 @@ json_object *gcu_field_normalize(const char *field, json_object *value, char *er
 		return NULL;
 	case GCU_FIELD_IDMAP:
 		return normalize_idmap(field, value, err, errlen);
+	case GCU_FIELD_QUEUES:
+		return normalize_queues(field, value, err, errlen);
+	case GCU_FIELD_TEAM:
+	case GCU_FIELD_DIVISION:
+		/* An id, as the platform shows it alone or as {"id": …}. */
+		if (json_object_is_type(value, json_type_object))
+			json_object_object_get_ex(value, "id", &value);
+		if (json_object_is_type(value, json_type_string) &&
+		    gcu_uuid_valid(json_object_get_string(value)))
+			return json_object_new_string(json_object_get_string(value));
+		snprintf(err, errlen, "%s: expected a %s id (UUID)", field,
+		         gcu_ref_name(gcu_field_ref(field)));
+		return NULL;
 	}
 	snprintf(err, errlen, "%s: unknown field kind", field);
 	return NULL;

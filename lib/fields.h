@@ -25,7 +25,10 @@ enum gcu_field_kind {
 	GCU_FIELD_CONTACTS, /* a list of contacts keyed by (mediaType, type) */
 	GCU_FIELD_LIST,     /* a list replaced whole */
 	GCU_FIELD_IDMAP,    /* routing skills or languages: {id: proficiency} */
-	GCU_FIELD_STATUS    /* routing status, sent by PUT */
+	GCU_FIELD_STATUS,   /* routing status, sent by PUT */
+	GCU_FIELD_QUEUES,   /* queue memberships: {queueId: true | false} */
+	GCU_FIELD_TEAM,     /* the one team a user is in: its id, or null for none */
+	GCU_FIELD_DIVISION  /* the division a user is in: its id, never null */
 };
 
 /*
@@ -58,16 +61,26 @@ const char *gcu_field_name(size_t i);
 enum gcu_field_kind gcu_field_kind(const char *field);
 
 /*
+ * Whether a field is a group membership (queues, team, division): changed
+ * by the group requests that serve many users at once, not by a request
+ * of the user's own.
+ */
+int gcu_field_is_group(const char *field);
+
+/*
  * Checks a change value for a field and returns its canonical form (a new
  * reference): the seed's list form of routing skills becomes a map, a
  * string proficiency stays an error. NULL (JSON null) is valid for every
- * field and comes back as NULL with *err left empty. On a bad value returns
- * NULL and writes why into err (err[0] != 0).
+ * field but division (a user is always in one) and queues (each queue is
+ * left by name), and comes back as NULL with *err left empty. On a bad
+ * value returns NULL and writes why into err (err[0] != 0).
  */
 json_object *gcu_field_normalize(const char *field, json_object *value, char *err, size_t errlen);
 
 /* The platform's document key for a field's current value (skills for
- * routingSkills, …); the field name itself for most. */
+ * routingSkills, …); the field name itself for most. Queue memberships
+ * are not part of the platform's user document: gcu-fetch and gcu-verify
+ * put the ones they read under "queues" as [{"id"}…] (userdoc.h). */
 const char *gcu_field_doc_key(const char *field);
 
 #endif

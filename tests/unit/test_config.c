@@ -107,7 +107,11 @@ static void test_defaults(void)
 	        "routingSkills is routing");
 	is_long(gcu_config_scope_of(&c, "routingStatus"), GCU_SCOPE_ROUTING,
 	        "routingStatus is routing");
-	is_long(gcu_config_scope_of(&c, "division"), GCU_SCOPE_NONE, "division is not mapped");
+	is_long(gcu_config_scope_of(&c, "division"), GCU_SCOPE_NON_ROUTING,
+	        "division is non-routing");
+	is_long(gcu_config_scope_of(&c, "queues"), GCU_SCOPE_ROUTING, "queues are routing");
+	is_long(gcu_config_scope_of(&c, "team"), GCU_SCOPE_ROUTING, "team is routing");
+	is_long(gcu_config_scope_of(&c, "roles"), GCU_SCOPE_NONE, "roles are not mapped");
 	const struct gcu_column *col = gcu_config_column(&c, "workPhone");
 	ok(col && col->type == GCU_COL_CONTACT && strcmp(col->field, "addresses") == 0 &&
 	       strcmp(col->media, "PHONE") == 0 && strcmp(col->kind, "WORK") == 0,

@@ -6,7 +6,8 @@
  * UTF-8 BOM, CRLF, quoted cells with commas, quotes and newlines (and the
  * line numbers of the rows after a multi-line cell), the cell conventions
  * (empty = no change, \N = null, quoted "" = empty string), boolean,
- * number, list, skills and contact columns, JSON cells for structured
+ * number, list, skills and contact columns, queues cells (A;-B joins A
+ * and leaves B), team and division columns, JSON cells for structured
  * fields, and the errors: too many cells and too few, a malformed quote
  * (the next row still read), bad booleans, numbers and proficiencies, a
  * skill named twice in one cell with different levels, and the fatal ones
@@ -140,6 +141,23 @@ static void test_mapping(const struct gcu_config *c)
 	is_long(rows[0].line, 2, "first row on line 2");
 	is_str(rows[1].changes, "{}", "empty cells: no change at all");
 	is_str(rows[1].err, "", "an all-empty row is not a reader error");
+}
+
+static void test_groups(const struct gcu_config *c)
+{
+	read_all(c,
+	         "id,queues,team,division\n" U1 "," S1 "; -" S2 " ;," S1 "," S2 "\n" U2 ",-" S1
+	         ",\\N,\n" U3 "," S1 ";-" S1 ",,\n",
+	         GCU_FORMAT_CSV);
+	is_long(nrows, 3, "groups: three rows");
+	is_str(rows[0].changes,
+	       "{\"queues\":{\"" S1 "\":true,\"" S2 "\":false},\"team\":\"" S1
+	       "\",\"division\":\"" S2 "\"}",
+	       "groups: queues A;-B join A and leave B; team and division are ids");
+	is_str(rows[1].changes, "{\"queues\":{\"" S1 "\":false},\"team\":null}",
+	       "groups: a queue left alone; \\N leaves the team");
+	ok(strstr(rows[2].err, "is both joined and left") != NULL,
+	   "groups: a queue both joined and left is refused");
 }
 
 static void test_cells(const struct gcu_config *c)
@@ -472,6 +490,7 @@ int main(void)
 	if (gcu_config_defaults(&c) < 0)
 		return 2;
 	test_mapping(&c);
+	test_groups(&c);
 	test_cells(&c);
 	test_bom_crlf(&c);
 	test_errors(&c);

@@ -172,7 +172,7 @@ static void test_split_by_config(void)
 static void test_rejects(const struct gcu_config *c)
 {
 	struct run_opts ro = {c, 0, 0, -1, GCU_FORMAT_NDJSON};
-	const char *bad1 = "{\"id\":\"" U1 "\",\"changes\":{\"division\":\"Home\"}}";
+	const char *bad1 = "{\"id\":\"" U1 "\",\"changes\":{\"roles\":[\"Home\"]}}";
 	const char *bad2 = "{\"id\":\"" U2 "\",\"changes\":{\"acdAutoAnswer\":\"yes\"}}";
 	const char *bad3 = "{\"id\":\"../../authorization/roles\",\"changes\":{\"title\":\"x\"}}";
 	char input[1024];
@@ -182,7 +182,7 @@ static void test_rejects(const struct gcu_config *c)
 	         bad3);
 	int rc = run(&ro, input);
 	is_long(rc, 0, "rejects: not strict, returns 0");
-	has(reports, "in:1: unknown field 'division'\n", "unknown field rejected with its line");
+	has(reports, "in:1: unknown field 'roles'\n", "unknown field rejected with its line");
 	has(reports, "in:2: acdAutoAnswer: expected true or false\n", "wrong type rejected");
 	has(reports, "in:4: id '../../authorization/roles' is not a UUID\n", "bad UUID rejected");
 	ok(st.rejected == 3 && st.records == 4 && st.written[0] == 1, "rejects: counts");
