@@ -93,6 +93,29 @@ static const struct gcu_shape_key status_keys[] = {
 };
 static const struct gcu_shape status_body = {GCU_SHAPE_OBJECT, NULL, status_keys};
 
+/*
+ * Group requests (records with "members"). Queue calls take [{"id"}…],
+ * team calls {"memberIds":[…]} to join and the ids in the query to leave,
+ * division calls a list of ids. Every id is one of the record's members.
+ */
+static const struct gcu_shape member = {GCU_SHAPE_MEMBER};
+static const struct gcu_shape_key member_keys[] = {
+    {"id", &member, 1},
+    {NULL, NULL, 0},
+};
+static const struct gcu_shape member_entry = {GCU_SHAPE_OBJECT, NULL, member_keys};
+static const struct gcu_shape queue_body = {GCU_SHAPE_ARRAY, NULL, NULL,
+                                            &member_entry,   1,    GCU_QUEUE_MEMBERS_MAX};
+static const struct gcu_shape team_ids = {GCU_SHAPE_ARRAY, NULL, NULL,
+                                          &member,         1,    GCU_TEAM_MEMBERS_MAX};
+static const struct gcu_shape_key team_keys[] = {
+    {"memberIds", &team_ids, 1},
+    {NULL, NULL, 0},
+};
+static const struct gcu_shape team_body = {GCU_SHAPE_OBJECT, NULL, team_keys};
+static const struct gcu_shape division_body = {GCU_SHAPE_ARRAY, NULL, NULL,
+                                               &member,         1,    GCU_DIVISION_MEMBERS_MAX};
+
 static const struct gcu_endpoint table[] = {
     {"state", "PATCH", "/api/v2/users/{user}", &state_body, 0},
     {"user", "PATCH", "/api/v2/users/{user}", &user_body, 0},
@@ -101,6 +124,15 @@ static const struct gcu_endpoint table[] = {
     {"routingLanguages", "PATCH", "/api/v2/users/{user}/routinglanguages/bulk", &languages_body, 0},
     {"routingLanguageRemove", "DELETE", "/api/v2/users/{user}/routinglanguages/{id}", &no_body, 0},
     {"routingStatus", "PUT", "/api/v2/users/{user}/routingstatus", &status_body, 0},
+    {"queueJoin", "POST", "/api/v2/routing/queues/{id}/members", &queue_body,
+     GCU_QUEUE_MEMBERS_MAX},
+    {"queueLeave", "POST", "/api/v2/routing/queues/{id}/members?delete=true", &queue_body,
+     GCU_QUEUE_MEMBERS_MAX},
+    {"teamLeave", "DELETE", "/api/v2/teams/{id}/members?id={members}", &no_body,
+     GCU_TEAM_MEMBERS_MAX},
+    {"teamJoin", "POST", "/api/v2/teams/{id}/members", &team_body, GCU_TEAM_MEMBERS_MAX},
+    {"division", "POST", "/api/v2/authorization/divisions/{id}/objects/USER", &division_body,
+     GCU_DIVISION_MEMBERS_MAX},
 };
 
 #define NROWS (sizeof table / sizeof *table)
@@ -160,6 +192,129 @@ int gcu_endpoint_path(const struct gcu_endpoint *ep, const char *user, const cha
 	if (out >= len)
 		return -1;
 	buf[out] = '\0';
+	return 0;
+}
+
+/* --- group requests ------------------------------------------------------- */
+
+static int uuid_at(const char *p);
+
+/* Appends text (n bytes) to buf at *out; -1 when it does not fit. */
+static int put(char *buf, size_t len, size_t *out, const char *text, size_t n)
+{
+	if (*out + n >= len)
+		return -1;
+	memcpy(buf + *out, text, n);
+	*out += n;
+	buf[*out] = '\0';
+	return 0;
+}
+
+/* The path of a group request: {id} the group, {members} their ids. */
+static int group_path(const struct gcu_endpoint *ep, const char *group, json_object *members,
+                      char *buf, size_t len)
+{
+	size_t out = 0, n;
+
+	for (const char *t = ep->path; *t;) {
+		const char *ph = *t == '{' ? placeholder(t, &n) : NULL;
+		if (ph == NULL) {
+			if (put(buf, len, &out, t++, 1) < 0)
+				return -1;
+			continue;
+		}
+		t += n;
+		if (ph[1] == 'i') {
+			if (!gcu_uuid_valid(group) || put(buf, len, &out, group, UUID_LEN) < 0)
+				return -1;
+			continue;
+		}
+		if (ph[1] != 'm')
+			return -1;
+		for (size_t i = 0; i < json_object_array_length(members); i++) {
+			const char *id = gcu_json_str(json_object_array_get_idx(members, i), "id");
+			if (!gcu_uuid_valid(id) || (i > 0 && put(buf, len, &out, ",", 1) < 0) ||
+			    put(buf, len, &out, id, UUID_LEN) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A value of shape s for the members: one member's id where the shape
+ * wants one (one: that member), a list of them where it wants a list.
+ * NULL for a shape that holds no member. */
+static json_object *group_value(const struct gcu_shape *s, json_object *members, const char *one)
+{
+	json_object *v = NULL;
+
+	switch (s->kind) {
+	case GCU_SHAPE_MEMBER:
+		return one ? json_object_new_string(one) : NULL;
+	case GCU_SHAPE_ARRAY:
+		v = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(members); i++)
+			json_object_array_add(
+			    v,
+			    group_value(s->item, members,
+			                gcu_json_str(json_object_array_get_idx(members, i), "id")));
+		return v;
+	case GCU_SHAPE_OBJECT:
+		v = json_object_new_object();
+		for (const struct gcu_shape_key *k = s->keys; k && k->name; k++)
+			if (k->required)
+				json_object_object_add(v, k->name,
+				                       group_value(k->shape, members, one));
+		return v;
+	default:
+		return NULL;
+	}
+}
+
+json_object *gcu_endpoint_group(const char *op, const char *group, json_object *members, char *why,
+                                size_t whylen)
+{
+	const struct gcu_endpoint *ep = gcu_endpoint_find(op);
+	char path[GCU_PATH_MAX];
+	size_t n =
+	    json_object_is_type(members, json_type_array) ? json_object_array_length(members) : 0;
+
+	if (ep == NULL || ep->members == 0) {
+		snprintf(why, whylen, "'%.40s' is not a group request", op ? op : "");
+		return NULL;
+	}
+	if (n < 1 || n > ep->members) {
+		snprintf(why, whylen, "%s: %zu members, where the request takes 1 to %zu", op, n,
+		         ep->members);
+		return NULL;
+	}
+	if (group_path(ep, group, members, path, sizeof path) < 0) {
+		snprintf(why, whylen, "%s: no request can be made for '%.40s' and its members", op,
+		         group ? group : "");
+		return NULL;
+	}
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "op", json_object_new_string(op));
+	json_object_object_add(r, "method", json_object_new_string(ep->method));
+	json_object_object_add(r, "path", json_object_new_string(path));
+	json_object_object_add(r, "body", group_value(ep->body, members, NULL));
+	json_object_object_add(r, "members", json_object_get(members));
+	return r;
+}
+
+int gcu_endpoint_group_of(const char *op, const char *path, char *buf, size_t len)
+{
+	const struct gcu_endpoint *ep = gcu_endpoint_find(op);
+	const char *at = ep && ep->members ? strstr(ep->path, "{id}") : NULL;
+	size_t off = at ? (size_t)(at - ep->path) : 0;
+
+	/* Everything before {id} is literal text, so the id sits at the same
+	 * offset in every path that fits the row. */
+	if (at == NULL || path == NULL || strlen(path) < off + UUID_LEN ||
+	    strncmp(path, ep->path, off) != 0 || !uuid_at(path + off) || len <= UUID_LEN)
+		return -1;
+	memcpy(buf, path + off, UUID_LEN);
+	buf[UUID_LEN] = '\0';
 	return 0;
 }
 

@@ -41,8 +41,14 @@
  * bulk call. */
 #define GCU_BULK_MAX 50
 
-/* Longest path gcu builds or accepts. */
-#define GCU_PATH_MAX 512
+/* The platform's limits of users in one group request. */
+#define GCU_QUEUE_MEMBERS_MAX    100 /* queue members POST, to join or to leave */
+#define GCU_TEAM_MEMBERS_MAX     25  /* team members POST or DELETE */
+#define GCU_DIVISION_MEMBERS_MAX 50  /* division objects POST */
+
+/* Longest path gcu builds or accepts: a team DELETE names its 25 members
+ * in the query. */
+#define GCU_PATH_MAX 1024
 
 enum gcu_shape_kind {
 	GCU_SHAPE_NONE,   /* no body: the key absent or null */
@@ -94,6 +100,26 @@ const struct gcu_endpoint *gcu_endpoint_find(const char *op);
  */
 int gcu_endpoint_path(const struct gcu_endpoint *ep, const char *user, const char *id, char *buf,
                       size_t len);
+
+/*
+ * Builds the group request of row op for group (the {id} of its path, a
+ * UUID) and members ([{"id",…}…], 1 to the row's members; borrowed, its
+ * ids UUIDs): a new {"op","method","path","body","members"} whose path
+ * and body are made from the row, the body from its shape (each member
+ * where the shape wants one), members a reference to the one given.
+ * Returns NULL with why filled when op is not a group request, an id is
+ * not a UUID, the members are too many or none, or the path would be too
+ * long.
+ */
+json_object *gcu_endpoint_group(const char *op, const char *group, json_object *members, char *why,
+                                size_t whylen);
+
+/*
+ * The group of a group request whose path fits its row: the UUID in the
+ * {id} of the path, copied into buf (at least 37 bytes). Returns 0, or -1
+ * when op is not a group request or the path does not hold one there.
+ */
+int gcu_endpoint_group_of(const char *op, const char *path, char *buf, size_t len);
 
 /*
  * Checks one request against the table: req holds "op", "method", "path"

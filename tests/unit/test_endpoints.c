@@ -15,9 +15,10 @@
  * path's user, versions that are not counts, 51 or 0 skills, proficiency
  * 1e999, -1, 5.5 or "3", NaN and Infinity anywhere, integers beyond 2^53,
  * a lone surrogate in an id, bodies of the wrong type, a body on a DELETE,
- * unknown routing statuses; and rows for group requests (queue members
- * with ?delete=true, team members by query, division objects) checked by
- * the same code from a table of the test's own.
+ * unknown routing statuses; and the rows for group requests (queue
+ * members with ?delete=true, team members by query, division objects):
+ * what they accept and refuse, and the requests built from them for 1 to
+ * the platform's limit of members (100, 25, 50) and not beyond.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,26 @@ static int merged_pass(const char *current, const char *changes, const char *nam
 		printf("# %s: merge failed: %s\n", name, err);
 		goto out;
 	}
+	/* Each membership change, as gcu-merge makes its group request. */
+	json_object *ms = gcu_merge_memberships(U1, cur, ch, err, sizeof err);
+	if (ms == NULL) {
+		printf("# %s: memberships failed: %s\n", name, err);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(ms); i++) {
+		json_object *m = json_object_array_get_idx(ms, i);
+		json_object *who = json_tokener_parse("[{\"id\":\"" U1 "\",\"src\":\"c.csv:2\"}]");
+		json_object *g = gcu_endpoint_group(gcu_json_str(m, "op"), gcu_json_str(m, "group"),
+		                                    who, err, sizeof err);
+		json_object_put(who);
+		if (g == NULL) {
+			printf("# %s: no group request: %s\n", name, err);
+			json_object_put(ms);
+			goto out;
+		}
+		json_object_array_add(reqs, g);
+	}
+	json_object_put(ms);
 	n = (int)json_object_array_length(reqs);
 	for (int i = 0; i < n; i++) {
 		json_object *q = json_object_array_get_idx(reqs, i);
@@ -139,6 +160,11 @@ static const char *sample(const char *field)
 		return "{\"" S1 "\":3,\"" S2 "\":null}";
 	case GCU_FIELD_STATUS:
 		return "\"IDLE\"";
+	case GCU_FIELD_QUEUES:
+		return "{\"" S1 "\":true,\"" S2 "\":false}";
+	case GCU_FIELD_TEAM:
+	case GCU_FIELD_DIVISION:
+		return "\"" S1 "\"";
 	default:
 		return "\"new\"";
 	}
@@ -149,7 +175,8 @@ static const char *sample(const char *field)
 #define CURRENT                                                                                    \
 	"{\"version\":7,\"manager\":\"" U1 "\",\"addresses\":[{\"mediaType\":\"EMAIL\","           \
 	"\"type\":\"WORK\",\"address\":\"a@x\"}],\"routingSkills\":{\"" S2 "\":1},"                \
-	"\"routingLanguages\":{\"" S2 "\":1}}"
+	"\"routingLanguages\":{\"" S2 "\":1},\"queues\":{\"" S2 "\":true},\"team\":\"" S2 "\","    \
+	"\"division\":\"" S2 "\"}"
 
 static void test_merge_output(void)
 {
@@ -172,7 +199,9 @@ static void test_merge_output(void)
 		ok(merged_pass(CURRENT, one, name) > 0, name);
 		chl += (size_t)snprintf(changes + chl, sizeof changes - chl, "%s\"%s\":%s",
 		                        i ? "," : "", f, sample(f));
-		if (kind == GCU_FIELD_STATE || kind == GCU_FIELD_STATUS || kind == GCU_FIELD_IDMAP)
+		if (kind == GCU_FIELD_STATE || kind == GCU_FIELD_STATUS ||
+		    kind == GCU_FIELD_IDMAP || kind == GCU_FIELD_QUEUES ||
+		    kind == GCU_FIELD_DIVISION)
 			continue; /* cleared entry by entry, or not at all */
 		snprintf(one, sizeof one, "{\"version\":7,\"%s\":%s}", f, sample(f));
 		snprintf(clear, sizeof clear, "{\"%s\":null}", f);
@@ -181,9 +210,10 @@ static void test_merge_output(void)
 		ok(merged_pass(one, clear, name) > 0, name);
 	}
 	snprintf(changes + chl, sizeof changes - chl, "}");
-	ok(merged_pass(CURRENT, changes, "all") >= 7,
+	ok(merged_pass(CURRENT, changes, "all") >= 12,
 	   "merge: every mapped field at once (state alone first, the PATCH, skills and a "
-	   "removal, languages and a removal, status) passes");
+	   "removal, languages and a removal, status, a queue joined and one left, a team "
+	   "left and one joined, a division) passes");
 	gcu_config_free(&cfg);
 
 	/* 120 new skills: three bulk calls of 50, 50 and 20. */
@@ -334,12 +364,12 @@ static void test_paths_refused(void)
 	        "non-UUID id", "refused: an id that is not a UUID");
 	refused("{\"op\":\"user\",\"method\":\"PATCH\",\"path\":\"" P "\",\"body\":{}}",
 	        "non-UUID id", "refused: no id");
-	char longpath[800];
+	char longpath[1400];
 	snprintf(longpath, sizeof longpath,
 	         "{\"id\":\"" U1 "\",\"op\":\"user\",\"method\":\"PATCH\",\"path\":\"" P
-	         "/%0600d\"}",
+	         "/%01100d\"}",
 	         0);
-	refused(longpath, "path longer than", "refused: a path of 650 bytes");
+	refused(longpath, "path longer than", "refused: a path of 1150 bytes");
 }
 
 static void test_user_bodies(void)
@@ -449,24 +479,6 @@ static void test_routing_bodies(void)
 
 /* --- rows for group requests ------------------------------------------------ */
 
-static const struct gcu_shape member = {GCU_SHAPE_MEMBER};
-static const struct gcu_shape_key member_keys[] = {{"id", &member, 1}, {NULL, NULL, 0}};
-static const struct gcu_shape member_entry = {GCU_SHAPE_OBJECT, NULL, member_keys};
-static const struct gcu_shape queue_body = {GCU_SHAPE_ARRAY, NULL, NULL, &member_entry, 1, 100};
-static const struct gcu_shape member_ids = {GCU_SHAPE_ARRAY, NULL, NULL, &member, 1, 25};
-static const struct gcu_shape_key team_keys[] = {{"memberIds", &member_ids, 1}, {NULL, NULL, 0}};
-static const struct gcu_shape team_body = {GCU_SHAPE_OBJECT, NULL, team_keys};
-static const struct gcu_shape division_body = {GCU_SHAPE_ARRAY, NULL, NULL, &member, 1, 50};
-static const struct gcu_shape none = {GCU_SHAPE_NONE};
-
-static const struct gcu_endpoint groups[] = {
-    {"queueJoin", "POST", "/api/v2/routing/queues/{id}/members", &queue_body, 100},
-    {"queueLeave", "POST", "/api/v2/routing/queues/{id}/members?delete=true", &queue_body, 100},
-    {"teamJoin", "POST", "/api/v2/teams/{id}/members", &team_body, 25},
-    {"teamLeave", "DELETE", "/api/v2/teams/{id}/members?id={members}", &none, 25},
-    {"division", "POST", "/api/v2/authorization/divisions/{id}/objects/USER", &division_body, 50},
-};
-
 #define MEMBERS "\"members\":[{\"id\":\"" U1 "\",\"src\":\"c.csv:2\"},{\"id\":\"" U2 "\"}]"
 #define GROUP(op, method, path, body)                                                              \
 	"{\"scope\":\"routing\",\"op\":\"" op "\",\"method\":\"" method "\",\"path\":\"" path      \
@@ -476,12 +488,107 @@ static const char *gcheck(const char *line)
 {
 	json_object *rec = parse(line);
 	why[0] = '\0';
-	const char *r = gcu_request_check_in(groups, sizeof groups / sizeof *groups, rec, NULL, why,
-	                                     sizeof why) == 0
-	                    ? "ok"
-	                    : why;
+	const char *r = gcu_request_check(rec, NULL, why, sizeof why) == 0 ? "ok" : why;
 	json_object_put(rec);
 	return r;
+}
+
+/* n members with made-up ids, as a request record lists them. */
+static json_object *members(int n)
+{
+	json_object *m = json_object_new_array();
+	char id[40];
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(id));
+		json_object_object_add(e, "src", json_object_new_string("c.csv:9"));
+		json_object_array_add(m, e);
+	}
+	return m;
+}
+
+/* The group request the table builds for op with n members, checked:
+ * "ok", why it is refused, or why it cannot be built ("build: …"). */
+static const char *built(const char *op, int n)
+{
+	json_object *m = members(n);
+	json_object *g = gcu_endpoint_group(op, Q1, m, why + 7, sizeof why - 7);
+	const char *r = why;
+
+	if (g != NULL)
+		r = gcu_request_check(g, NULL, why, sizeof why) == 0 ? "ok" : why;
+	else
+		memcpy(why, "build: ", 7);
+	json_object_put(g);
+	json_object_put(m);
+	return r;
+}
+
+static void test_group_builds(void)
+{
+	static const struct {
+		const char *op;
+		int max;
+	} rows[] = {{"queueJoin", 100},
+	            {"queueLeave", 100},
+	            {"teamJoin", 25},
+	            {"teamLeave", 25},
+	            {"division", 50}};
+	char name[160];
+
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		snprintf(name, sizeof name, "group: %s of %d members is built and passes",
+		         rows[i].op, rows[i].max);
+		is_str(built(rows[i].op, rows[i].max), "ok", name);
+		snprintf(name, sizeof name, "group: %s of one member is built and passes",
+		         rows[i].op);
+		is_str(built(rows[i].op, 1), "ok", name);
+		snprintf(name, sizeof name, "group: %s of %d members is not built", rows[i].op,
+		         rows[i].max + 1);
+		ok(strstr(built(rows[i].op, rows[i].max + 1), "build:") != NULL, name);
+		snprintf(name, sizeof name, "group: %s of no member is not built", rows[i].op);
+		ok(strstr(built(rows[i].op, 0), "build:") != NULL, name);
+	}
+	json_object *m = members(2);
+	json_object *g = gcu_endpoint_group("teamLeave", Q1, m, why, sizeof why);
+	is_str(gcu_json_str(g, "path"),
+	       "/api/v2/teams/" Q1 "/members?id=00000000-0000-4000-8000-000000000000,"
+	       "00000000-0000-4000-8000-000000000001",
+	       "group: a team leave names its members in the query");
+	ok(gcu_json_get(g, "body") == NULL, "group: a team leave has no body");
+	json_object_put(g);
+	g = gcu_endpoint_group("teamJoin", Q1, m, why, sizeof why);
+	is_str(ndjson_string(gcu_json_get(g, "body"), NULL),
+	       "{\"memberIds\":[\"00000000-0000-4000-8000-000000000000\","
+	       "\"00000000-0000-4000-8000-000000000001\"]}",
+	       "group: a team join lists memberIds");
+	json_object_put(g);
+	g = gcu_endpoint_group("queueLeave", Q1, m, why, sizeof why);
+	is_str(gcu_json_str(g, "path"), "/api/v2/routing/queues/" Q1 "/members?delete=true",
+	       "group: a queue leave is the POST with ?delete=true");
+	is_str(ndjson_string(gcu_json_get(g, "body"), NULL),
+	       "[{\"id\":\"00000000-0000-4000-8000-000000000000\"},"
+	       "{\"id\":\"00000000-0000-4000-8000-000000000001\"}]",
+	       "group: a queue call lists {\"id\"} objects");
+	char group[40] = "";
+	ok(gcu_endpoint_group_of("queueLeave", gcu_json_str(g, "path"), group, sizeof group) == 0 &&
+	       strcmp(group, Q1) == 0,
+	   "group: the group of a request is read back from its path");
+	json_object_put(g);
+	g = gcu_endpoint_group("division", Q1, m, why, sizeof why);
+	is_str(ndjson_string(gcu_json_get(g, "body"), NULL),
+	       "[\"00000000-0000-4000-8000-000000000000\","
+	       "\"00000000-0000-4000-8000-000000000001\"]",
+	       "group: a division move lists the ids");
+	json_object_put(g);
+	ok(gcu_endpoint_group("user", Q1, m, why, sizeof why) == NULL,
+	   "group: a user PATCH is not a group request");
+	ok(gcu_endpoint_group("queueJoin", "../../x", m, why, sizeof why) == NULL,
+	   "group: a group that is not a UUID never reaches a path");
+	ok(gcu_endpoint_group_of("user", P, group, sizeof group) < 0,
+	   "group: a user PATCH has no group");
+	json_object_put(m);
 }
 
 static void test_group_rows(void)
@@ -529,8 +636,13 @@ static void test_group_rows(void)
 	                 "\"x\"}]}"),
 	          "members[0]: missing or non-UUID id") != NULL,
 	   "group: a member that is not a UUID is refused");
-	ok(strcmp(gcheck(REC("user", "PATCH", P, VERSIONED(",\"title\":\"x\""))), "ok") != 0,
+	static const struct gcu_shape none = {GCU_SHAPE_NONE};
+	static const struct gcu_endpoint one[] = {
+	    {"teamLeave", "DELETE", "/api/v2/teams/{id}/members?id={members}", &none, 25}};
+	json_object *rec = parse(REC("user", "PATCH", P, VERSIONED(",\"title\":\"x\"")));
+	ok(gcu_request_check_in(one, 1, rec, NULL, why, sizeof why) < 0,
 	   "group: a table without the user row refuses a user PATCH");
+	json_object_put(rec);
 }
 
 int main(void)
@@ -543,6 +655,7 @@ int main(void)
 	test_user_bodies();
 	test_routing_bodies();
 	test_group_rows();
+	test_group_builds();
 	ndjson_parse_release();
 	return done_testing();
 }
