@@ -85,6 +85,18 @@ static int idmap_holds(json_object *current, json_object *want)
 	return 1;
 }
 
+/* Is the user in (true) or out of (false) every queue want names? */
+static int queues_hold(json_object *current, json_object *want)
+{
+	json_object_object_foreach(want, q, w)
+	{
+		json_object *have = gcu_json_get(current, q);
+		if (json_object_get_boolean(have) != json_object_get_boolean(w))
+			return 0;
+	}
+	return 1;
+}
+
 static int is_empty_list(json_object *v)
 {
 	return json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0;
@@ -107,6 +119,8 @@ static int field_holds(const char *field, json_object *current, json_object *wan
 		return contacts_hold(current, want);
 	case GCU_FIELD_IDMAP:
 		return idmap_holds(current, want);
+	case GCU_FIELD_QUEUES:
+		return queues_hold(current, want);
 	default:
 		return gcu_json_same(current, want);
 	}
@@ -296,7 +310,7 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 			snprintf(err, errlen, "%s", why);
 			goto fail;
 		}
-		if (field_holds(field, have, want)) {
+		if (gcu_field_is_group(field) || field_holds(field, have, want)) {
 			json_object_put(want);
 			continue;
 		}
@@ -347,6 +361,85 @@ fail:
 	json_object_put(state);
 	json_object_put(user);
 	json_object_put(routing);
+	json_object_put(out);
+	return NULL;
+}
+
+/* Appends {"op","group","changes":{field: change}} to out. */
+static void membership(json_object *out, const char *op, const char *group, const char *field,
+                       json_object *change)
+{
+	json_object *m = json_object_new_object(), *ch = json_object_new_object();
+
+	json_object_object_add(ch, field, change);
+	json_object_object_add(m, "op", json_object_new_string(op));
+	json_object_object_add(m, "group", json_object_new_string(group));
+	json_object_object_add(m, "changes", ch);
+	json_object_array_add(out, m);
+}
+
+/* The queues to join and leave: one membership change per queue whose
+ * membership differs from what the change wants. */
+static void queue_changes(json_object *out, json_object *current, json_object *want)
+{
+	json_object_object_foreach(want, q, w)
+	{
+		int in = json_object_get_boolean(w);
+		if (json_object_get_boolean(gcu_json_get(current, q)) == in)
+			continue;
+		json_object *one = json_object_new_object();
+		json_object_object_add(one, q, json_object_new_boolean(in));
+		membership(out, in ? "queueJoin" : "queueLeave", q, "queues", one);
+	}
+}
+
+json_object *gcu_merge_memberships(const char *id, json_object *current, json_object *changes,
+                                   char *err, size_t errlen)
+{
+	json_object *out = json_object_new_array();
+	char why[256];
+
+	if (!gcu_uuid_valid(id)) {
+		snprintf(err, errlen, "id '%.64s' is not a UUID", id ? id : "");
+		goto fail;
+	}
+	json_object_object_foreach(changes, field, raw)
+	{
+		if (!gcu_field_is_group(field))
+			continue;
+		json_object *want = gcu_field_normalize(field, raw, why, sizeof why);
+		json_object *have = gcu_json_get(current, field);
+		if (why[0]) {
+			snprintf(err, errlen, "%s", why);
+			goto fail;
+		}
+		if (field_holds(field, have, want)) {
+			json_object_put(want);
+			continue;
+		}
+		switch (gcu_field_kind(field)) {
+		case GCU_FIELD_QUEUES:
+			queue_changes(out, have, want);
+			break;
+		case GCU_FIELD_TEAM:
+			/* One team at most: the old one is left before the new one
+			 * is joined. Both steps carry the change they serve. */
+			if (json_object_is_type(have, json_type_string))
+				membership(out, "teamLeave", json_object_get_string(have), field,
+				           json_object_get(want));
+			if (want != NULL)
+				membership(out, "teamJoin", json_object_get_string(want), field,
+				           json_object_get(want));
+			break;
+		default:
+			membership(out, "division", json_object_get_string(want), field,
+			           json_object_get(want));
+			break;
+		}
+		json_object_put(want);
+	}
+	return out;
+fail:
 	json_object_put(out);
 	return NULL;
 }

@@ -11,6 +11,11 @@
  * status a PUT when it differs. The sender calls this again after a
  * version conflict, with the freshly read current values, so that what
  * others changed meanwhile survives.
+ *
+ * Group memberships (queues, team, division) are not the user's own
+ * requests: gcu_merge leaves them out, and gcu_merge_memberships says
+ * which groups the user joins and leaves, for the group requests that
+ * serve many users at once (groups.h).
  */
 #ifndef GCU_MERGE_H
 #define GCU_MERGE_H
@@ -31,6 +36,20 @@
  */
 json_object *gcu_merge(const char *id, json_object *current, json_object *changes, char *err,
                        size_t errlen);
+
+/*
+ * Returns a new array of the user's membership changes, in the order they
+ * must happen: {"op","group","changes"} with op one of queueJoin,
+ * queueLeave, teamLeave, teamJoin, division, group the queue, team or
+ * division id, and changes the one change it serves ({"queues":{id:
+ * true|false}}, {"team": id or null}, {"division": id}); a team move is a
+ * teamLeave of the old team, then a teamJoin of the new, both serving
+ * {"team": new}. Memberships that already hold give nothing. NULL with a
+ * message in err for an id that is not a UUID or a change that is not of
+ * its field's kind. id, current and changes as for gcu_merge.
+ */
+json_object *gcu_merge_memberships(const char *id, json_object *current, json_object *changes,
+                                   char *err, size_t errlen);
 
 /*
  * Returns a new object {field: {"want": …, "got": …}} naming every field

@@ -12,7 +12,10 @@
  * languages likewise; routing status is PUT only when it differs; a state
  * change goes alone and first and the PATCH after it expects version+1;
  * a missing version or a non-UUID id is an error; the mismatch names
- * exactly the fields that do not hold, with want and got.
+ * exactly the fields that do not hold, with want and got. Group
+ * memberships: no request of the user's own; a queue joined or left only
+ * when its membership differs; a team move is a leave of the old team,
+ * then a join of the new; a division move; both serve the one change.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +338,64 @@ static void test_mismatch(void)
 	       "a contact still present and an absent field are mismatches");
 }
 
+/* The membership changes as compact JSON ("ERROR: …" on error). */
+static const char *memberships(const char *current, const char *changes)
+{
+	json_object *cur = J(current), *ch = J(changes);
+	err[0] = '\0';
+	json_object *m = gcu_merge_memberships(U1, cur, ch, err, sizeof err);
+	if (m == NULL)
+		snprintf(got, sizeof got, "ERROR: %s", err);
+	else
+		snprintf(got, sizeof got, "%s", ndjson_string(m, NULL));
+	json_object_put(m);
+	json_object_put(cur);
+	json_object_put(ch);
+	return got;
+}
+
+#define M(op, group, changes) "{\"op\":\"" op "\",\"group\":\"" group "\",\"changes\":" changes "}"
+
+static void test_memberships(void)
+{
+	const char *cur = "{\"version\":3,\"queues\":{\"" S1 "\":true,\"" S2
+	                  "\":false},\"team\":\"" S1 "\",\"division\":\"" S1 "\"}";
+
+	is_str(merge(cur,
+	             "{\"queues\":{\"" S1 "\":false},\"team\":\"" S2 "\",\"division\":\"" S2 "\"}"),
+	       "[]", "groups: memberships are no request of the user's own");
+	is_str(memberships(cur, "{\"queues\":{\"" S1 "\":true,\"" S2 "\":false},\"team\":\"" S1
+	                        "\",\"division\":\"" S1 "\"}"),
+	       "[]", "groups: memberships that hold cost nothing");
+	is_str(memberships(cur, "{\"queues\":{\"" S1 "\":false,\"" S2 "\":true,\"" S3 "\":false}}"),
+	       "[" M("queueLeave", S1, "{\"queues\":{\"" S1 "\":false}}") "," M(
+	           "queueJoin", S2, "{\"queues\":{\"" S2 "\":true}}") "]",
+	       "groups: one queue left, one joined, one already not a member");
+	is_str(memberships(cur, "{\"team\":\"" S2 "\"}"),
+	       "[" M("teamLeave", S1, "{\"team\":\"" S2 "\"}") "," M("teamJoin", S2,
+	                                                             "{\"team\":\"" S2 "\"}") "]",
+	       "groups: a team move leaves the old team, then joins the new one, both for the "
+	       "move");
+	is_str(memberships("{\"version\":3,\"team\":null}", "{\"team\":\"" S2 "\"}"),
+	       "[" M("teamJoin", S2, "{\"team\":\"" S2 "\"}") "]",
+	       "groups: a user in no team only joins");
+	is_str(memberships(cur, "{\"team\":null}"), "[" M("teamLeave", S1, "{\"team\":null}") "]",
+	       "groups: null leaves the team");
+	is_str(memberships(cur, "{\"division\":\"" S3 "\",\"title\":\"x\"}"),
+	       "[" M("division", S3, "{\"division\":\"" S3 "\"}") "]",
+	       "groups: a division move; other fields are not memberships");
+	is_str(memberships(cur, "{\"division\":null}"),
+	       "ERROR: division: cannot be cleared (null); a user is always in one",
+	       "groups: a division cannot be cleared");
+	is_str(memberships(cur, "{\"queues\":{\"Billing\":true}}"),
+	       "ERROR: queues: 'Billing' is not a UUID", "groups: a queue that is not an id");
+	is_str(mismatch(cur, "{\"queues\":{\"" S1 "\":true,\"" S2 "\":true},\"team\":\"" S1
+	                     "\",\"division\":\"" S2 "\"}"),
+	       "{\"queues\":{\"want\":{\"" S1 "\":true,\"" S2 "\":true},\"got\":{\"" S1
+	       "\":true,\"" S2 "\":false}},\"division\":{\"want\":\"" S2 "\",\"got\":\"" S1 "\"}}",
+	       "groups: verify names the queue and division that do not hold");
+}
+
 int main(void)
 {
 	test_user_patch();
@@ -343,6 +404,7 @@ int main(void)
 	test_lists();
 	test_skills();
 	test_status();
+	test_memberships();
 	test_state();
 	test_errors();
 	test_mismatch();
