@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields.h"
 #include "json_access.h"
 #include "merge.h"
 #include "userdoc.h"
@@ -75,14 +76,29 @@ static json_object *status_line(json_object *rec, const char *status, json_objec
 	return out;
 }
 
-json_object *gcu_request_records(json_object *fetched, char *why, size_t whylen)
+/* changes without the group memberships (a new reference): what the
+ * user's own requests serve, and what their results are verified by. */
+static json_object *own_changes(json_object *changes)
+{
+	json_object *own = json_object_new_object();
+	json_object_object_foreach(changes, field, value)
+	{
+		if (!gcu_field_is_group(field))
+			json_object_object_add(own, field, json_object_get(value));
+	}
+	return own;
+}
+
+json_object *gcu_request_records(json_object *fetched, struct gcu_grouper *groups, char *why,
+                                 size_t whylen)
 {
 	const char *id;
 	enum gcu_scope scope;
 	json_object *changes, *current = gcu_json_get(fetched, "current");
 	json_object *error = gcu_json_get(fetched, "error");
-	json_object *lines, *reqs;
+	json_object *lines, *reqs, *ms = NULL, *own, *ready;
 	char err[512];
+	int rc = 0;
 
 	if (gcu_scoped_check(fetched, &id, &scope, &changes, why, whylen) < 0)
 		return NULL;
@@ -97,16 +113,28 @@ json_object *gcu_request_records(json_object *fetched, char *why, size_t whylen)
 		snprintf(why, whylen, "neither current nor error (is this gcu-fetch output?)");
 		return NULL;
 	}
+	ready = json_object_new_array();
 	reqs = gcu_merge(id, current, changes, err, sizeof err);
-	if (reqs == NULL) {
+	if (reqs != NULL)
+		ms = gcu_merge_memberships(id, current, changes, err, sizeof err);
+	if (ms != NULL && json_object_array_length(ms) > 0) {
+		if (groups == NULL)
+			snprintf(err, sizeof err, "memberships are not merged here");
+		rc = groups == NULL ? -1
+		                    : gcu_grouper_add(groups, id, gcu_json_str(fetched, "src"),
+		                                      gcu_json_str(fetched, "scope"), ms, ready,
+		                                      err, sizeof err);
+	}
+	if (reqs == NULL || ms == NULL || rc < 0) {
 		json_object *e = json_object_new_object();
 		json_object_object_add(e, "message", json_object_new_string(err));
 		json_object_array_add(lines, status_line(fetched, "failed", e));
-		return lines;
+		goto out;
 	}
 	size_t n = json_object_array_length(reqs);
-	if (n == 0)
+	if (n == 0 && json_object_array_length(ms) == 0)
 		json_object_array_add(lines, status_line(fetched, "unchanged", NULL));
+	own = own_changes(changes);
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(reqs, i);
 		json_object *out = head(fetched);
@@ -114,9 +142,17 @@ json_object *gcu_request_records(json_object *fetched, char *why, size_t whylen)
 		{
 			json_object_object_add(out, key, json_object_get(val));
 		}
-		json_object_object_add(out, "changes", json_object_get(changes));
+		json_object_object_add(out, "changes", json_object_get(own));
 		json_object_array_add(lines, out);
 	}
+	json_object_put(own);
+	/* The user's own requests go before the group requests that became
+	 * ready with it: a division move must follow the user's PATCH. */
+	for (size_t i = 0; i < json_object_array_length(ready); i++)
+		json_object_array_add(lines, json_object_get(json_object_array_get_idx(ready, i)));
+out:
+	json_object_put(ready);
 	json_object_put(reqs);
+	json_object_put(ms);
 	return lines;
 }

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "groups.h"
 
 /*
  * Checks a scoped change record read from a previous stage: a UUID id, a
@@ -30,13 +31,20 @@ json_object *gcu_fetched_record(json_object *scoped, json_object *user, int stat
 
 /*
  * Turns one fetched record into the lines gcu-merge writes: request
- * records {"id","src","scope","op","method","path","body","changes"}, or a
- * single {"id","src","scope","status":"unchanged"}, or, for a fetch error
- * or a change that cannot be merged, {"id","src","scope","status":"failed",
- * "error":{…}}. Returns a new array, or NULL with why filled when the
- * record itself is malformed (no id, no scope, no changes, neither current
- * nor error).
+ * records {"id","src","scope","op","method","path","body","changes"} of
+ * the user's own (changes without the group memberships), or a single
+ * {"id","src","scope","status":"unchanged"} when nothing at all differs,
+ * or, for a fetch error or a change that cannot be merged,
+ * {"id","src","scope","status":"failed","error":{…}}. The user's queue,
+ * team and division changes go to groups (groups.h), and the group
+ * request records that became ready with them follow the user's own
+ * lines; the rest come out of gcu_grouper_flush. groups may be NULL when
+ * no record changes a membership (one that does is then failed). Returns
+ * a new array (empty when the record only joined held batches), or NULL
+ * with why filled when the record itself is malformed (no id, no scope,
+ * no changes, neither current nor error).
  */
-json_object *gcu_request_records(json_object *fetched, char *why, size_t whylen);
+json_object *gcu_request_records(json_object *fetched, struct gcu_grouper *groups, char *why,
+                                 size_t whylen);
 
 #endif

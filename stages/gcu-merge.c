@@ -4,7 +4,9 @@
  *
  * Writes one request record per HTTP request, an "unchanged" line for a
  * user whose changes already hold, and a "failed" line for a fetch error
- * or a change that cannot be merged; nothing read is dropped.
+ * or a change that cannot be merged; nothing read is dropped. Queue, team
+ * and division changes join group requests (lib/groups.c), written when
+ * full or at the end.
  */
 #include <err.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "groups.h"
 #include "ndjson.h"
 #include "record_loop.h"
 #include "records.h"
@@ -29,8 +32,10 @@ static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct merge_run {
 	struct ndjson_writer *out;
+	struct gcu_grouper *groups;
 	unsigned long requests, unchanged, failed;
-	FILE *live; /* the live progress line, or NULL */
+	unsigned long group_requests, members; /* group requests, the member changes they carry */
+	FILE *live;                            /* the live progress line, or NULL */
 };
 
 static void usage(void)
@@ -46,14 +51,18 @@ static void help(void)
 	       "\n"
 	       "Build versioned request records from fetched records: only what differs\n"
 	       "is sent; a state change goes alone and first; routing skills and languages\n"
-	       "go in bulk requests of at most 50.\n"
+	       "go in bulk requests of at most 50. Queue, team and division changes are\n"
+	       "gathered across users into group requests that list their \"members\" (100\n"
+	       "a queue call, 25 a team call, 50 a division call); team joins and the\n"
+	       "requests not yet full are written at the end, after every team leave.\n"
 	       "\n"
 	       "  -c, --config FILE      settings file (default: $GCU_CONFIG, else built-in)\n"
 	       "      --max-line BYTES   longest accepted line (default 1048576)\n"
 	       "      --summary FILE     at exit, write the counts to FILE as one JSON object:\n"
 	       "                         program, version, exit, elapsed, error, rejects,\n"
-	       "                         records, requests, requests_by_op, unchanged, failed,\n"
-	       "                         rejected (gcu-merge(1))\n"
+	       "                         records, requests, requests_by_op, group_requests,\n"
+	       "                         members, members_by_op, unchanged, failed, rejected\n"
+	       "                         (gcu-merge(1))\n"
 	       "  -q, --quiet            no summary\n"
 	       "  -v, --verbose          more detail on stderr\n"
 	       "  -h, --help             this text\n"
@@ -72,27 +81,27 @@ static void report(void *ctx, const char *name, unsigned long line, const char *
 		warnx("%s:%lu: %s", name, line, msg);
 }
 
-static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
-                     char *err, size_t errlen)
+/* Writes lines (an array, consumed) and counts them. Returns 0, or -1
+ * with err filled when the output failed. */
+static int write_lines(struct merge_run *run, json_object *lines, char *err, size_t errlen)
 {
-	struct merge_run *run = ctx;
-	json_object *lines = gcu_request_records(rec, why, whylen);
-
-	if (run->live && (line & 0xffff) == 0)
-		fprintf(run->live, "\r\033[Kgcu-merge: %lu lines read", line);
-
-	if (lines == NULL)
-		return 1;
 	size_t n = json_object_array_length(lines);
 	for (size_t i = 0; i < n; i++) {
 		json_object *l = json_object_array_get_idx(lines, i);
-		json_object *status = NULL, *op = NULL;
+		json_object *status = NULL, *op = NULL, *members = NULL;
 		if (!json_object_object_get_ex(l, "status", &status)) {
 			run->requests++;
 			if (json_object_object_get_ex(l, "op", &op) &&
 			    json_object_is_type(op, json_type_string))
 				gcu_summary_add(&json_summary, "requests_by_op",
 				                json_object_get_string(op), 1);
+			if (json_object_object_get_ex(l, "members", &members) && op) {
+				size_t m = json_object_array_length(members);
+				run->group_requests++;
+				run->members += m;
+				gcu_summary_add(&json_summary, "members_by_op",
+				                json_object_get_string(op), m);
+			}
 		} else if (strcmp(json_object_get_string(status), "unchanged") == 0)
 			run->unchanged++;
 		else
@@ -107,12 +116,29 @@ static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why,
 	return 0;
 }
 
+static int merge_one(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
+                     char *err, size_t errlen)
+{
+	struct merge_run *run = ctx;
+	json_object *lines = gcu_request_records(rec, run->groups, why, whylen);
+
+	if (run->live && (line & 0xffff) == 0)
+		fprintf(run->live, "\r\033[Kgcu-merge: %lu lines read", line);
+
+	if (lines == NULL)
+		return 1;
+	return write_lines(run, lines, err, errlen);
+}
+
 /* The counts of the --summary file (gcu-merge(1) lists them). */
 static void summarize(const struct gcu_loop_stats *st, const struct merge_run *run)
 {
 	gcu_summary_count(&json_summary, NULL, "records", st->records);
 	gcu_summary_count(&json_summary, NULL, "requests", run->requests);
 	gcu_summary_section(&json_summary, "requests_by_op");
+	gcu_summary_count(&json_summary, NULL, "group_requests", run->group_requests);
+	gcu_summary_count(&json_summary, NULL, "members", run->members);
+	gcu_summary_section(&json_summary, "members_by_op");
 	gcu_summary_count(&json_summary, NULL, "unchanged", run->unchanged);
 	gcu_summary_count(&json_summary, NULL, "failed", run->failed);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
@@ -184,7 +210,19 @@ int main(int argc, char **argv)
 	gcu_stage_bind();
 	run.live = gcu_stage_progress(verbosity);
 
+	run.groups = gcu_grouper_new(GCU_GROUPS_HOLD);
+	if (run.groups == NULL)
+		errx(EX_OSERR, "out of memory");
 	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
+	/* The group requests still held came from records read: they are
+	 * written whatever stopped the loop, unless the output is what failed. */
+	if (out.error == 0) {
+		json_object *rest = json_object_new_array();
+		gcu_grouper_flush(run.groups, rest);
+		if (write_lines(&run, rest, errbuf, sizeof errbuf) < 0 && rc >= 0)
+			rc = -1;
+	}
+	gcu_grouper_free(run.groups);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
@@ -202,9 +240,10 @@ int main(int argc, char **argv)
 		fputs("\r\033[K", run.live);
 	if (verbosity > 0)
 		fprintf(stderr,
-		        "gcu-merge: %lu records: %lu requests, %lu unchanged, %lu failed, %lu "
-		        "rejected\n",
-		        st.records, run.requests, run.unchanged, run.failed, st.rejected);
+		        "gcu-merge: %lu records: %lu requests (%lu group requests for %lu member "
+		        "changes), %lu unchanged, %lu failed, %lu rejected\n",
+		        st.records, run.requests, run.group_requests, run.members, run.unchanged,
+		        run.failed, st.rejected);
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
 	return (st.rejected || run.failed) ? 1 : 0;
