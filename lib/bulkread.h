@@ -6,8 +6,15 @@
  * groups the ids of consecutive records into batches of fetch.batch (at
  * most 100 distinct ids) and reads every batch with one
  *   GET /api/v2/users?id=a&id=b…&pageSize=100&state=any
- * (plus &expand=skills,languages,routingStatus when a record of the batch
- * is of the routing scope). Several batches are in flight at once within
+ * (plus &expand=skills,languages,routingStatus,team when a record of the
+ * batch is of the routing scope). Queue memberships are not part of a user
+ * document: the queues the records name are read instead, each once a
+ * run, from its member pages
+ *   GET /api/v2/routing/queues/{id}/members?pageSize=100&pageNumber=n
+ * by a job ahead of the first batch that needs it, and each user read is
+ * handed over with "queues":[{"id"}…], the queues read that it is in
+ * (userdoc.h); a record whose queue cannot be read gets that queue's
+ * error. Several batches are in flight at once within
  * the concurrency bound, paced by the pacer (pacer.h): a 429 pauses all
  * dispatch for Retry-After, 5xx and transport errors back off with jitter,
  * attempts are bounded, and a batch that fails for good gives every one of
@@ -40,9 +47,12 @@ enum gcu_bulk_take {
  * Decides about rec (borrowed). For GCU_BULK_READ, *id must point to a
  * UUID (gcu_uuid_valid) that lives as long as rec, and *scope to its
  * scope; anything else that is returned as READ is rejected by the engine.
+ * *queues (NULL on entry) may be set to an object of rec whose keys are
+ * the queues whose members the record needs (its "queues" change).
  */
 typedef enum gcu_bulk_take (*gcu_bulk_accept_fn)(void *ctx, json_object *rec, const char **id,
-                                                 enum gcu_scope *scope, char *why, size_t whylen);
+                                                 enum gcu_scope *scope, json_object **queues,
+                                                 char *why, size_t whylen);
 
 enum gcu_bulk_result {
 	GCU_BULK_FOUND,       /* user is the user's document */
@@ -88,6 +98,8 @@ struct gcu_bulk_stats {
 	unsigned long batches_ok;  /* batches read */
 	unsigned long batches_bad; /* batches that failed for good (unavailable: of those, for
 	                              want of the platform) */
+	unsigned long queues;      /* queues whose members were asked for */
+	unsigned long queue_pages; /* pages of queue members read */
 };
 
 struct gcu_bulk_opts {

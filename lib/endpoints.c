@@ -589,11 +589,36 @@ static int check_members(struct check *c, json_object *req, size_t max)
 		return refuse(c, "a group request lists 1 to %zu members", max);
 	for (size_t i = 0; i < json_object_array_length(m); i++) {
 		json_object *e = json_object_array_get_idx(m, i);
-		if (!gcu_uuid_valid(plain_string(gcu_json_get(e, "id"))))
+		const char *id = plain_string(gcu_json_get(e, "id"));
+		if (!gcu_uuid_valid(id))
 			return refuse(c, "members[%zu]: missing or non-UUID id", i);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(id, gcu_json_str(json_object_array_get_idx(m, j), "id")) ==
+			    0)
+				return refuse(c, "members[%zu]: listed twice", i);
 	}
 	c->members = m;
 	return 0;
+}
+
+/* A group request's path and body are the ones its row makes for its
+ * members: each member is named, none twice, in the order listed (a
+ * member the body left out would be reported done without being sent). */
+static int check_group(struct check *c, const struct gcu_endpoint *ep, const char *path,
+                       json_object *body)
+{
+	char group[GCU_PATH_MAX], want[GCU_PATH_MAX];
+	const char *at = strstr(ep->path, "{id}");
+	size_t off = at ? (size_t)(at - ep->path) : 0;
+
+	snprintf(group, sizeof group, "%.*s", UUID_LEN, path + (at ? off : strlen(path)));
+	if (at != NULL && group_path(ep, group, c->members, want, sizeof want) == 0 &&
+	    strcmp(want, path) != 0)
+		return refuse(c, "path does not name exactly the request's members");
+	json_object *made = group_value(ep->body, c->members, NULL);
+	int same = gcu_json_same(made, body);
+	json_object_put(made);
+	return same ? 0 : refuse(c, "body does not list exactly the request's members");
 }
 
 int gcu_request_check_in(const struct gcu_endpoint *t, size_t n, json_object *req, const char *id,
@@ -629,7 +654,9 @@ int gcu_request_check_in(const struct gcu_endpoint *t, size_t n, json_object *re
 		return refuse_path(&c, ep, path);
 	if (numbers_sane(&c, body, "body") < 0)
 		return -1;
-	return check_shape(&c, ep->body, body, NULL);
+	if (check_shape(&c, ep->body, body, NULL) < 0)
+		return -1;
+	return ep->members > 0 ? check_group(&c, ep, path, body) : 0;
 }
 
 int gcu_request_check(json_object *req, const char *id, char *why, size_t whylen)

@@ -15,18 +15,24 @@ struct gcu_resume {
 	json_object *done; /* key -> result line */
 };
 
-int gcu_resume_key(json_object *rec, char *buf, size_t len)
+int gcu_resume_key_of(const char *src, const char *op, const char *path, int part, char *buf,
+                      size_t len)
 {
-	const char *src = gcu_json_str(rec, "src");
-	const char *op = gcu_json_str(rec, "op");
-	const char *path = gcu_json_str(rec, "path");
-	json_object *part = gcu_json_get(rec, "part");
-
 	if (src == NULL || op == NULL || path == NULL)
 		return -1;
-	int w =
-	    snprintf(buf, len, "%s|%s|%s|%d", src, op, path, part ? json_object_get_int(part) : 0);
+	/* The query of a group request names its members, who may be fewer
+	 * when it is sent again: the request is the path before it. */
+	int w = snprintf(buf, len, "%s|%s|%.*s|%d", src, op, (int)strcspn(path, "?"), path, part);
 	return (w < 0 || (size_t)w >= len) ? -1 : 0;
+}
+
+int gcu_resume_key(json_object *rec, char *buf, size_t len)
+{
+	json_object *part = gcu_json_get(rec, "part");
+
+	return gcu_resume_key_of(gcu_json_str(rec, "src"), gcu_json_str(rec, "op"),
+	                         gcu_json_str(rec, "path"), part ? json_object_get_int(part) : 0,
+	                         buf, len);
 }
 
 struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned long *bad, char *err,

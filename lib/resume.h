@@ -3,8 +3,10 @@
  *
  * --resume RESULTS reads a results file and remembers every request whose
  * status was ok or unchanged, keyed by where it came from (src), its op,
- * its path and its part (chunks of one bulk change share the rest). A truncated last line, as a
- * killed run leaves, is skipped and counted, not fatal.
+ * its path and its part (chunks of one bulk change share the rest). A
+ * group request has a result per member, each with the member's src, so
+ * each member is remembered apart. A truncated last line, as a killed run
+ * leaves, is skipped and counted, not fatal.
  */
 #ifndef GCU_RESUME_H
 #define GCU_RESUME_H
@@ -24,10 +26,17 @@ struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned l
 
 /*
  * Builds the key of a request or result record into buf: src, op, path
- * and part (the chunk number of a bulk change split in several requests).
- * Returns 0, or -1 when the record lacks src, op or path.
+ * (without its query, which for a group request names the members) and
+ * part (the chunk number of a bulk change split in several requests).
+ * Returns 0, or -1 when the record lacks src, op or path, or buf is too
+ * small.
  */
 int gcu_resume_key(json_object *rec, char *buf, size_t len);
+
+/* The same from its parts: for a member of a group request, the member's
+ * src and the request's op and path (part 0). */
+int gcu_resume_key_of(const char *src, const char *op, const char *path, int part, char *buf,
+                      size_t len);
 
 /* The earlier result line (borrowed) when key finished, else NULL. */
 json_object *gcu_resume_done(const struct gcu_resume *r, const char *key);

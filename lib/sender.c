@@ -12,6 +12,7 @@
  */
 #include "sender.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,19 +31,34 @@
 /* Units held at most: how far the input is read ahead. */
 #define READAHEAD 256
 
+/* One member of a group request: the user, and its result once it has
+ * one. */
+struct member {
+	json_object *m; /* {"id","src","changes"}, borrowed from the record */
+	enum gcu_result_status status;
+	int done; /* has its result */
+};
+
 struct request {
 	json_object *rec; /* the request record */
 	char *raw;        /* its line as read, for --failed */
 	size_t raw_len;
-	json_object *body_override; /* the body of a re-merge after a conflict */
-	int attempts;               /* sends of this request */
-	int conflicted;             /* a conflict was seen: a later success resolves it */
+	unsigned long lineno;        /* its line number in the input */
+	json_object *body_override;  /* the body of a re-merge after a conflict */
+	json_object *group_override; /* a group request for the members left, after some
+	                                are done (resumed) or refused */
+	struct member *members;      /* a group request's, else NULL */
+	size_t nmembers;
+	int attempts;   /* sends of this request */
+	int conflicted; /* a conflict was seen: a later success resolves it */
 	double first_sent;
 };
 
 struct unit {
-	struct gcu_job job; /* scope, sealed, held (earlier units of the user), ... */
-	char id[40];
+	struct gcu_job job; /* scope, sealed, held (earlier units sharing a user), ... */
+	char id[40];        /* the user; "" for a group request */
+	char **users;       /* the users it changes, lower case, sorted */
+	size_t nusers;
 	struct request *reqs;
 	size_t n, cap, next;
 	long version;  /* current version after a versioned success, -1 unknown */
@@ -139,15 +155,40 @@ static json_object *result_line(struct request *r, enum gcu_result_status status
 	return out;
 }
 
+static void free_request(struct request *r)
+{
+	json_object_put(r->rec);
+	json_object_put(r->body_override);
+	json_object_put(r->group_override);
+	free(r->members);
+	free(r->raw);
+}
+
 static void free_unit(struct unit *u)
 {
-	for (size_t i = 0; i < u->n; i++) {
-		json_object_put(u->reqs[i].rec);
-		json_object_put(u->reqs[i].body_override);
-		free(u->reqs[i].raw);
-	}
+	for (size_t i = 0; i < u->n; i++)
+		free_request(&u->reqs[i]);
+	for (size_t i = 0; i < u->nusers; i++)
+		free(u->users[i]);
+	free(u->users);
 	free(u->reqs);
 	free(u);
+}
+
+/* Do units a and b change a user in common? (Both lists are sorted.) */
+static int share_a_user(const struct unit *a, const struct unit *b)
+{
+	size_t i = 0, j = 0;
+	while (i < a->nusers && j < b->nusers) {
+		int d = strcmp(a->users[i], b->users[j]);
+		if (d == 0)
+			return 1;
+		if (d < 0)
+			i++;
+		else
+			j++;
+	}
+	return 0;
 }
 
 /* The engine is done with a unit: its results are written already. */
@@ -157,10 +198,139 @@ static void retire_unit(struct gcu_engine *core, struct gcu_job *j)
 	free_unit((struct unit *)j);
 }
 
+/* The unit's current request has every result it gets: the next one's
+ * turn, and once the unit is done, the turn of the later units that
+ * waited for it. */
+static void advance(struct sender *e, struct unit *u)
+{
+	u->refetch = 0;
+	gcu_job_restart(&u->job);
+	u->job.done = ++u->next == u->n;
+	if (u->job.done && e->waiting > 0)
+		for (struct gcu_job *p = u->job.next; p; p = p->next)
+			if (p->held > 0 && share_a_user(u, (struct unit *)p) && --p->held == 0)
+				e->waiting--;
+}
+
+/* The request as it goes out: the one made for the members left, or the
+ * record itself. */
+static json_object *outgoing(struct request *r)
+{
+	return r->group_override ? r->group_override : r->rec;
+}
+
+/* The result of member m of group request r: a result line with the
+ * member's id, src and change, and "line" naming the request. */
+static json_object *member_line(struct sender *e, struct request *r, struct member *m,
+                                enum gcu_result_status status, long http, const char *error,
+                                double now)
+{
+	json_object *out = result_line(r, status, http, -1, error, now);
+	char where[600];
+
+	json_object_object_add(out, "id", json_object_get(gcu_json_get(m->m, "id")));
+	json_object_object_add(out, "src", json_object_get(gcu_json_get(m->m, "src")));
+	json_object_object_add(out, "path", json_object_get(gcu_json_get(outgoing(r), "path")));
+	json_object_object_add(out, "changes", json_object_get(gcu_json_get(m->m, "changes")));
+	snprintf(where, sizeof where, "%s:%lu", e->o->in->name, r->lineno);
+	json_object_object_add(out, "line", json_object_new_string(where));
+	return out;
+}
+
+/* Writes the result of member m, which had none. */
+static void member_result(struct sender *e, struct request *r, struct member *m,
+                          enum gcu_result_status status, long http, const char *error)
+{
+	json_object *line = member_line(e, r, m, status, http, error, gcu_now());
+
+	write_line(e, line);
+	json_object_put(line);
+	e->st->results[status]++;
+	m->status = status;
+	m->done = 1;
+	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->verbose &&
+	    e->o->notice) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s: %s %s: %s: %s", gcu_json_str(m->m, "src"),
+		         gcu_json_str(r->rec, "op"), gcu_json_str(m->m, "id"),
+		         gcu_result_name(status), error ? error : "");
+		e->o->notice(e->o->ctx, msg);
+	}
+}
+
+/* A new array of the members of r without a result yet (or, failed set,
+ * of those whose result is failed). */
+static json_object *members_where(struct request *r, int failed)
+{
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; i < r->nmembers; i++) {
+		struct member *m = &r->members[i];
+		if (failed ? (m->done && m->status == GCU_RESULT_FAILED) : !m->done)
+			json_object_array_add(list, json_object_get(m->m));
+	}
+	return list;
+}
+
+/* The group request of r for some of its members (list, borrowed): the
+ * record with the path, body and members made for them. New reference,
+ * or NULL with why filled. */
+static json_object *group_for(struct request *r, json_object *list, char *why, size_t whylen)
+{
+	const char *op = gcu_json_str(r->rec, "op");
+	char group[40];
+
+	if (gcu_endpoint_group_of(op, gcu_json_str(r->rec, "path"), group, sizeof group) < 0) {
+		snprintf(why, whylen, "%s: no group in the path", op ? op : "");
+		return NULL;
+	}
+	json_object *g = gcu_endpoint_group(op, group, list, why, whylen);
+	if (g == NULL)
+		return NULL;
+	json_object *rec = json_object_new_object();
+	json_object_object_foreach(r->rec, key, val)
+	{
+		json_object *mine = gcu_json_get(g, key);
+		if (strcmp(key, "path") == 0 || strcmp(key, "body") == 0 ||
+		    strcmp(key, "members") == 0)
+			json_object_object_add(rec, key, json_object_get(mine));
+		else
+			json_object_object_add(rec, key, json_object_get(val));
+	}
+	json_object_put(g);
+	return rec;
+}
+
+/* Every member of the unit's group request has its result: the failed
+ * ones go to --failed as a request of their own, ready to be fed back,
+ * and the unit moves on. */
+static void write_failed_members(struct sender *e, struct request *r);
+
+static void group_done(struct sender *e, struct unit *u)
+{
+	write_failed_members(e, &u->reqs[u->next]);
+	advance(e, u);
+}
+
+/* Every member of the current group request without a result gets
+ * status, and the request is done. */
+static void finish_members(struct sender *e, struct unit *u, enum gcu_result_status status,
+                           long http, const char *error)
+{
+	struct request *r = &u->reqs[u->next];
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (!r->members[i].done)
+			member_result(e, r, &r->members[i], status, http, error);
+	group_done(e, u);
+}
+
 /* Writes the result of the unit's current request and moves on. */
 static void finish(struct sender *e, struct unit *u, enum gcu_result_status status, long http,
                    long version, const char *error)
 {
+	if (u->reqs[u->next].members != NULL) {
+		finish_members(e, u, status, http, error);
+		return;
+	}
 	struct request *r = &u->reqs[u->next];
 	double now = gcu_now();
 	json_object *line = result_line(r, status, http, version, error, now);
@@ -183,15 +353,7 @@ static void finish(struct sender *e, struct unit *u, enum gcu_result_status stat
 		         gcu_result_name(status), error ? error : "");
 		e->o->notice(e->o->ctx, msg);
 	}
-	u->refetch = 0;
-	gcu_job_restart(&u->job);
-	u->job.done = ++u->next == u->n;
-	if (u->job.done && e->waiting > 0)
-		for (struct gcu_job *p = u->job.next; p; p = p->next) {
-			struct unit *later = (struct unit *)p;
-			if (p->held > 0 && strcasecmp(later->id, u->id) == 0 && --p->held == 0)
-				e->waiting--;
-		}
+	advance(e, u);
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -253,11 +415,14 @@ static void passthrough(struct sender *e, json_object *rec, const char *status)
 	e->st->results[strcmp(status, "failed") == 0 ? GCU_RESULT_FAILED : GCU_RESULT_UNCHANGED]++;
 }
 
-/* Every line has a user and a scope; a request line is one that gcu may
- * send (endpoints.h), method, path and body. */
+/* Every line has a user (or, a group request, its members) and a scope;
+ * a request line is one that gcu may send (endpoints.h), method, path and
+ * body. */
 static int check_request(json_object *rec, int request, char *why, size_t len)
 {
-	if (!gcu_uuid_valid(gcu_json_str(rec, "id"))) {
+	int group = request && gcu_json_get(rec, "members") != NULL;
+
+	if (!group && !gcu_uuid_valid(gcu_json_str(rec, "id"))) {
 		snprintf(why, len, "missing or non-UUID id");
 		return -1;
 	}
@@ -285,17 +450,51 @@ static void dry_run_line(struct sender *e, json_object *rec)
 	free(line);
 }
 
-static struct unit *new_unit(struct sender *e, const char *id, enum gcu_scope scope)
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sets the users of u: id, or the members of r without a result. */
+static int set_users(struct unit *u, const char *id, const struct request *r)
+{
+	size_t n = r ? r->nmembers : 1;
+
+	u->users = calloc(n ? n : 1, sizeof *u->users);
+	if (u->users == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (r && r->members[i].done)
+			continue;
+		const char *who = r ? gcu_json_str(r->members[i].m, "id") : id;
+		char *copy = strdup(who ? who : "");
+		if (copy == NULL)
+			return -1;
+		for (char *c = copy; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		u->users[u->nusers++] = copy;
+	}
+	qsort(u->users, u->nusers, sizeof *u->users, by_text);
+	return 0;
+}
+
+/* A new unit for user id (or the group request r), after every unit held:
+ * it waits until those that change a user of its own are done. */
+static struct unit *new_unit(struct sender *e, const char *id, const struct request *r,
+                             enum gcu_scope scope)
 {
 	struct unit *u = calloc(1, sizeof *u);
 	if (u == NULL)
 		return NULL;
-	snprintf(u->id, sizeof u->id, "%s", id);
+	if (set_users(u, id, r) < 0) {
+		free_unit(u);
+		return NULL;
+	}
+	snprintf(u->id, sizeof u->id, "%s", r ? "" : id);
 	u->job.scope = scope;
 	u->version = -1;
-	/* A user's units run in input order: count those still ahead. */
 	for (const struct gcu_job *p = e->core.head; p; p = p->next)
-		if (!p->done && strcasecmp(((const struct unit *)p)->id, id) == 0)
+		if (!p->done && share_a_user(u, (const struct unit *)p))
 			u->job.held++;
 	if (u->job.held > 0)
 		e->waiting++;
@@ -303,35 +502,134 @@ static struct unit *new_unit(struct sender *e, const char *id, enum gcu_scope sc
 	return u;
 }
 
-static void add_request(struct sender *e, json_object *rec, const char *raw, size_t len)
+/* Appends request r (its contents taken) to unit u. Returns 0, or -1
+ * when memory ran out (r is then the caller's still). */
+static int append(struct unit *u, struct request *r)
 {
-	const char *id = gcu_json_str(rec, "id");
-	enum gcu_scope scope = gcu_scope_parse(gcu_json_str(rec, "scope"));
-	struct unit *u = (struct unit *)gcu_engine_open_job(&e->core);
-
-	if (u == NULL || strcasecmp(u->id, id) != 0 || u->job.scope != scope)
-		u = new_unit(e, id, scope);
-	if (u == NULL)
-		goto oom;
 	if (u->n == u->cap) {
 		size_t cap = u->cap ? u->cap * 2 : 2;
 		struct request *grown = realloc(u->reqs, cap * sizeof *grown);
 		if (grown == NULL)
-			goto oom;
+			return -1;
 		u->reqs = grown;
 		u->cap = cap;
 	}
-	struct request *r = &u->reqs[u->n];
-	memset(r, 0, sizeof *r);
-	r->raw = strndup(raw, len);
-	if (r->raw == NULL)
-		goto oom;
-	r->raw_len = len;
-	r->rec = json_object_get(rec);
-	u->n++;
+	u->reqs[u->n++] = *r;
 	u->job.done = 0;
+	return 0;
+}
+
+static void add_request(struct sender *e, json_object *rec, const char *raw, size_t len,
+                        unsigned long lineno)
+{
+	const char *id = gcu_json_str(rec, "id");
+	enum gcu_scope scope = gcu_scope_parse(gcu_json_str(rec, "scope"));
+	struct unit *u = (struct unit *)gcu_engine_open_job(&e->core);
+	struct request r = {.rec = json_object_get(rec), .raw_len = len, .lineno = lineno};
+
+	r.raw = strndup(raw, len);
+	if (r.raw == NULL)
+		goto oom;
+	if (u == NULL || u->id[0] == '\0' || strcasecmp(u->id, id) != 0 || u->job.scope != scope)
+		u = new_unit(e, id, NULL, scope);
+	if (u == NULL || append(u, &r) < 0)
+		goto oom;
 	return;
 oom:
+	free_request(&r);
+	set_fatal(e, "reading requests", ENOMEM);
+}
+
+/* The members of group request r that --failed gets, as a request of
+ * their own: those that failed. */
+static void write_failed_members(struct sender *e, struct request *r)
+{
+	json_object *failed = members_where(r, 1);
+	char why[256];
+
+	if (json_object_array_length(failed) > 0 && e->o->failed) {
+		json_object *again = group_for(r, failed, why, sizeof why);
+		int rc = again ? ndjson_write(e->o->failed, again)
+		               : ndjson_write_raw(e->o->failed, r->raw, r->raw_len);
+		json_object_put(again);
+		if (rc < 0)
+			set_fatal(e, e->o->failed->name, e->o->failed->error);
+	}
+	json_object_put(failed);
+}
+
+/*
+ * A group request: one unit of its own, for the members an earlier run
+ * (--resume) did not finish; their results are copied from it, and the
+ * request goes out for the others only.
+ */
+static void add_group(struct sender *e, json_object *rec, const char *raw, size_t len,
+                      unsigned long lineno)
+{
+	json_object *list = gcu_json_get(rec, "members");
+	size_t n = json_object_array_length(list), left = 0;
+	struct request r = {.rec = json_object_get(rec), .raw_len = len, .lineno = lineno};
+	char key[2200], why[256];
+
+	r.raw = strndup(raw, len);
+	r.members = calloc(n, sizeof *r.members);
+	if (r.raw == NULL || r.members == NULL)
+		goto oom;
+	r.nmembers = n;
+	for (size_t i = 0; i < n; i++) {
+		struct member *m = &r.members[i];
+		json_object *done = NULL;
+		m->m = json_object_array_get_idx(list, i);
+		if (e->o->resume &&
+		    gcu_resume_key_of(gcu_json_str(m->m, "src"), gcu_json_str(rec, "op"),
+		                      gcu_json_str(rec, "path"), 0, key, sizeof key) == 0)
+			done = gcu_resume_done(e->o->resume, key);
+		if (done == NULL) {
+			left++;
+			continue;
+		}
+		const char *st = gcu_json_str(done, "status");
+		m->done = 1;
+		m->status = strcmp(st, "ok") == 0 ? GCU_RESULT_OK : GCU_RESULT_UNCHANGED;
+		write_line(e, done);
+		e->st->resumed++;
+		e->st->results[m->status]++;
+	}
+	if (left > 0 && left < n) {
+		json_object *pending = members_where(&r, 0);
+		r.group_override = group_for(&r, pending, why, sizeof why);
+		json_object_put(pending);
+		if (r.group_override == NULL) {
+			for (size_t i = 0; i < n; i++)
+				if (!r.members[i].done)
+					member_result(e, &r, &r.members[i], GCU_RESULT_FAILED, 0,
+					              why);
+			write_failed_members(e, &r);
+			left = 0;
+		}
+	}
+	if (left == 0) {
+		free_request(&r);
+		return;
+	}
+	if (e->o->dry_run || e->o->fail_all) {
+		if (e->o->dry_run)
+			dry_run_line(e, outgoing(&r));
+		for (size_t i = 0; e->o->fail_all && i < n; i++)
+			if (!r.members[i].done)
+				member_result(e, &r, &r.members[i], GCU_RESULT_FAILED, 0,
+				              e->o->fail_all);
+		write_failed_members(e, &r);
+		free_request(&r);
+		return;
+	}
+	struct unit *u = new_unit(e, NULL, &r, gcu_scope_parse(gcu_json_str(rec, "scope")));
+	if (u == NULL || append(u, &r) < 0)
+		goto oom;
+	u->job.sealed = 1; /* nothing joins a group request */
+	return;
+oom:
+	free_request(&r);
 	set_fatal(e, "reading requests", ENOMEM);
 }
 
@@ -358,6 +656,11 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 		return;
 	}
 	e->st->requests++;
+	if (gcu_json_get(rec, "members") != NULL) {
+		add_group(e, rec, line, len, lineno);
+		json_object_put(rec);
+		return;
+	}
 	if (e->o->resume && gcu_resume_key(rec, key, sizeof key) == 0) {
 		json_object *done = gcu_resume_done(e->o->resume, key);
 		if (done != NULL) {
@@ -381,7 +684,7 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 		if (e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
 			set_fatal(e, e->o->failed->name, e->o->failed->error);
 	} else {
-		add_request(e, rec, line, len);
+		add_request(e, rec, line, len, lineno);
 	}
 	json_object_put(rec);
 	return;
@@ -410,7 +713,7 @@ static void too_long(struct gcu_engine *core, unsigned long lineno, const char *
  * this run last saw for a versioned PATCH. New reference or NULL. */
 static json_object *body_for(struct unit *u, struct request *r)
 {
-	json_object *body = r->body_override ? r->body_override : gcu_json_get(r->rec, "body");
+	json_object *body = r->body_override ? r->body_override : gcu_json_get(outgoing(r), "body");
 	if (body == NULL)
 		return NULL;
 	if (u->version >= 0 && is_versioned(gcu_json_str(r->rec, "op")) &&
@@ -439,8 +742,8 @@ static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 		method = "GET";
 		target = path;
 	} else {
-		method = gcu_json_str(r->rec, "method");
-		target = gcu_json_str(r->rec, "path");
+		method = gcu_json_str(outgoing(r), "method");
+		target = gcu_json_str(outgoing(r), "path");
 		body = body_for(u, r);
 		if (body != NULL)
 			text = ndjson_string(body, &len);
@@ -537,6 +840,128 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 	json_object_put(user);
 }
 
+/* The member of r whose id is id, or NULL. */
+static struct member *member_of(struct request *r, const char *id)
+{
+	for (size_t i = 0; id && i < r->nmembers; i++) {
+		const char *m = gcu_json_str(r->members[i].m, "id");
+		if (m && strcasecmp(m, id) == 0)
+			return &r->members[i];
+	}
+	return NULL;
+}
+
+/*
+ * A team join answers per member: those added in "entities", the others
+ * in "failures" with the reason. A member the answer does not name is not
+ * taken for added.
+ */
+static void team_answer(struct sender *e, struct request *r, const struct gcu_http_response *resp)
+{
+	json_object *answer = json_tokener_parse(resp->body ? resp->body : "");
+	json_object *added = gcu_json_get(answer, "entities"),
+	            *refused = gcu_json_get(answer, "failures");
+	char why[200];
+
+	for (size_t i = 0;
+	     json_object_is_type(refused, json_type_array) && i < json_object_array_length(refused);
+	     i++) {
+		json_object *f = json_object_array_get_idx(refused, i);
+		struct member *m = member_of(r, gcu_json_str(f, "id"));
+		const char *reason = gcu_json_str(f, "reason");
+		if (m == NULL || m->done)
+			continue;
+		snprintf(why, sizeof why, "%s", reason ? reason : "refused by the platform");
+		member_result(e, r, m, GCU_RESULT_FAILED, resp->status, why);
+	}
+	for (size_t i = 0; i < json_object_array_length(added); i++) {
+		struct member *m =
+		    member_of(r, gcu_json_str(json_object_array_get_idx(added, i), "id"));
+		if (m != NULL && !m->done)
+			member_result(e, r, m, GCU_RESULT_OK, resp->status, NULL);
+	}
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (!r->members[i].done)
+			member_result(e, r, &r->members[i], GCU_RESULT_FAILED, resp->status,
+			              "the platform's answer does not name this member as added");
+	json_object_put(answer);
+}
+
+/* Calls that apply to all of their members or none (queue and division
+ * calls): a 400 names the users it refuses. */
+static int all_or_nothing(const char *op)
+{
+	return op && strcmp(op, "teamJoin") != 0 && strcmp(op, "teamLeave") != 0;
+}
+
+/*
+ * The answer to a group request. A 400 to a call that applies to all or
+ * none names the members it refused: they fail with it, and the call goes
+ * again for the others, who were refused only for their company (each
+ * round drops at least one member, so it ends).
+ */
+static void group_answer(struct sender *e, struct unit *u, struct request *r,
+                         const struct gcu_http_response *resp, long status)
+{
+	const char *op = gcu_json_str(r->rec, "op");
+	char msg[400], why[256];
+	size_t named = 0, left = 0;
+
+	if (status >= 200 && status < 300) {
+		if (strcmp(op, "teamJoin") == 0)
+			team_answer(e, r, resp);
+		finish_members(e, u, GCU_RESULT_OK, status, NULL);
+		return;
+	}
+	gcu_http_error_message(resp, msg, sizeof msg);
+	if (status == 400 && all_or_nothing(op) && resp->body != NULL) {
+		for (size_t i = 0; i < r->nmembers; i++) {
+			struct member *m = &r->members[i];
+			const char *id = gcu_json_str(m->m, "id");
+			if (m->done)
+				continue;
+			if (id && strcasestr(resp->body, id) != NULL) {
+				member_result(e, r, m, GCU_RESULT_FAILED, status, msg);
+				named++;
+			} else {
+				left++;
+			}
+		}
+	}
+	if (named > 0 && left > 0) {
+		json_object *pending = members_where(r, 0);
+		json_object *again = group_for(r, pending, why, sizeof why);
+		json_object_put(pending);
+		if (again != NULL) {
+			json_object_put(r->group_override);
+			r->group_override = again;
+			gcu_job_restart(&u->job);
+			return;
+		}
+	}
+	finish_members(e, u, GCU_RESULT_FAILED, status, msg);
+}
+
+/* A 2xx to a team join lists the members added; one without that list is
+ * not the platform's answer (a proxy's 200 for a throttled call). */
+static int usable(struct gcu_engine *core, struct gcu_job *j, const struct gcu_http_response *resp,
+                  char *why, size_t whylen)
+{
+	struct unit *u = (struct unit *)j;
+	struct request *r = &u->reqs[u->next];
+	(void)core;
+
+	if (u->reading || r->members == NULL || strcmp(gcu_json_str(r->rec, "op"), "teamJoin") != 0)
+		return 0;
+	json_object *answer = json_tokener_parse(resp->body ? resp->body : "");
+	int listed = json_object_is_type(gcu_json_get(answer, "entities"), json_type_array);
+	json_object_put(answer);
+	if (listed)
+		return 0;
+	snprintf(why, whylen, "without the list of members added");
+	return -1;
+}
+
 /* A success, or an answer the engine leaves to the sender. */
 static void answered(struct gcu_engine *core, struct gcu_job *j,
                      const struct gcu_http_response *resp, long status, double now)
@@ -546,6 +971,11 @@ static void answered(struct gcu_engine *core, struct gcu_job *j,
 	struct request *r = &u->reqs[u->next];
 	const char *op = gcu_json_str(r->rec, "op");
 	char msg[400];
+
+	if (r->members != NULL) {
+		group_answer(e, u, r, resp, status);
+		return;
+	}
 
 	if (status >= 200 && status < 300) {
 		if (u->reading) {
@@ -615,7 +1045,7 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 	/* in_order, line, too_long, send, usable, answer, failed, stopped, retire, waiting,
 	 * progress */
 	static const struct gcu_engine_client sender = {
-	    0,      on_line, too_long,    send_unit,     NULL,    answered,
+	    0,      on_line, too_long,    send_unit,     usable,  answered,
 	    failed, stopped, retire_unit, flush_results, progress};
 	struct sender e = {.o = o, .st = st};
 	unsigned long total = st->total;

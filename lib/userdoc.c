@@ -16,6 +16,19 @@ long gcu_user_version(json_object *user)
 	return (long)json_object_get_int64(v);
 }
 
+json_object *gcu_changes_queues(json_object *changes)
+{
+	if (!json_object_is_type(changes, json_type_object))
+		return NULL;
+	json_object_object_foreach(changes, field, change)
+	{
+		if (gcu_field_kind(field) == GCU_FIELD_QUEUES &&
+		    json_object_is_type(change, json_type_object))
+			return change;
+	}
+	return NULL;
+}
+
 /* [{"id","proficiency"}] -> {id: proficiency} */
 static json_object *idmap_from_list(json_object *list)
 {

@@ -26,6 +26,11 @@
  */
 json_object *gcu_user_current(json_object *user, json_object *changes);
 
+/* The queues a change names (its queue memberships: an object whose keys
+ * are queue ids, borrowed from changes), whose members must be read for
+ * gcu_user_current to tell; NULL when it names none. */
+json_object *gcu_changes_queues(json_object *changes);
+
 /* The user document's version, or -1 when it has none. */
 long gcu_user_version(json_object *user);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields.h"
 #include "json_access.h"
 #include "merge.h"
 #include "userdoc.h"
@@ -48,6 +49,12 @@ enum gcu_bulk_take gcu_verify_classify(json_object *rec, const char **id, enum g
 		snprintf(why, whylen, "an ok result without its changes");
 		return GCU_BULK_REJECT;
 	}
+	/* Leaving the old team is the first step of a move (its change names
+	 * the new team): the join that completes the move is verified, and a
+	 * join that failed is reported by its own result. */
+	const char *op = gcu_json_str(rec, "op");
+	if (op && strcmp(op, "teamLeave") == 0 && gcu_json_get(changes, "team") != NULL)
+		return GCU_BULK_SKIP;
 	return GCU_BULK_READ;
 }
 
@@ -56,11 +63,37 @@ int gcu_verify_key(json_object *rec, char *buf, size_t len)
 	const char *id = gcu_json_str(rec, "id"), *scope = gcu_json_str(rec, "scope");
 	const char *src = gcu_json_str(rec, "src");
 	int n = snprintf(buf, len, "%s %s %s", id ? id : "", scope ? scope : "", src ? src : "");
+	size_t at = (size_t)n;
 
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	for (size_t i = 0; buf[i] && buf[i] != ' '; i++)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
+	/* A group request's result carries one membership change: each is
+	 * verified apart (the two steps of a team move are one change). */
+	json_object *changes = gcu_json_get(rec, "changes");
+	if (!json_object_is_type(changes, json_type_object))
+		return 0;
+	json_object_object_foreach(changes, field, change)
+	{
+		if (!gcu_field_is_group(field))
+			continue;
+		n = snprintf(buf + at, len - at, " %s", field);
+		if (n < 0 || (size_t)n >= len - at)
+			return -1;
+		at += (size_t)n;
+		if (gcu_field_kind(field) != GCU_FIELD_QUEUES ||
+		    !json_object_is_type(change, json_type_object))
+			continue;
+		json_object_object_foreach(change, q, in)
+		{
+			(void)in;
+			n = snprintf(buf + at, len - at, ":%s", q);
+			if (n < 0 || (size_t)n >= len - at)
+				return -1;
+			at += (size_t)n;
+		}
+	}
 	return 0;
 }
 

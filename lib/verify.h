@@ -33,17 +33,21 @@ enum gcu_verdict {
  * ok result with a UUID id, a scope and a non-empty changes object, with
  * *id (borrowed from rec) and *scope set; GCU_BULK_SKIP for a well-formed
  * result whose status is unchanged, failed, conflict or interrupted (no
- * change to verify); GCU_BULK_REJECT with why filled for anything else (no
- * UUID id, no scope, no status, an ok result without changes).
+ * change to verify), and for the team leave that begins a move to another
+ * team (the join's result is verified); GCU_BULK_REJECT with why filled
+ * for anything else (no UUID id, no scope, no status, an ok result without
+ * changes).
  */
 enum gcu_bulk_take gcu_verify_classify(json_object *rec, const char **id, enum gcu_scope *scope,
                                        char *why, size_t whylen);
 
 /*
  * The key under which one user+scope+change record is verified once:
- * "<id lower case> <scope> <src>" into buf. Returns 0, or -1 when buf is
- * too small (the key is then unusable). rec must have been classified
- * GCU_BULK_READ.
+ * "<id lower case> <scope> <src>" into buf, and for the result of a group
+ * request, which carries one membership change, the field and the queue
+ * (" queues:<id>", " team", " division"), so that each membership change
+ * is verified apart, once. Returns 0, or -1 when buf is too small (the
+ * key is then unusable). rec must have been classified GCU_BULK_READ.
  */
 int gcu_verify_key(json_object *rec, char *buf, size_t len);
 

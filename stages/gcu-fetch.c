@@ -33,6 +33,7 @@
 #include "snapshot.h"
 #include "stage.h"
 #include "summary.h"
+#include "userdoc.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -65,16 +66,19 @@ static void help(void)
 	       "Add \"current\" (version and the current value of every changed field) to\n"
 	       "scoped change records (gcu-partition output), or \"error\" when the user\n"
 	       "cannot be read. Users are read from the platform, up to 100 in one bulk GET\n"
-	       "(expanded with skills, languages and routing status for the routing scope),\n"
-	       "paced by the rate-limit headers; a 429 pauses every read, 5xx and dropped\n"
-	       "connections are retried with backoff. A user the platform does not know gets\n"
-	       "error 404; a read that fails for good gives its records the HTTP status (0\n"
-	       "for no answer) and the reason. The output keeps the input's order.\n"
+	       "(expanded with skills, languages, routing status and team for the routing\n"
+	       "scope); the members of each queue the records name are read once, 100 a\n"
+	       "page, and a record whose queue cannot be read gets that queue's error.\n"
+	       "Reads are paced by the rate-limit headers; a 429 pauses every read, 5xx and\n"
+	       "dropped connections are retried with backoff. A user the platform does not\n"
+	       "know gets error 404; a read that fails for good gives its records the HTTP\n"
+	       "status (0 for no answer) and the reason. The output keeps the input's order.\n"
 	       "\n"
 	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
 	       "      --concurrency N      bulk reads in flight at most (default 6)\n"
 	       "      --capture FILE       also write every user document read to FILE (NDJSON,\n"
-	       "                           complete with skills, languages and routing status)\n"
+	       "                           complete with skills, languages, routing status,\n"
+	       "                           team, and the queues read that the user is in)\n"
 	       "      --snapshot FILE      read users from a captured export instead, offline\n"
 	       "      --seed N             seed the jitter (for reproducible tests)\n"
 	       "      --max-line BYTES     longest accepted line (default 1048576)\n"
@@ -82,7 +86,8 @@ static void help(void)
 	       "                           program, version, exit, elapsed, error, rejects,\n"
 	       "                           records, read, not_found, failed, interrupted,\n"
 	       "                           rejected, reads, requests, http_429, retries,\n"
-	       "                           refreshes, capped, blind (gcu-fetch(1))\n"
+	       "                           refreshes, capped, blind, queue_pages\n"
+	       "                           (gcu-fetch(1))\n"
 	       "  -q, --quiet              no summary\n"
 	       "  -v, --verbose            more detail on stderr\n"
 	       "  -h, --help               this text\n"
@@ -130,6 +135,7 @@ static void summarize(const struct gcu_bulk_stats *st)
 	gcu_summary_count(&json_summary, NULL, "interrupted", st->results[GCU_BULK_INTERRUPTED]);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
 	gcu_summary_reads(&json_summary, st);
+	gcu_summary_count(&json_summary, NULL, "queue_pages", st->queue_pages);
 }
 
 /* --- offline ------------------------------------------------------------ */
@@ -201,12 +207,14 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 /* --- from the platform -------------------------------------------------- */
 
 static enum gcu_bulk_take accept_record(void *ctx, json_object *rec, const char **id,
-                                        enum gcu_scope *scope, char *why, size_t whylen)
+                                        enum gcu_scope *scope, json_object **queues, char *why,
+                                        size_t whylen)
 {
 	json_object *changes;
 	(void)ctx;
 	if (gcu_scoped_check(rec, id, scope, &changes, why, whylen) < 0)
 		return GCU_BULK_REJECT;
+	*queues = gcu_changes_queues(changes);
 	return GCU_BULK_READ;
 }
 
@@ -264,11 +272,12 @@ static void summary(const struct gcu_bulk_stats *st)
 {
 	fprintf(stderr,
 	        "gcu-fetch: %lu records: %lu read, %lu not found, %lu failed, %lu interrupted, "
-	        "%lu rejected; %lu bulk reads (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
+	        "%lu rejected; %lu bulk reads, %lu pages of %lu queues' members (%lu requests, "
+	        "%lu 429s, %lu retries), %.1f s%s\n",
 	        st->records, st->results[GCU_BULK_FOUND], st->results[GCU_BULK_NOT_FOUND],
 	        st->results[GCU_BULK_FAILED], st->results[GCU_BULK_INTERRUPTED], st->rejected,
-	        st->batches_ok, st->sent, st->http_429, st->retries, st->elapsed,
-	        st->blind ? " (no rate headers: blind)" : "");
+	        st->batches_ok, st->queue_pages, st->queues, st->sent, st->http_429, st->retries,
+	        st->elapsed, st->blind ? " (no rate headers: blind)" : "");
 }
 
 static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,

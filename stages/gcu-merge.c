@@ -238,12 +238,17 @@ int main(int argc, char **argv)
 
 	if (run.live)
 		fputs("\r\033[K", run.live);
-	if (verbosity > 0)
+	if (verbosity > 0) {
+		char groups[96] = "";
+		if (run.group_requests > 0)
+			snprintf(groups, sizeof groups,
+			         " (%lu group requests for %lu member changes)", run.group_requests,
+			         run.members);
 		fprintf(stderr,
-		        "gcu-merge: %lu records: %lu requests (%lu group requests for %lu member "
-		        "changes), %lu unchanged, %lu failed, %lu rejected\n",
-		        st.records, run.requests, run.group_requests, run.members, run.unchanged,
-		        run.failed, st.rejected);
+		        "gcu-merge: %lu records: %lu requests%s, %lu unchanged, %lu failed, %lu "
+		        "rejected\n",
+		        st.records, run.requests, groups, run.unchanged, run.failed, st.rejected);
+	}
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
 	return (st.rejected || run.failed) ? 1 : 0;

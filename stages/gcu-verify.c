@@ -24,11 +24,13 @@
 #include "bulkread.h"
 #include "config.h"
 #include "http.h"
+#include "json_access.h"
 #include "keyset.h"
 #include "ndjson.h"
 #include "verify.h"
 #include "stage.h"
 #include "summary.h"
+#include "userdoc.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -56,12 +58,14 @@ static void help(void)
 	       "\n"
 	       "Read the users of result records (gcu-send output) again and check that the\n"
 	       "changes reported as ok hold. One verification record per user, scope and\n"
-	       "change record whose result is ok, however many requests it took:\n"
+	       "change record whose result is ok, however many requests it took, and one\n"
+	       "per queue, team or division change of a group request's member:\n"
 	       "{\"id\",\"src\",\"scope\",\"verified\":true}, or \"verified\":false with\n"
 	       "\"mismatch\":{field:{\"want\",\"got\"}}, or with \"error\" when the user cannot\n"
 	       "be read. Results that are unchanged, failed, conflict, interrupted or\n"
 	       "rejected are skipped (counted, not verified). Reads go 100 users to a bulk\n"
-	       "GET, paced and retried as in gcu-fetch.\n"
+	       "GET (with the team for the routing scope), and 100 members to a page of each\n"
+	       "queue the results name, paced and retried as in gcu-fetch.\n"
 	       "\n"
 	       "  -c, --config FILE        settings file (default: $GCU_CONFIG, else built-in)\n"
 	       "      --concurrency N      bulk reads in flight at most (default 6)\n"
@@ -71,7 +75,8 @@ static void help(void)
 	       "                           program, version, exit, elapsed, error, rejects,\n"
 	       "                           records, verified, mismatches, unreadable, skipped,\n"
 	       "                           repeated, rejected, reads, requests, http_429,\n"
-	       "                           retries, refreshes, capped, blind (gcu-verify(1))\n"
+	       "                           retries, refreshes, capped, blind, queue_pages\n"
+	       "                           (gcu-verify(1))\n"
 	       "  -q, --quiet              no summary\n"
 	       "  -v, --verbose            more detail on stderr\n"
 	       "  -h, --help               this text\n"
@@ -109,7 +114,8 @@ static void notice(void *ctx, const char *msg)
 }
 
 static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char **id,
-                                        enum gcu_scope *scope, char *why, size_t whylen)
+                                        enum gcu_scope *scope, json_object **queues, char *why,
+                                        size_t whylen)
 {
 	struct verify_run *run = ctx;
 	char key[2048];
@@ -132,6 +138,7 @@ static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char 
 		run->repeated++; /* another request of the same change: one read does */
 		return GCU_BULK_SKIP;
 	}
+	*queues = gcu_changes_queues(gcu_json_get(rec, "changes"));
 	return GCU_BULK_READ;
 }
 
@@ -166,12 +173,13 @@ static void summary(const struct gcu_bulk_stats *st, const struct verify_run *ru
 {
 	fprintf(stderr,
 	        "gcu-verify: %lu results: %lu verified, %lu mismatched, %lu unreadable, "
-	        "%lu skipped (not ok), %lu repeated, %lu rejected; %lu bulk reads (%lu requests, "
-	        "%lu 429s, %lu retries), %.1f s%s\n",
+	        "%lu skipped (not ok), %lu repeated, %lu "
+	        "rejected; %lu bulk reads, %lu pages of "
+	        "%lu queues' members (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
 	        st->records, run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH],
 	        run->verdicts[GCU_UNREADABLE], run->not_ok, run->repeated, st->rejected,
-	        st->batches_ok, st->sent, st->http_429, st->retries, st->elapsed,
-	        st->blind ? " (no rate headers: blind)" : "");
+	        st->batches_ok, st->queue_pages, st->queues, st->sent, st->http_429, st->retries,
+	        st->elapsed, st->blind ? " (no rate headers: blind)" : "");
 }
 
 /* The counts of the --summary file (gcu-verify(1) lists them). */
@@ -185,6 +193,7 @@ static void summarize(const struct gcu_bulk_stats *st, const struct verify_run *
 	gcu_summary_count(&json_summary, NULL, "repeated", run->repeated);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
 	gcu_summary_reads(&json_summary, st);
+	gcu_summary_count(&json_summary, NULL, "queue_pages", st->queue_pages);
 }
 
 int main(int argc, char **argv)

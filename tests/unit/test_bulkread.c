@@ -23,7 +23,7 @@ static void test_path(void)
 	gcu_bulk_path(buf, sizeof buf, ids, 2, 1);
 	is_str(buf,
 	       "/api/v2/users?id=" U1 "&id=" U2
-	       "&pageSize=100&state=any&expand=skills,languages,routingStatus",
+	       "&pageSize=100&state=any&expand=skills,languages,routingStatus,team",
 	       "two ids, expanded");
 
 	for (int i = 0; i < 101; i++) {
