@@ -598,17 +598,33 @@ static void test_group_rows(void)
 	       "ok", "group: a queue join of the members");
 	is_str(
 	    gcheck(GROUP("queueLeave", "POST", "/api/v2/routing/queues/" Q1 "/members?delete=true",
-	                 "[{\"id\":\"" U2 "\"}]")),
+	                 "[{\"id\":\"" U1 "\"},{\"id\":\"" U2 "\"}]")),
 	    "ok", "group: a queue leave, with its query");
+	ok(strstr(gcheck(GROUP("queueLeave", "POST",
+	                       "/api/v2/routing/queues/" Q1 "/members?delete=true",
+	                       "[{\"id\":\"" U2 "\"}]")),
+	          "body does not list exactly the request's members") != NULL,
+	   "group: a member the body leaves out is refused (it would be reported done unsent)");
+	ok(strstr(
+	       gcheck(GROUP("teamLeave", "DELETE", "/api/v2/teams/" Q1 "/members?id=" U1, "null")),
+	       "path does not name exactly") != NULL,
+	   "group: a member the query leaves out is refused");
+	ok(strstr(gcheck("{\"scope\":\"routing\",\"op\":\"division\",\"method\":\"POST\","
+	                 "\"path\":\"/api/v2/authorization/divisions/" Q1 "/objects/USER\","
+	                 "\"body\":[\"" U1 "\",\"" U1 "\"],\"members\":[{\"id\":\"" U1
+	                 "\"},{\"id\":\"" U1 "\"}]}"),
+	          "listed twice") != NULL,
+	   "group: a member listed twice is refused");
 	is_str(gcheck(GROUP("teamJoin", "POST", "/api/v2/teams/" Q1 "/members",
 	                    "{\"memberIds\":[\"" U1 "\",\"" U2 "\"]}")),
 	       "ok", "group: a team join");
 	is_str(gcheck(GROUP("teamLeave", "DELETE", "/api/v2/teams/" Q1 "/members?id=" U1 "," U2,
 	                    "null")),
 	       "ok", "group: a team leave, the members in the query");
-	is_str(gcheck(GROUP("division", "POST",
-	                    "/api/v2/authorization/divisions/" Q1 "/objects/USER", "[\"" U1 "\"]")),
-	       "ok", "group: a division move");
+	is_str(
+	    gcheck(GROUP("division", "POST", "/api/v2/authorization/divisions/" Q1 "/objects/USER",
+	                 "[\"" U1 "\",\"" U2 "\"]")),
+	    "ok", "group: a division move");
 	ok(strstr(gcheck(GROUP("queueJoin", "POST", "/api/v2/routing/queues/" Q1 "/members",
 	                       "[{\"id\":\"" S1 "\"}]")),
 	          "is not one of the request's members") != NULL,
