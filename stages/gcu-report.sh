@@ -213,23 +213,28 @@ plan_text() {
 			continue
 		fi
 		# The counts from gcu-merge's summary, the users from its output.
+		# A group request serves many users: its members are the users.
 		line=$(jq -n -r --arg s "$s" --argjson rate "$rate" \
 			--slurpfile req "$(nd "$dir/requests.$s.ndjson")" \
 			--slurpfile sum "$(nd "$dir/merge.$s.summary.json")" '
-			($req | map(.id) | unique | length) as $users
+			($req | map(.id // empty, (.members // [] | .[].id)) | unique | length) as $users
 			| ($sum[0] // {
 				requests: ($req | map(select(.op)) | length),
 				requests_by_op: ($req | map(select(.op)) | group_by(.op) | map({(.[0].op): length}) | add // {}),
+				members_by_op: ($req | map(select(.members)) | group_by(.op) | map({(.[0].op): (map(.members | length) | add)}) | add // {}),
 				unchanged: ($req | map(select(.status == "unchanged")) | length),
 				failed: ($req | map(select(.status == "failed")) | length)}) as $m
+			| ($m.members_by_op // {}) as $members
 			| ($m.requests_by_op | to_entries | sort_by(.key) | map("\(.key) \(.value)") | join(", ")) as $ops
 			| ((($users + 99) / 100 | floor) * 2) as $reads
 			| "\($s): \($users) users, \($m.requests) requests"
 			  + (if $ops != "" then " (\($ops))" else "" end)
 			  + ", \($m.unchanged) already true, \($m.failed) failed lookups"
+			  + ([$members | to_entries | sort_by(.key)[]
+			      | "\n  \(.value) \(.key) changes: \($m.requests_by_op[.key]) requests"] | add // "")
 			  + "\t\(($m.requests + $reads) / $rate)"')
 		secs=${line##*$'\t'}
-		printf '%s; about %s\n' "${line%$'\t'*}" "$(human "$secs")"
+		printf '%s\n' "${line%$'\t'*}" | sed "1s/\$/; about $(human "$secs")/"
 		total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
 	done
 	printf 'estimate at %s requests per %s s, %s never spent: %s sending' "$cfg_limit" "$cfg_window" "$kept" "$(human "$total")"
@@ -299,13 +304,15 @@ sim_ticks() {
 }
 
 # From the results: each request in the second its result was written, its
-# retries as the second column. One session starting at the run's start.
+# retries as the second column (a group request once, not per member). One
+# session starting at the run's start.
 result_ticks() {
 	local s
 	for s in "${scopes[@]}"; do
-		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts}' "$dir/results.$s.ndjson"
+		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts, line}' "$dir/results.$s.ndjson"
 	done | jq -rs --argjson start "$start" '
 		select(length > 0)
+		| map(select(.line == null)) + (map(select(.line != null)) | group_by(.line) | map(max_by(.at)))
 		| map({x: ((.at - $start / 1000) | floor), r: ((.attempts // 1) - 1)})
 		| (map(.x) | min) as $x0 | (map(.x) | max) as $x1
 		| (reduce .[] as $e ([range($x0; $x1 + 1) | {admitted: 0, rejected: 0}];
@@ -470,18 +477,29 @@ scope_report() {
 	users=$(jq -s 'map(.id) | unique | length' "$dir/changes.$s.ndjson")
 	printf '  %-12s %s\n' users "$users"
 	if [ -f "$dir/results.$s.ndjson" ]; then
+		# A group request has a result per member, each naming the request's
+		# line: its members are counted apart, the request once.
 		jq -rs '
 			def count(f): map(select(f)) | length;
-			(map(select(.op))) as $req
-			| "  requests     \($req | length): "
-			  + ([ "ok", "failed", "conflict", "interrupted" ]
-			     | map(. as $k | "\($req | count(.status == $k)) \($k)") | join(", "))
+			def statuses: . as $r | [ "ok", "failed", "conflict", "interrupted" ]
+			     | map(. as $k | "\($r | count(.status == $k)) \($k)") | join(", ");
+			(map(select(.op and .line == null))) as $own
+			| (map(select(.op and .line != null))) as $mem
+			| ($mem | group_by(.line) | map(max_by(.attempts // 1))) as $groups
+			| ($own + $groups) as $req
+			| "  requests     \($req | length)"
+			  + (if ($groups | length) > 0 then " (\($groups | length) for groups)" else "" end)
+			  + (if ($own | length) > 0 then ": " + ($own | statuses) else "" end)
 			  + "; \(count(.op == null and .status == "unchanged")) users already true"
 			  + (if count(.status == "rejected") > 0
 			     then ", \(count(.status == "rejected")) lines rejected unsent" else "" end)
 			  + (if count(.op == null and .status == "failed") > 0
 			     then ", \(count(.op == null and .status == "failed")) not sent (lookup failed)" else "" end),
-			  "  by op        " + ($req | group_by(.op) | map("\(.[0].op) \(length)") | join(", ")),
+			  (if ($mem | length) > 0
+			   then "  members      \($mem | length) changes: " + ($mem | statuses) else empty end),
+			  "  by op        " + ($req | group_by(.op) | map("\(.[0].op) \(length)"
+			      + (. as $g | $mem | count(.op == $g[0].op) | if . > 0 then " (\(.) members)" else "" end))
+			    | join(", ")),
 			  "  attempts     \($req | map(.attempts // 1) | add // 0) for \($req | length) requests"
 			' "$dir/results.$s.ndjson"
 	elif [ -f "$dir/requests.$s.ndjson" ]; then
@@ -500,7 +518,7 @@ scope_report() {
 			"  conflicts    \(sum(.conflicts)) (\(sum(.resolved)) resolved, \(sum(.parked)) parked)"
 			' "${files[@]}"
 	elif [ -f "$dir/results.$s.ndjson" ]; then
-		printf '  %-12s %s\n' retries "$(jq -s 'map(select(.op) | (.attempts // 1) - 1) | add // 0' "$dir/results.$s.ndjson") (from the results; no gcu-send summary)"
+		printf '  %-12s %s\n' retries "$(jq -s 'map(select(.op)) | unique_by(.line // .src + .op + .path) | map((.attempts // 1) - 1) | add // 0' "$dir/results.$s.ndjson") (from the results; no gcu-send summary)"
 	fi
 	if [ -f "$dir/verify.$s.ndjson" ]; then
 		jq -rs '"  verified     \(map(select(.verified == true)) | length) hold, \(map(select(.verified == false and .mismatch != null)) | length) mismatches, \(map(select(.verified == false and .mismatch == null)) | length) unreadable"' \
@@ -516,7 +534,7 @@ scope_report() {
 		d=$(secs "$a" "$b")
 	fi
 	if [ -n "$d" ]; then
-		n=$(jq -s 'map(select(.op and .status != "unchanged")) | map(.attempts // 1) | add // 0' "$(nd "$dir/results.$s.ndjson")")
+		n=$(jq -s 'map(select(.op and .status != "unchanged")) | (map(select(.line == null)) + (map(select(.line != null)) | group_by(.line) | map(max_by(.attempts // 1)))) | map(.attempts // 1) | add // 0' "$(nd "$dir/results.$s.ndjson")")
 		awk -v d="$d" -v n="$n" -v l="$limit" -v w="$window" -v r="$kept" '
 			function h(s) { return s >= 60 ? sprintf("%d min %02d s", s / 60, s % 60) : sprintf("%.1f s", s) }
 			BEGIN {
