@@ -1,7 +1,8 @@
 /*
  * test_resume.c - what --resume takes from an earlier results file: keys
  * built from src, op, path and part (two chunks of one bulk change are
- * two keys), only ok and unchanged results kept, unreadable lines and a
+ * two keys; a group request's query, which names its members, is not
+ * part of it), only ok and unchanged results kept, unreadable lines and a
  * truncated last line (as a killed run leaves) counted as bad, not fatal,
  * and a missing file an error.
  */
@@ -15,7 +16,9 @@
 #include "resume.h"
 #include "tap.h"
 
-#define P "/api/v2/users/a06bcdfe-7533-40fd-a339-11c082f5e35d"
+#define U "a06bcdfe-7533-40fd-a339-11c082f5e35d"
+#define P "/api/v2/users/" U
+#define Q "72488b81-0dfa-4e39-8727-d4dad921bf95"
 
 static char path[512];
 
@@ -46,6 +49,23 @@ static void keys(void)
 	is_str(buf, "c.csv:2|routingSkills|" P "/routingskills/bulk|1", "key: the part is in it");
 	ok(gcu_resume_key(rec, buf, 20) < 0, "key: a buffer too small is an error, not a cut key");
 	json_object_put(rec);
+
+	rec = json_tokener_parse("{\"src\":\"c.csv:2\",\"op\":\"teamLeave\",\"path\":"
+	                         "\"/api/v2/teams/" Q "/members?id=" U ",a06bcdfe-7533-40fd-a339-"
+	                         "11c082f5e35e\"}");
+	ok(gcu_resume_key(rec, buf, sizeof buf) == 0, "key: a member's result has a key");
+	is_str(buf, "c.csv:2|teamLeave|/api/v2/teams/" Q "/members|0",
+	       "key: without the query, which names the members (fewer when sent again)");
+	json_object_put(rec);
+	ok(gcu_resume_key_of("c.csv:2", "teamLeave", "/api/v2/teams/" Q "/members?id=" U, 0, buf,
+	                     sizeof buf) == 0 &&
+	       strcmp(buf, "c.csv:2|teamLeave|/api/v2/teams/" Q "/members|0") == 0,
+	   "key: a member of a request sent for fewer members finds its earlier result");
+	ok(gcu_resume_key_of("c.csv:2", "queueLeave",
+	                     "/api/v2/routing/queues/" Q "/members?delete=true", 0, buf,
+	                     sizeof buf) == 0 &&
+	       strstr(buf, "queueLeave") != NULL,
+	   "key: a queue leave and a queue join of the same path differ by their op");
 
 	rec = json_tokener_parse("{\"src\":\"c.csv:2\",\"path\":\"" P "\"}");
 	ok(gcu_resume_key(rec, buf, sizeof buf) < 0, "key: no op, no key");

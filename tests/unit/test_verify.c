@@ -1,6 +1,7 @@
 /*
  * test_verify.c - which result records gcu-verify reads, the key that
- * makes it read each change once, and the verification record.
+ * makes it read each change once (each membership change of a group
+ * request apart), and the verification record.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "verify.h"
 
 #define U1 "a06bcdfe-7533-40fd-a339-11c082f5e35d"
+#define T  "72488b81-0dfa-4e39-8727-d4dad921bf95"
 
 static enum gcu_bulk_take classify(const char *text, char *why, size_t len)
 {
@@ -52,6 +54,15 @@ static void test_classify(void)
 	        GCU_BULK_REJECT, "an ok result without changes is rejected");
 	is_long(classify("{\"id\":\"" U1 "\",\"scope\":\"up\",\"status\":\"ok\"}", why, sizeof why),
 	        GCU_BULK_REJECT, "an unknown scope is rejected");
+	is_long(classify("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"ok\",\"op\":"
+	                 "\"teamLeave\",\"changes\":{\"team\":\"" T "\"}}",
+	                 why, sizeof why),
+	        GCU_BULK_SKIP,
+	        "leaving the old team on the way to a new one: the join is verified");
+	is_long(classify("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"ok\",\"op\":"
+	                 "\"teamLeave\",\"changes\":{\"team\":null}}",
+	                 why, sizeof why),
+	        GCU_BULK_READ, "leaving a team for none is verified");
 }
 
 static void test_key(void)
@@ -63,6 +74,18 @@ static void test_key(void)
 	is_long(gcu_verify_key(rec, key, sizeof key), 0, "key built");
 	is_str(key, U1 " routing a.csv:2", "the id in lower case, then scope and src");
 	is_long(gcu_verify_key(rec, tiny, sizeof tiny), -1, "a short buffer is an error");
+	json_object_put(rec);
+
+	rec = json_tokener_parse("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"src\":\"a.csv:2\","
+	                         "\"changes\":{\"queues\":{\"" T "\":true}}}");
+	is_long(gcu_verify_key(rec, key, sizeof key), 0, "a queue change's key built");
+	is_str(key, U1 " routing a.csv:2 queues:" T,
+	       "a member's queue change is verified apart, by its queue");
+	json_object_put(rec);
+	rec = json_tokener_parse("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"src\":\"a.csv:2\","
+	                         "\"changes\":{\"team\":\"" T "\"}}");
+	gcu_verify_key(rec, key, sizeof key);
+	is_str(key, U1 " routing a.csv:2 team", "a team change by its field");
 	json_object_put(rec);
 }
 
@@ -132,6 +155,30 @@ static void test_record(void)
 	       "\"routingStatus\":{\"status\":\"IDLE\"}}",
 	       0, NULL, &v, buf, sizeof buf);
 	is_long(v, GCU_MISMATCH, "routing: a skill that should be gone is a mismatch");
+	json_object_put(result);
+
+	/* Members: the queues read are listed on the user (userdoc.h), the
+	 * team and division as the platform shows them. */
+	result =
+	    json_tokener_parse("{\"id\":\"" U1 "\",\"src\":\"a.csv:4\",\"scope\":\"routing\","
+	                       "\"op\":\"queueJoin\",\"status\":\"ok\",\"changes\":{\"queues\":"
+	                       "{\"" T "\":true}}}");
+	record(result, "{\"id\":\"" U1 "\",\"queues\":[{\"id\":\"" T "\"}]}", 0, NULL, &v, buf,
+	       sizeof buf);
+	is_long(v, GCU_VERIFIED, "member: in the queue joined: verified");
+	is_str(record(result, "{\"id\":\"" U1 "\",\"queues\":[]}", 0, NULL, &v, buf, sizeof buf),
+	       "{\"id\":\"" U1 "\",\"src\":\"a.csv:4\",\"scope\":\"routing\",\"verified\":false,"
+	       "\"mismatch\":{\"queues\":{\"want\":{\"" T "\":true},\"got\":{\"" T "\":false}}}}",
+	       "member: removed from the queue meanwhile: a mismatch, not ok");
+	json_object_put(result);
+	result = json_tokener_parse("{\"id\":\"" U1 "\",\"src\":\"a.csv:4\",\"scope\":\"routing\","
+	                            "\"op\":\"teamJoin\",\"status\":\"ok\",\"changes\":{\"team\":"
+	                            "\"" T "\"}}");
+	record(result, "{\"id\":\"" U1 "\",\"team\":{\"id\":\"" T "\",\"name\":\"A\"}}", 0, NULL,
+	       &v, buf, sizeof buf);
+	is_long(v, GCU_VERIFIED, "member: in the team joined: verified");
+	record(result, "{\"id\":\"" U1 "\"}", 0, NULL, &v, buf, sizeof buf);
+	is_long(v, GCU_MISMATCH, "member: in no team: a mismatch");
 	json_object_put(result);
 }
 
