@@ -49,6 +49,7 @@ DEPS_OK   = $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit cli check-asan lint format install uninstall \
         clean demo bench bench-offline bench-sim bench-send bench-compare bench-cost bench-resolve \
+        bench-groups \
         test-faults \
         fuzz fuzz-replay
 all: $(PROGRAMS)
@@ -224,7 +225,8 @@ demo: $(PROGRAMS)
 # minutes on 2 cores, bench-compare taking most of it; bench-offline times
 # 500,000 records once unless given N= and RUNS= (the published figures
 # are N=1000000 RUNS=2). bench-send, gcu-send's own scenarios, is apart; so
-# is bench-resolve, gcu-resolve next to a search per user (2 minutes).
+# are bench-resolve, gcu-resolve next to a search per user (2 minutes), and
+# bench-groups, the requests of a reorganisation.
 # One after the other even under -j: each one measures the machine alone.
 bench: $(PROGRAMS)
 	@$(MAKE) --no-print-directory bench-offline
@@ -266,3 +268,8 @@ bench-cost: $(PROGRAMS)
 
 bench-resolve: $(PROGRAMS)
 	$(call bench-section,resolve)
+
+# What a reorganisation of 2,000 users costs in requests (queue, team and
+# division changes in group requests), next to a request per change.
+bench-groups: $(PROGRAMS)
+	$(call bench-section,groups)
