@@ -11,7 +11,8 @@
  * a row becomes {"email": "ann@x.com", "changes": …} and the like. An
  * empty cell means "no change"; the null token (default \N) means null; a
  * quoted "" is an empty string. Quoted fields, embedded commas and
- * newlines, a UTF-8 BOM and CRLF line ends all work.
+ * newlines, a UTF-8 BOM and CRLF line ends all work. A queues cell (a
+ * list or text column of the queues field) reads "A;-B": join A, leave B.
  *
  * A bad record comes back with its reason, never cut or guessed at: a
  * cell or line that is not text (see text.h), JSON that ndjson_parse_value

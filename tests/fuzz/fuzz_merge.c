@@ -3,7 +3,8 @@
  *
  * The input is split at its first newline into two JSON texts: a fetched
  * record's `current` and a scoped record's `changes`. gcu_merge builds the
- * requests (or refuses with a message) and gcu_merge_mismatch compares
+ * requests and gcu_merge_memberships the queue, team and division changes
+ * (or each refuses with a message), and gcu_merge_mismatch compares
  * the pair, as gcu-merge and gcu-verify do with what they read from a
  * pipe. A crash, a leak or undefined behaviour is a bug.
  */
@@ -32,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (current == NULL || changes == NULL)
 		goto out;
 	reqs = gcu_merge(ID, current, changes, err, sizeof err);
+	json_object_put(reqs);
+	reqs = gcu_merge_memberships(ID, current, changes, err, sizeof err);
 	json_object_put(reqs);
 	mis = gcu_merge_mismatch(current, changes);
 	json_object_put(mis);

@@ -6,9 +6,10 @@
  * (endpoints.h). A crash, a leak or undefined behaviour is a bug, and so
  * is a line the check lets through that breaks what the table promises,
  * checked here apart from the check's own code: the op has a row and the
- * method is the row's, the path is the record's user's, in printable
- * ASCII, without a query, a dot segment or percent-encoding, and every
- * number in the body is finite. What passes must pass again once
+ * method is the row's, the path is the record's user's (a group request:
+ * under /api/v2/, with 1 to the row's limit of members), in printable
+ * ASCII, without a query (but a group row's own), a dot segment or
+ * percent-encoding, and every number in the body is finite. What passes must pass again once
  * written out and read back, since the written form is what is sent.
  */
 #include <math.h>
@@ -59,11 +60,24 @@ static void promised(json_object *rec)
 	const struct gcu_endpoint *ep = gcu_endpoint_find(gcu_json_str(rec, "op"));
 
 	must(ep != NULL && strcmp(ep->method, gcu_json_str(rec, "method")) == 0);
-	must(id != NULL && path != NULL);
-	must(strncmp(path, "/api/v2/users/", 14) == 0 && strncasecmp(path + 14, id, 36) == 0);
-	must(path[50] == '\0' || path[50] == '/');
+	must(path != NULL);
+	if (ep->members > 0) {
+		/* A group request: its members listed, a query only where the
+		 * row has one. */
+		json_object *m = gcu_json_get(rec, "members");
+		must(json_object_is_type(m, json_type_array) && json_object_array_length(m) >= 1 &&
+		     json_object_array_length(m) <= ep->members);
+		must(strncmp(path, "/api/v2/", 8) == 0);
+		must(strchr(path, '?') == NULL || strchr(ep->path, '?') != NULL);
+	} else {
+		must(id != NULL);
+		must(strncmp(path, "/api/v2/users/", 14) == 0 &&
+		     strncasecmp(path + 14, id, 36) == 0);
+		must(path[50] == '\0' || path[50] == '/');
+		must(strchr(path, '?') == NULL);
+	}
 	for (const char *p = path; *p; p++)
-		must(*p > 0x20 && *p < 0x7f && *p != '?' && *p != '%' && *p != '#');
+		must(*p > 0x20 && *p < 0x7f && *p != '%' && *p != '#');
 	must(strstr(path, "/..") == NULL && strstr(path, "/./") == NULL);
 	must(finite_numbers(gcu_json_get(rec, "body")));
 }
