@@ -198,6 +198,20 @@ static void retire_unit(struct gcu_engine *core, struct gcu_job *j)
 	free_unit((struct unit *)j);
 }
 
+/* With -v, a result that failed is said: "src: what which: status: why". */
+static void tell(struct sender *e, const char *src, const char *what, const char *which,
+                 enum gcu_result_status status, const char *error)
+{
+	char msg[600];
+
+	if ((status != GCU_RESULT_FAILED && status != GCU_RESULT_CONFLICT) || !e->o->verbose ||
+	    !e->o->notice)
+		return;
+	snprintf(msg, sizeof msg, "%s: %s %s: %s: %s", src, what, which, gcu_result_name(status),
+	         error ? error : "");
+	e->o->notice(e->o->ctx, msg);
+}
+
 /* The unit's current request has every result it gets: the next one's
  * turn, and once the unit is done, the turn of the later units that
  * waited for it. */
@@ -248,14 +262,8 @@ static void member_result(struct sender *e, struct request *r, struct member *m,
 	e->st->results[status]++;
 	m->status = status;
 	m->done = 1;
-	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->verbose &&
-	    e->o->notice) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%s: %s %s: %s: %s", gcu_json_str(m->m, "src"),
-		         gcu_json_str(r->rec, "op"), gcu_json_str(m->m, "id"),
-		         gcu_result_name(status), error ? error : "");
-		e->o->notice(e->o->ctx, msg);
-	}
+	tell(e, gcu_json_str(m->m, "src"), gcu_json_str(r->rec, "op"), gcu_json_str(m->m, "id"),
+	     status, error);
 }
 
 /* A new array of the members of r without a result yet (or, failed set,
@@ -345,14 +353,8 @@ static void finish(struct sender *e, struct unit *u, enum gcu_result_status stat
 		u->conflicts = 0;
 		u->parked = 0;
 	}
-	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->verbose &&
-	    e->o->notice) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%s: %s %s: %s: %s", gcu_json_str(r->rec, "src"),
-		         gcu_json_str(r->rec, "method"), gcu_json_str(r->rec, "path"),
-		         gcu_result_name(status), error ? error : "");
-		e->o->notice(e->o->ctx, msg);
-	}
+	tell(e, gcu_json_str(r->rec, "src"), gcu_json_str(r->rec, "method"),
+	     gcu_json_str(r->rec, "path"), status, error);
 	advance(e, u);
 }
 

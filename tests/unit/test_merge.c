@@ -43,12 +43,15 @@ static json_object *J(const char *text)
 	return o;
 }
 
-/* Merges and returns the requests as compact JSON ("ERROR: …" on error). */
-static const char *merge(const char *current, const char *changes)
+typedef json_object *(*merge_fn)(const char *, json_object *, json_object *, char *, size_t);
+
+/* What fn makes of current and changes, as compact JSON ("ERROR: …" on
+ * error). */
+static const char *merged(merge_fn fn, const char *current, const char *changes)
 {
 	json_object *cur = J(current), *ch = J(changes);
 	err[0] = '\0';
-	json_object *reqs = gcu_merge(U1, cur, ch, err, sizeof err);
+	json_object *reqs = fn(U1, cur, ch, err, sizeof err);
 	if (reqs == NULL)
 		snprintf(got, sizeof got, "ERROR: %s", err);
 	else
@@ -57,6 +60,12 @@ static const char *merge(const char *current, const char *changes)
 	json_object_put(cur);
 	json_object_put(ch);
 	return got;
+}
+
+/* The requests merged, as compact JSON ("ERROR: …" on error). */
+static const char *merge(const char *current, const char *changes)
+{
+	return merged(gcu_merge, current, changes);
 }
 
 static const char *mismatch(const char *current, const char *changes)
@@ -341,17 +350,7 @@ static void test_mismatch(void)
 /* The membership changes as compact JSON ("ERROR: …" on error). */
 static const char *memberships(const char *current, const char *changes)
 {
-	json_object *cur = J(current), *ch = J(changes);
-	err[0] = '\0';
-	json_object *m = gcu_merge_memberships(U1, cur, ch, err, sizeof err);
-	if (m == NULL)
-		snprintf(got, sizeof got, "ERROR: %s", err);
-	else
-		snprintf(got, sizeof got, "%s", ndjson_string(m, NULL));
-	json_object_put(m);
-	json_object_put(cur);
-	json_object_put(ch);
-	return got;
+	return merged(gcu_merge_memberships, current, changes);
 }
 
 #define M(op, group, changes) "{\"op\":\"" op "\",\"group\":\"" group "\",\"changes\":" changes "}"
