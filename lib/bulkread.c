@@ -118,6 +118,16 @@ int gcu_bulk_path(char *buf, size_t len, const char *const *ids, size_t n, int e
 	return (int)(pos + (size_t)k);
 }
 
+const char *gcu_bulk_queue_words(const struct gcu_bulk_stats *st, char *buf, size_t len)
+{
+	if (st->queues == 0)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, ", %lu pages of %lu queue%s members", st->queue_pages,
+		         st->queues, st->queues == 1 ? "'s" : "s'");
+	return buf;
+}
+
 /* --- batches ------------------------------------------------------------ */
 
 static void free_batch(struct batch *b)

@@ -138,6 +138,13 @@ int gcu_bulk_run(const struct gcu_bulk_opts *o, struct gcu_bulk_stats *st, char 
                  size_t errlen);
 
 /*
+ * Writes ", N pages of Q queues' members" into buf (len bytes) when queue
+ * members were asked for, else "": the part of a stage's summary line
+ * about them. Returns buf.
+ */
+const char *gcu_bulk_queue_words(const struct gcu_bulk_stats *st, char *buf, size_t len);
+
+/*
  * Builds the path and query of one bulk read of n ids (1 to 100, each a
  * UUID) into buf. Returns the length, or -1 when an id is not a UUID, n is
  * out of range or buf is too small (nothing useful is left in buf then).

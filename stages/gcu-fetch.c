@@ -270,14 +270,16 @@ static void progress(void *ctx, const struct gcu_bulk_stats *st)
 
 static void summary(const struct gcu_bulk_stats *st)
 {
+	char queues[96];
+
 	fprintf(stderr,
 	        "gcu-fetch: %lu records: %lu read, %lu not found, %lu failed, %lu interrupted, "
-	        "%lu rejected; %lu bulk reads, %lu pages of %lu queues' members (%lu requests, "
-	        "%lu 429s, %lu retries), %.1f s%s\n",
+	        "%lu rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
 	        st->records, st->results[GCU_BULK_FOUND], st->results[GCU_BULK_NOT_FOUND],
 	        st->results[GCU_BULK_FAILED], st->results[GCU_BULK_INTERRUPTED], st->rejected,
-	        st->batches_ok, st->queue_pages, st->queues, st->sent, st->http_429, st->retries,
-	        st->elapsed, st->blind ? " (no rate headers: blind)" : "");
+	        st->batches_ok, gcu_bulk_queue_words(st, queues, sizeof queues), st->sent,
+	        st->http_429, st->retries, st->elapsed,
+	        st->blind ? " (no rate headers: blind)" : "");
 }
 
 static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,

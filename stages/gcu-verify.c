@@ -171,15 +171,17 @@ static void progress(void *ctx, const struct gcu_bulk_stats *st)
 
 static void summary(const struct gcu_bulk_stats *st, const struct verify_run *run)
 {
+	char queues[96];
+
 	fprintf(stderr,
 	        "gcu-verify: %lu results: %lu verified, %lu mismatched, %lu unreadable, "
 	        "%lu skipped (not ok), %lu repeated, %lu "
-	        "rejected; %lu bulk reads, %lu pages of "
-	        "%lu queues' members (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
+	        "rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
 	        st->records, run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH],
 	        run->verdicts[GCU_UNREADABLE], run->not_ok, run->repeated, st->rejected,
-	        st->batches_ok, st->queue_pages, st->queues, st->sent, st->http_429, st->retries,
-	        st->elapsed, st->blind ? " (no rate headers: blind)" : "");
+	        st->batches_ok, gcu_bulk_queue_words(st, queues, sizeof queues), st->sent,
+	        st->http_429, st->retries, st->elapsed,
+	        st->blind ? " (no rate headers: blind)" : "");
 }
 
 /* The counts of the --summary file (gcu-verify(1) lists them). */

@@ -106,7 +106,7 @@ setup() {
 	[[ "$stderr" == *"$f:2: invalid JSON"* ]]
 	[[ "$stderr" == *"$f:3: not a JSON object"* ]]
 	[[ "$stderr" == *"$f:4: unknown key 'note'"* ]]
-	[[ "$stderr" == *"$f:5: unknown field 'division'"* ]]
+	[[ "$stderr" == *"$f:5: unknown field 'roles'"* ]]
 	[[ "$stderr" == *"$f:6: acdAutoAnswer: expected true or false"* ]]
 	[[ "$stderr" == *"$f:7: missing id"* ]]
 	[[ "$stderr" == *"$f:8: no changes for this user"* ]]
