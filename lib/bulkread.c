@@ -4,9 +4,13 @@
  * in-order hand-over of what was read.
  *
  * A batch, the engine's job, is a run of consecutive READ records whose
- * distinct ids fit in one bulk GET. The engine hands batches back in input
- * order, so a batch that finishes early simply waits for those before it;
- * it holds only so many (see gcu_bulk_run), which keeps memory flat.
+ * distinct ids fit in one bulk GET. A queue's member pages are a job of
+ * their own, added when a record first names the queue; adding a job
+ * seals the batch before it, so that batch goes on taking records
+ * (r->filling) and is held until the queues added after it are read.
+ * The engine hands batches back in input order, so a batch that finishes
+ * early simply waits for those before it; it holds only so many (see
+ * gcu_bulk_run), which keeps memory flat.
  */
 #include "bulkread.h"
 
@@ -27,6 +31,8 @@
 #define EXPAND       "&expand=skills,languages,routingStatus,team"
 /* The largest page of a queue's members. */
 #define MEMBER_PAGE 100
+/* Queue jobs held beside the batches (see gcu_bulk_run). */
+#define QUEUE_JOBS_AHEAD 64
 
 /* A job of the reader: a batch of users, or the member pages of a queue. */
 struct rjob {
@@ -45,7 +51,9 @@ struct item {
  * the whole run: every record naming it needs it. */
 struct queue {
 	char id[ID_LEN];
-	int read; /* every member page was read */
+	unsigned long seq; /* when its job joined the engine (reader's count) */
+	int done;          /* its job is over: read, or failed */
+	int read;          /* every member page was read */
 	enum gcu_bulk_result result;
 	int status;
 	char msg[400];
@@ -66,7 +74,10 @@ struct qjob {
 };
 
 struct batch {
-	struct rjob r;                /* job.scope: routing when a record of it is */
+	struct rjob r;     /* job.scope: routing when a record of it is */
+	unsigned long seq; /* when it joined the engine (reader's count) */
+	size_t *waits;     /* the queues read after it that it waits for (job.held) */
+	size_t nwaits;
 	size_t n;                     /* items held, at most batch_items */
 	json_object *found[BULK_MAX]; /* borrowed from answer, NULL when absent */
 	size_t nids;
@@ -88,6 +99,9 @@ struct reader {
 	size_t batch_ids, batch_items;
 	struct queue *queues; /* every queue the input named, in order */
 	size_t nqueues, capqueues;
+	unsigned long seq;      /* jobs added so far */
+	struct batch *filling;  /* a batch still taking records though sealed, while it waits
+	                           for queues read after it; or NULL */
 	json_object *queue_at;  /* queue id (lower case) -> index in queues */
 	json_object *member_of; /* user id (lower case) -> [{"id": queue}…] it is in */
 };
@@ -135,6 +149,7 @@ static void free_batch(struct batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		json_object_put(b->items[i].rec);
 	json_object_put(b->answer);
+	free(b->waits);
 	free(b);
 }
 
@@ -145,6 +160,9 @@ static struct batch *new_batch(struct reader *r)
 	if (b == NULL)
 		return NULL;
 	b->r.job.scope = GCU_SCOPE_NON_ROUTING;
+	b->r.job.done = 1; /* nothing to read until a user joins it */
+	b->seq = ++r->seq;
+	r->filling = NULL;
 	gcu_engine_add(&r->core, &b->r.job);
 	r->st->batches++;
 	return b;
@@ -188,9 +206,55 @@ static long queue_for(struct reader *r, const char *id)
 	j->r.job.sealed = 1;
 	j->q = r->nqueues++;
 	j->page = 1;
+	q->seq = ++r->seq;
 	r->st->queues++;
+	/* Adding it seals the open batch: that batch still takes records,
+	 * and waits for the queues read after it (see add_item). */
+	struct batch *open = (struct batch *)gcu_engine_open_job(&r->core);
+	if (open && !open->r.is_queue)
+		r->filling = open;
 	gcu_engine_add(&r->core, &j->r.job);
 	return (long)j->q;
+}
+
+/* Batch b waits for queue index qi, read after it. Returns 0, or -1 when
+ * memory ran out. */
+static int wait_for(struct reader *r, struct batch *b, size_t qi)
+{
+	for (size_t i = 0; i < b->nwaits; i++)
+		if (b->waits[i] == qi)
+			return 0;
+	size_t *grown = realloc(b->waits, (b->nwaits + 1) * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	b->waits = grown;
+	b->waits[b->nwaits++] = qi;
+	b->r.job.held++;
+	b->r.job.done = 0; /* not to leave before the queue is read */
+	r->filling = b;
+	return 0;
+}
+
+/* Queue index qi is read (or will never be): the batches that waited for
+ * it may go once they wait for nothing else, and take no more records. */
+static void queue_over(struct reader *r, size_t qi)
+{
+	r->queues[qi].done = 1;
+	for (struct gcu_job *p = r->core.head; p; p = p->next) {
+		struct batch *b = (struct batch *)p;
+		if (b->r.is_queue || p->held == 0)
+			continue;
+		for (size_t i = 0; i < b->nwaits; i++)
+			if (b->waits[i] == qi) {
+				b->waits[i] = b->waits[--b->nwaits];
+				if (--p->held > 0)
+					break;
+				if (r->filling == b)
+					r->filling = NULL;
+				p->done = b->nids == 0; /* else its users are to be read */
+				break;
+			}
+	}
 }
 
 static int slot_of(const struct batch *b, const char *id)
@@ -201,29 +265,32 @@ static int slot_of(const struct batch *b, const char *id)
 	return -1;
 }
 
+/* Adds a record to the batch still taking records, or to a new one.
+ * only: it needs the queues alone, no read of the user. */
 static void add_item(struct reader *r, json_object *rec, const char *id, enum gcu_scope scope,
-                     json_object *queues)
+                     json_object *queues, int only)
 {
 	struct batch *b;
 	int slot = -1;
 
-	/* Its queues are read before it: a queue named for the first time
-	 * starts a job ahead of the batch this record joins. */
+	/* The queues it names are read once; a queue named for the first time
+	 * starts its job now. */
 	if (queues != NULL) {
 		json_object_object_foreach(queues, qid, want)
 		{
 			(void)want;
-			if (gcu_uuid_valid(qid) && queue_for(r, qid) < 0) {
-				gcu_engine_fatal(&r->core, "reading queues", ENOMEM);
-				return;
-			}
+			if (gcu_uuid_valid(qid) && queue_for(r, qid) < 0)
+				goto oom;
 		}
 	}
-	b = (struct batch *)gcu_engine_open_job(&r->core);
-	if (b && b->r.is_queue)
-		b = NULL;
+	b = r->filling;
+	if (b == NULL) {
+		b = (struct batch *)gcu_engine_open_job(&r->core);
+		if (b && b->r.is_queue)
+			b = NULL;
+	}
 	if (b) {
-		slot = slot_of(b, id);
+		slot = only ? 0 : slot_of(b, id);
 		if (b->n >= r->batch_items || (slot < 0 && b->nids >= r->batch_ids)) {
 			b->r.job.sealed = 1;
 			b = NULL;
@@ -232,13 +299,27 @@ static void add_item(struct reader *r, json_object *rec, const char *id, enum gc
 	}
 	if (b == NULL)
 		b = new_batch(r);
-	if (b == NULL) {
-		gcu_engine_fatal(&r->core, "reading records", ENOMEM);
-		return;
+	if (b == NULL)
+		goto oom;
+	/* Outcomes go out in input order: a queue whose job came before the
+	 * batch is read by the time the batch leaves; one read after it holds
+	 * the batch back until it is. */
+	if (queues != NULL) {
+		json_object_object_foreach(queues, qid, want)
+		{
+			(void)want;
+			long qi = gcu_uuid_valid(qid) ? queue_for(r, qid) : -1;
+			if (qi >= 0 && !r->queues[qi].done && r->queues[qi].seq > b->seq &&
+			    wait_for(r, b, (size_t)qi) < 0)
+				goto oom;
+		}
 	}
-	if (slot < 0) {
+	if (only) {
+		slot = -1;
+	} else if (slot < 0) {
 		slot = (int)b->nids++;
 		snprintf(b->ids[slot], ID_LEN, "%s", id);
+		b->r.job.done = 0; /* a user to read */
 	}
 	struct item *it = &b->items[b->n++];
 	it->rec = json_object_get(rec);
@@ -248,6 +329,9 @@ static void add_item(struct reader *r, json_object *rec, const char *id, enum gc
 	if (scope == GCU_SCOPE_ROUTING)
 		b->r.job.scope = GCU_SCOPE_ROUTING;
 	r->st->queued++;
+	return;
+oom:
+	gcu_engine_fatal(&r->core, "reading records", ENOMEM);
 }
 
 /* The engine's line callback: the stage says what the record needs. */
@@ -265,7 +349,9 @@ static void take_line(struct gcu_engine *core, const char *line, size_t len, uns
 		gcu_engine_reject(core, lineno, why);
 		return;
 	}
-	switch (r->o->accept(r->o->ctx, rec, &id, &scope, &queues, why, sizeof why)) {
+	enum gcu_bulk_take take =
+	    r->o->accept(r->o->ctx, rec, &id, &scope, &queues, why, sizeof why);
+	switch (take) {
 	case GCU_BULK_SKIP:
 		r->st->skipped++;
 		break;
@@ -273,11 +359,14 @@ static void take_line(struct gcu_engine *core, const char *line, size_t len, uns
 		gcu_engine_reject(core, lineno, why);
 		break;
 	case GCU_BULK_READ:
+	case GCU_BULK_QUEUES:
+		if (!json_object_is_type(queues, json_type_object))
+			queues = NULL;
 		if (!gcu_uuid_valid(id) || scope == GCU_SCOPE_NONE)
 			gcu_engine_reject(core, lineno, "missing or non-UUID id, or no scope");
 		else
-			add_item(r, rec, id, scope,
-			         json_object_is_type(queues, json_type_object) ? queues : NULL);
+			add_item(r, rec, id, scope, queues,
+			         queues != NULL && take == GCU_BULK_QUEUES);
 		break;
 	}
 	json_object_put(rec);
@@ -355,11 +444,18 @@ static void retire_batch(struct gcu_engine *core, struct gcu_job *j)
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
-		json_object *user = b->answer ? b->found[it->slot] : NULL;
+		json_object *user = b->answer && it->slot >= 0 ? b->found[it->slot] : NULL;
 		const struct queue *q = it->queues ? unread_queue(r, it) : NULL;
 		if (q != NULL) {
 			snprintf(msg, sizeof msg, "queue %s: %s", q->id, q->msg);
 			emit(r, it, NULL, q->result, q->status, msg);
+		} else if (it->slot < 0) {
+			/* Its queues alone: the user as the member pages show it. */
+			json_object *only = json_object_new_object();
+			json_object_object_add(only, "id", json_object_new_string(it->id));
+			add_memberships(r, only);
+			emit(r, it, only, GCU_BULK_FOUND, 0, NULL);
+			json_object_put(only);
 		} else if (user)
 			emit(r, it, user, GCU_BULK_FOUND, 0, NULL);
 		else if (b->answer)
@@ -390,6 +486,7 @@ static void end_job(struct reader *r, struct gcu_job *j, enum gcu_bulk_result re
 		q->result = res;
 		q->status = (int)status;
 		snprintf(q->msg, sizeof q->msg, "%s", msg);
+		queue_over(r, ((struct qjob *)j)->q);
 		return;
 	}
 	struct batch *b = (struct batch *)j;
@@ -508,6 +605,7 @@ static void page_read(struct reader *r, struct qjob *j, json_object *answer)
 	}
 	q->read = 1;
 	j->r.job.done = 1;
+	queue_over(r, j->q);
 }
 
 static void send_batch(struct gcu_engine *core, struct gcu_job *j, double now)
@@ -599,6 +697,10 @@ int gcu_bulk_run(const struct gcu_bulk_opts *o, struct gcu_bulk_stats *st, char 
 	r.batch_items = r.batch_ids * ITEMS_PER_ID;
 	if (readahead < READAHEAD_MIN)
 		readahead = READAHEAD_MIN;
+	/* The queue jobs count as jobs held too: room for those the first
+	 * records start, so that input goes on being read (and the batch
+	 * that waits for them fills) while they are read. */
+	readahead += QUEUE_JOBS_AHEAD;
 	r.queue_at = json_object_new_object();
 	r.member_of = json_object_new_object();
 	int rc = r.queue_at && r.member_of

@@ -11,10 +11,12 @@
  * document: the queues the records name are read instead, each once a
  * run, from its member pages
  *   GET /api/v2/routing/queues/{id}/members?pageSize=100&pageNumber=n
- * by a job ahead of the first batch that needs it, and each user read is
- * handed over with "queues":[{"id"}…], the queues read that it is in
- * (userdoc.h); a record whose queue cannot be read gets that queue's
- * error. Several batches are in flight at once within
+ * by a job of its own, started when a record first names it; the batch
+ * that takes that record waits (held, still taking records) until the
+ * queue is read, so that batches stay full and outcomes keep the input's
+ * order. Each user read is handed over with "queues":[{"id"}…], the
+ * queues read that it is in (userdoc.h); a record whose queue cannot be
+ * read gets that queue's error. Several batches are in flight at once within
  * the concurrency bound, paced by the pacer (pacer.h): a 429 pauses all
  * dispatch for Retry-After, 5xx and transport errors back off with jitter,
  * attempts are bounded, and a batch that fails for good gives every one of
@@ -38,9 +40,11 @@
 
 /* What the stage wants done with one input record. */
 enum gcu_bulk_take {
-	GCU_BULK_READ,  /* read the user: *id and *scope are set */
-	GCU_BULK_SKIP,  /* nothing to read and nothing to write (the stage counts it) */
-	GCU_BULK_REJECT /* not a record the stage takes: why is filled, it is reported */
+	GCU_BULK_READ,   /* read the user: *id and *scope are set */
+	GCU_BULK_QUEUES, /* as READ, but only the queues in *queues are needed: the user is not
+	                    read, its outcome's user is {"id","queues"} from the member pages */
+	GCU_BULK_SKIP,   /* nothing to read and nothing to write (the stage counts it) */
+	GCU_BULK_REJECT  /* not a record the stage takes: why is filled, it is reported */
 };
 
 /*

@@ -138,8 +138,10 @@ static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char 
 		run->repeated++; /* another request of the same change: one read does */
 		return GCU_BULK_SKIP;
 	}
-	*queues = gcu_changes_queues(gcu_json_get(rec, "changes"));
-	return GCU_BULK_READ;
+	/* A queue change is read back from the queue's member pages alone. */
+	json_object *changes = gcu_json_get(rec, "changes");
+	*queues = gcu_changes_queues(changes);
+	return *queues && json_object_object_length(changes) == 1 ? GCU_BULK_QUEUES : GCU_BULK_READ;
 }
 
 static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t errlen)
