@@ -12,9 +12,19 @@
  * with id, src and scope copied when the line holds them well formed, and
  * "line" naming the input as "file:number".
  *
+ * A group request (its record lists "members" instead of naming one
+ * user) writes one result per member, the result line above with the
+ * member's id, src and changes and "line" naming the request; a partial
+ * answer fails only the members it names (a team join's "failures", a
+ * queue or division call's 400 naming users, after which the call goes
+ * again for the others), and --failed gets a request for the failed
+ * members only; --resume sends the request for the members not done.
+ *
  * The requests of one user run one after another, in input order (a
- * change of state before the PATCH that follows it); different users run
- * side by side up to the concurrency bound. A version conflict is never
+ * change of state before the PATCH that follows it, a team leave before
+ * the team join, a user's PATCH before its division move): a request
+ * waits for every earlier one that changes a user of its own; different
+ * users run side by side up to the concurrency bound. A version conflict is never
  * resent as it was: the user is read again, the original changes are
  * merged again (merge.h) and the new body goes out; three conflicts in a
  * row park the user for a cool-down and one last try. A 429 pauses all
