@@ -226,6 +226,8 @@ int gcu_grouper_add(struct gcu_grouper *g, const char *id, const char *src, cons
 		if (src != NULL)
 			json_object_object_add(e, "src", json_object_new_string(src));
 		json_object_object_add(e, "changes", json_object_get(gcu_json_get(m, "changes")));
+		if (gcu_json_get(m, "undo") != NULL)
+			json_object_object_add(e, "undo", json_object_get(gcu_json_get(m, "undo")));
 		json_object_array_add(b->members, e);
 		g->held++;
 		if (json_object_array_length(b->members) < b->max)

@@ -7,10 +7,11 @@
  * each user's membership changes (merge.h, gcu_merge_memberships) in a
  * batch per scope, kind of request and group, and hands out a request
  * record when a batch is full, or at the end:
- *   {"scope","op","method","path","body","members":[{"id","src","changes"}…]}
+ *   {"scope","op","method","path","body","members":[{"id","src","changes","undo"}…]}
  * with method, path and body built from the table of what gcu may send
  * (endpoints.h), and for each member the one change the request serves
- * for it, so that gcu-send can write a result per member.
+ * for it, so that gcu-send can write a result per member, and what would
+ * undo it (undo.h).
  *
  * Order. A user is in one team at most, so a team join must come after
  * the leave of the old team: team joins are held until the end, when

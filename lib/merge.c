@@ -12,6 +12,7 @@
 
 #include "json_access.h"
 #include "fields.h"
+#include "undo.h"
 #include "uuid.h"
 
 /* Does current hold every key of the wanted object (null: key absent)? */
@@ -189,6 +190,82 @@ static json_object *patch_value(const char *field, json_object *current, json_ob
 	}
 }
 
+/* What restores, key by key, the keys of an object that want changes:
+ * each one's value before, null for a key it added (new reference). */
+static json_object *object_before(json_object *current, json_object *want)
+{
+	json_object *out = json_object_new_object();
+	json_object_object_foreach(want, key, w)
+	{
+		json_object *have = gcu_json_get(current, key);
+		if (json_object_is_type(w, json_type_object) &&
+		    json_object_is_type(have, json_type_object))
+			json_object_object_add(out, key, object_before(have, w));
+		else
+			json_object_object_add(out, key, json_object_get(have));
+	}
+	return out;
+}
+
+/* The contacts that restore those want changes: each one as it was, or
+ * its removal when it was not there (new reference). */
+static json_object *contacts_before(json_object *current, json_object *want)
+{
+	json_object *out = json_object_new_array();
+	size_t n = json_object_array_length(want);
+	for (size_t i = 0; i < n; i++) {
+		json_object *w = json_object_array_get_idx(want, i);
+		json_object *have = find_contact(current, w);
+		if (have != NULL) {
+			json_object_array_add(out, json_object_get(have));
+			continue;
+		}
+		json_object *gone = json_object_new_object();
+		json_object_object_add(gone, "mediaType",
+		                       json_object_get(gcu_json_get(w, "mediaType")));
+		json_object_object_add(gone, "type", json_object_get(gcu_json_get(w, "type")));
+		json_object_object_add(gone, "address", NULL);
+		json_object_array_add(out, gone);
+	}
+	return out;
+}
+
+/* Notes in *undo what restores field (current, wanted want) once want is
+ * written: its value before, in the form of a change (undo.h). */
+static void note_undo(json_object **undo, const char *field, json_object *current,
+                      json_object *want)
+{
+	json_object *before;
+
+	switch (gcu_field_kind(field)) {
+	case GCU_FIELD_OBJECT:
+		before = json_object_is_type(want, json_type_object)
+		             ? object_before(current, want)
+		             : json_object_get(current);
+		break;
+	case GCU_FIELD_CONTACTS:
+		before = json_object_is_type(want, json_type_array) ? contacts_before(current, want)
+		                                                   : json_object_get(current);
+		break;
+	default:
+		before = json_object_get(current);
+		break;
+	}
+	gcu_undo_add(undo, field, before, json_object_get(want));
+}
+
+/* Notes in *undo the entry key of a map field (routing skills or
+ * languages, queues) going from what current holds to w. */
+static void note_entry_undo(json_object **undo, const char *field, json_object *current,
+                            const char *key, json_object *w)
+{
+	json_object *before = json_object_new_object(), *wrote = json_object_new_object();
+
+	json_object_object_add(before, key, json_object_get(gcu_json_get(current, key)));
+	json_object_object_add(wrote, key, json_object_get(w));
+	gcu_undo_add(undo, field, before, wrote);
+}
+
 /*
  * The request for op on user id (item: the skill or language of a DELETE,
  * else NULL), its method and path from the table of what gcu may send;
@@ -224,14 +301,24 @@ static json_object *versioned_body(const char *id, long version)
 	return b;
 }
 
-/* Routing skills or languages: bulk PATCHes of at most 50, DELETEs. */
+/* Attaches undo (taken) to the request r (borrowed; NULL: undo freed). */
+static void attach_undo(json_object *r, json_object *undo)
+{
+	if (r == NULL)
+		json_object_put(undo);
+	else
+		json_object_object_add(r, "undo", undo);
+}
+
+/* Routing skills or languages: bulk PATCHes of at most 50, DELETEs; each
+ * carries its undo. */
 static int merge_idmap(const char *id, const char *field, json_object *current, json_object *want,
                        json_object *out, char *err, size_t errlen)
 {
 	const char *remove_op =
 	    strcmp(field, "routingSkills") == 0 ? "routingSkillRemove" : "routingLanguageRemove";
 	json_object *chunks = json_object_new_array();
-	json_object *batch = NULL;
+	json_object *batch = NULL, *undo = NULL, *r;
 
 	json_object_object_foreach(want, key, w)
 	{
@@ -250,20 +337,27 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 		json_object_object_add(e, "id", json_object_new_string(key));
 		json_object_object_add(e, "proficiency", json_object_get(w));
 		json_object_array_add(batch, e);
+		note_entry_undo(&undo, field, current, key, w);
 		if (json_object_array_length(batch) == GCU_BULK_MAX) {
-			json_object *r = request(chunks, field, id, NULL, batch, err, errlen);
-			batch = NULL;
+			r = request(chunks, field, id, NULL, batch, err, errlen);
+			attach_undo(r, undo);
+			batch = undo = NULL;
 			if (r == NULL)
 				goto fail;
 		}
 	}
-	if (batch != NULL && request(chunks, field, id, NULL, batch, err, errlen) == NULL)
-		goto fail;
+	if (batch != NULL) {
+		r = request(chunks, field, id, NULL, batch, err, errlen);
+		attach_undo(r, undo);
+		undo = NULL;
+		if (r == NULL)
+			goto fail;
+	}
 	/* Chunks of one change share src, op and path; "part" tells them
 	 * apart, so that a resumed run knows which ones finished. */
 	size_t n = json_object_array_length(chunks);
 	for (size_t i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(chunks, i);
+		r = json_object_array_get_idx(chunks, i);
 		if (n > 1)
 			json_object_object_add(r, "part", json_object_new_int((int)i));
 		json_object_array_add(out, json_object_get(r));
@@ -273,11 +367,16 @@ static int merge_idmap(const char *id, const char *field, json_object *current, 
 	{
 		if (rw != NULL || !json_object_object_get_ex(current, rkey, NULL))
 			continue;
-		if (request(out, remove_op, id, rkey, NULL, err, errlen) == NULL)
+		r = request(out, remove_op, id, rkey, NULL, err, errlen);
+		if (r == NULL)
 			return -1;
+		note_entry_undo(&undo, field, current, rkey, NULL);
+		attach_undo(r, undo);
+		undo = NULL;
 	}
 	return 0;
 fail:
+	json_object_put(undo);
 	json_object_put(chunks);
 	return -1;
 }
@@ -287,7 +386,7 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 {
 	json_object *out = json_object_new_array();
 	json_object *routing = json_object_new_array();
-	json_object *user = NULL, *state = NULL;
+	json_object *user = NULL, *state = NULL, *user_undo = NULL, *state_undo = NULL;
 	char why[256];
 	long version = -1;
 	json_object *jv = gcu_json_get(current, "version");
@@ -317,10 +416,14 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 		if (kind == GCU_FIELD_IDMAP) {
 			rc = merge_idmap(id, field, have, want, routing, err, errlen);
 		} else if (kind == GCU_FIELD_STATUS) {
-			json_object *b = json_object_new_object();
+			json_object *b = json_object_new_object(), *undo = NULL;
 			json_object_object_add(b, "status", json_object_get(want));
-			if (request(routing, field, id, NULL, b, err, errlen) == NULL)
+			json_object *r = request(routing, field, id, NULL, b, err, errlen);
+			if (r == NULL)
 				rc = -1;
+			else
+				note_undo(&undo, field, have, want);
+			attach_undo(r, undo);
 		} else if (version < 0) {
 			snprintf(err, errlen,
 			         "current has no version; cannot build a versioned PATCH");
@@ -328,10 +431,12 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 		} else if (kind == GCU_FIELD_STATE) {
 			state = versioned_body(id, version);
 			json_object_object_add(state, "state", json_object_get(want));
+			note_undo(&state_undo, field, have, want);
 		} else {
 			if (user == NULL)
 				user = versioned_body(id, version);
 			json_object_object_add(user, field, patch_value(field, have, want));
+			note_undo(&user_undo, field, have, want);
 		}
 		json_object_put(want);
 		if (rc < 0)
@@ -342,6 +447,8 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 	if (state != NULL) {
 		json_object *r = request(out, "state", id, NULL, state, err, errlen);
 		state = NULL;
+		attach_undo(r, state_undo);
+		state_undo = NULL;
 		if (r == NULL)
 			goto fail;
 		if (user != NULL)
@@ -350,6 +457,8 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 	if (user != NULL) {
 		json_object *r = request(out, "user", id, NULL, user, err, errlen);
 		user = NULL;
+		attach_undo(r, user_undo);
+		user_undo = NULL;
 		if (r == NULL)
 			goto fail;
 	}
@@ -360,14 +469,17 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 fail:
 	json_object_put(state);
 	json_object_put(user);
+	json_object_put(state_undo);
+	json_object_put(user_undo);
 	json_object_put(routing);
 	json_object_put(out);
 	return NULL;
 }
 
-/* Appends {"op","group","changes":{field: change}} to out. */
+/* Appends {"op","group","changes":{field: change},"undo"} to out; takes
+ * change and undo. */
 static void membership(json_object *out, const char *op, const char *group, const char *field,
-                       json_object *change)
+                       json_object *change, json_object *undo)
 {
 	json_object *m = json_object_new_object(), *ch = json_object_new_object();
 
@@ -375,7 +487,17 @@ static void membership(json_object *out, const char *op, const char *group, cons
 	json_object_object_add(m, "op", json_object_new_string(op));
 	json_object_object_add(m, "group", json_object_new_string(group));
 	json_object_object_add(m, "changes", ch);
+	json_object_object_add(m, "undo", undo);
 	json_object_array_add(out, m);
+}
+
+/* The undo of a membership step of field: from before to wrote (both
+ * borrowed). */
+static json_object *step_undo(const char *field, json_object *before, json_object *wrote)
+{
+	json_object *undo = NULL;
+	gcu_undo_add(&undo, field, json_object_get(before), json_object_get(wrote));
+	return undo;
 }
 
 /* The queues to join and leave: one membership change per queue whose
@@ -387,9 +509,10 @@ static void queue_changes(json_object *out, json_object *current, json_object *w
 		int in = json_object_get_boolean(w);
 		if (json_object_get_boolean(gcu_json_get(current, q)) == in)
 			continue;
-		json_object *one = json_object_new_object();
+		json_object *one = json_object_new_object(), *undo = NULL;
 		json_object_object_add(one, q, json_object_new_boolean(in));
-		membership(out, in ? "queueJoin" : "queueLeave", q, "queues", one);
+		note_entry_undo(&undo, "queues", current, q, w);
+		membership(out, in ? "queueJoin" : "queueLeave", q, "queues", one, undo);
 	}
 }
 
@@ -423,17 +546,18 @@ json_object *gcu_merge_memberships(const char *id, json_object *current, json_ob
 			break;
 		case GCU_FIELD_TEAM:
 			/* One team at most: the old one is left before the new one
-			 * is joined. Both steps carry the change they serve. */
+			 * is joined. Both steps carry the change they serve; the
+			 * leave alone leaves the user in no team. */
 			if (json_object_is_type(have, json_type_string))
 				membership(out, "teamLeave", json_object_get_string(have), field,
-				           json_object_get(want));
+				           json_object_get(want), step_undo(field, have, NULL));
 			if (want != NULL)
 				membership(out, "teamJoin", json_object_get_string(want), field,
-				           json_object_get(want));
+				           json_object_get(want), step_undo(field, have, want));
 			break;
 		default:
 			membership(out, "division", json_object_get_string(want), field,
-			           json_object_get(want));
+			           json_object_get(want), step_undo(field, have, want));
 			break;
 		}
 		json_object_put(want);

@@ -16,6 +16,10 @@
  * requests: gcu_merge leaves them out, and gcu_merge_memberships says
  * which groups the user joins and leaves, for the group requests that
  * serve many users at once (groups.h).
+ *
+ * Every request and every membership change carries "undo" (undo.h):
+ * the values before of what it changes, as a change, and the values it
+ * writes, as what a rollback expects to find.
  */
 #ifndef GCU_MERGE_H
 #define GCU_MERGE_H
@@ -27,7 +31,7 @@
 #include "endpoints.h"
 
 /*
- * Returns a new array of requests {"op","method","path","body"} in the
+ * Returns a new array of requests {"op","method","path","body","undo"} in the
  * order they must be sent (empty when every change already holds), or
  * NULL with a message in err: an id that is not a UUID, a current record
  * without a version when a versioned PATCH is needed, a change that is not
@@ -39,7 +43,7 @@ json_object *gcu_merge(const char *id, json_object *current, json_object *change
 
 /*
  * Returns a new array of the user's membership changes, in the order they
- * must happen: {"op","group","changes"} with op one of queueJoin,
+ * must happen: {"op","group","changes","undo"} with op one of queueJoin,
  * queueLeave, teamLeave, teamJoin, division, group the queue, team or
  * division id, and changes the one change it serves ({"queues":{id:
  * true|false}}, {"team": id or null}, {"division": id}); a team move is a
