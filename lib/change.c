@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "expect.h"
 #include "fields.h"
 #include "json_access.h"
 #include "uuid.h"
@@ -56,7 +57,7 @@ int gcu_change_key(json_object *record, const char **value, char *err, size_t er
 /* The members a change record may hold besides its key. */
 static int known_member(const char *key)
 {
-	static const char *const members[] = {"changes", "src", "scope", "key"};
+	static const char *const members[] = {"changes", "expect", "src", "scope", "key"};
 	for (size_t i = 0; i < sizeof members / sizeof *members; i++)
 		if (strcmp(key, members[i]) == 0)
 			return 1;
@@ -64,7 +65,8 @@ static int known_member(const char *key)
 }
 
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,
-                     json_object *out[GCU_NSCOPES], char *err, size_t errlen)
+                     json_object *out[GCU_NSCOPES], json_object *expect[GCU_NSCOPES], char *err,
+                     size_t errlen)
 {
 	json_object *changes = NULL;
 	const char *key;
@@ -126,6 +128,8 @@ int gcu_change_split(const struct gcu_config *c, json_object *record, const char
 			out[scope] = json_object_new_object();
 		json_object_object_add(out[scope], field, canon);
 	}
+	if (gcu_expect_split(c, record, out, expect, err, errlen) < 0)
+		goto fail;
 	return 0;
 fail:
 	for (int s = 0; s < GCU_NSCOPES; s++) {
@@ -168,7 +172,7 @@ int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t err
 }
 
 json_object *gcu_scoped_record(const char *id, const char *src, const char *key,
-                               enum gcu_scope scope, json_object *changes)
+                               enum gcu_scope scope, json_object *changes, json_object *expect)
 {
 	json_object *rec = json_object_new_object();
 	json_object_object_add(rec, "id", json_object_new_string(id));
@@ -177,5 +181,7 @@ json_object *gcu_scoped_record(const char *id, const char *src, const char *key,
 		json_object_object_add(rec, "key", json_object_new_string(key));
 	json_object_object_add(rec, "scope", json_object_new_string(gcu_scope_name(scope)));
 	json_object_object_add(rec, "changes", changes);
+	if (expect != NULL)
+		json_object_object_add(rec, "expect", expect);
 	return rec;
 }

@@ -1,7 +1,8 @@
 /*
  * change.h - checking a change record and splitting it by scope.
  *
- * A change record is {"id": "<uuid>", "changes": {field: value, …}}. Every
+ * A change record is {"id": "<uuid>", "changes": {field: value, …}}, and
+ * may carry "expect": {field: value, …} (expect.h). Every
  * field must be mapped to a scope in the config and have a value of the
  * right kind for it (fields.h); the result is one changes object per scope,
  * each in canonical form, ready to become a scoped change record.
@@ -48,15 +49,19 @@ int gcu_change_key(json_object *record, const char **value, char *err, size_t er
 
 /*
  * Checks record and fills out[scope] with a new changes object for each
- * scope it touches (NULL for a scope it does not). *id points into record.
+ * scope it touches (NULL for a scope it does not), and, unless expect is
+ * NULL, expect[scope] with its expected values in that scope (expect.h;
+ * NULL for none). *id points into record.
  * Returns 0, or -1 with a message in err (out[] all NULL then): a missing
  * or non-UUID id, a user named by another key (with a hint to run
  * gcu-resolve), a missing or empty `changes`, an unknown key or field, a
- * value of the wrong kind. The members src, scope and key are accepted
+ * value of the wrong kind, an expect that gcu_expect_split refuses. The
+ * members src, scope and key are accepted
  * (a stage's output can be fed back in) and not checked here.
  */
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,
-                     json_object *out[GCU_NSCOPES], char *err, size_t errlen);
+                     json_object *out[GCU_NSCOPES], json_object *expect[GCU_NSCOPES], char *err,
+                     size_t errlen);
 
 /*
  * Folds the changes of from into into (same scope, same user). Fields
@@ -67,9 +72,10 @@ int gcu_change_split(const struct gcu_config *c, json_object *record, const char
  */
 int gcu_changes_fold(json_object *into, json_object *from, char *err, size_t errlen);
 
-/* A scoped change record {"id","src","key","scope","changes"} ("key"
- * only when key is not NULL); takes a reference to changes. */
+/* A scoped change record {"id","src","key","scope","changes","expect"}
+ * ("key" only when key is not NULL, "expect" when expect is not NULL);
+ * takes a reference to changes and expect. */
 json_object *gcu_scoped_record(const char *id, const char *src, const char *key,
-                               enum gcu_scope scope, json_object *changes);
+                               enum gcu_scope scope, json_object *changes, json_object *expect);
 
 #endif

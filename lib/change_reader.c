@@ -40,6 +40,9 @@ struct cell {
 	size_t len;
 };
 
+/* The header of a column of expected values: expect.<field or column>. */
+#define EXPECT_PREFIX "expect."
+
 struct column {
 	const char *name;  /* points into header cells */
 	const char *field; /* NULL for the id column */
@@ -47,6 +50,7 @@ struct column {
 	const char *media, *kind;
 	int is_json; /* implicit mapping of a structured field: the cell is JSON */
 	int members; /* queue memberships: "A;-B" joins A and leaves B */
+	int expect;  /* an expect.<field> column: a value expected, not a change */
 };
 
 struct gcu_change_reader {
@@ -495,6 +499,12 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 		col->name = h;
 		if ((long)i == key)
 			continue; /* field NULL: the key */
+		/* expect.<column>: the column read as ever, into "expect". */
+		if (strncmp(h, EXPECT_PREFIX, strlen(EXPECT_PREFIX)) == 0 &&
+		    h[strlen(EXPECT_PREFIX)] != '\0') {
+			col->expect = 1;
+			h += strlen(EXPECT_PREFIX);
+		}
 		const struct gcu_column *spec = gcu_config_column(r->cfg, h);
 		if (spec != NULL) {
 			col->field = spec->field;
@@ -514,7 +524,7 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 			snprintf(err, errlen,
 			         "%s:%lu: unknown column '%s' (name a field or map it under "
 			         "csv.columns in the config)",
-			         name, r->row_start, h);
+			         name, r->row_start, col->name);
 			return -1;
 		}
 		implicit_column(col, h);
@@ -626,7 +636,7 @@ static int cells_are_text(const struct gcu_change_reader *r, char *err, size_t e
 static json_object *row_record(struct gcu_change_reader *r, char *err, size_t errlen)
 {
 	json_object *rec = json_object_new_object();
-	json_object *changes = json_object_new_object();
+	json_object *changes = json_object_new_object(), *expect = NULL;
 	json_object_object_add(rec, "changes", changes);
 
 	if (cells_are_text(r, err, errlen) < 0)
@@ -648,24 +658,32 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 			                       json_object_new_string(trim(text)));
 			continue;
 		}
-		json_object *v = NULL;
+		json_object *v = NULL, *into = changes;
 		if (cell_value(r, col, text, &v, err, errlen) < 0)
 			goto bad;
+		if (col->expect) {
+			if (expect == NULL) {
+				expect = json_object_new_object();
+				json_object_object_add(rec, "expect", expect);
+			}
+			into = expect;
+		}
 		if (col->type == GCU_COL_CONTACT) {
 			json_object *list = NULL;
-			if (!json_object_object_get_ex(changes, col->field, &list)) {
+			if (!json_object_object_get_ex(into, col->field, &list)) {
 				list = json_object_new_array();
-				json_object_object_add(changes, col->field, list);
+				json_object_object_add(into, col->field, list);
 			}
 			json_object_array_add(list, v);
 			continue;
 		}
-		if (json_object_object_get_ex(changes, col->field, NULL)) {
+		if (json_object_object_get_ex(into, col->field, NULL)) {
 			json_object_put(v);
-			snprintf(err, errlen, "two columns set field '%s'", col->field);
+			snprintf(err, errlen, "two columns set field '%s%s'",
+			         col->expect ? EXPECT_PREFIX : "", col->field);
 			goto bad;
 		}
-		json_object_object_add(changes, col->field, v);
+		json_object_object_add(into, col->field, v);
 	}
 	return rec;
 bad:

@@ -13,6 +13,8 @@
  * quoted "" is an empty string. Quoted fields, embedded commas and
  * newlines, a UTF-8 BOM and CRLF line ends all work. A queues cell (a
  * list or text column of the queues field) reads "A;-B": join A, leave B.
+ * A column headed expect.<column> is read as <column> would be, into the
+ * record's "expect" (expect.h): the value the user must still hold.
  *
  * A bad record comes back with its reason, never cut or guessed at: a
  * cell or line that is not text (see text.h), JSON that ndjson_parse_value

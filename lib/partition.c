@@ -29,6 +29,7 @@ struct group {
 	char *src;                         /* of the first good row */
 	char *key;                         /* of the first good row, or NULL */
 	json_object *changes[GCU_NSCOPES]; /* folded so far */
+	json_object *expect[GCU_NSCOPES];  /* the same, of what the rows expect */
 	struct held_row *rows;
 	size_t nrows;
 	unsigned long good; /* rows that passed the checks */
@@ -209,16 +210,18 @@ copy:
 	return gcu_rejects_write(&r->rejects, r->header, raw, len, r->err, r->errlen) < 0 ? -1 : 1;
 }
 
+/* Writes the scoped records of one user; takes changes[] and expect[]. */
 static int emit(struct run *r, const char *id, const char *src, const char *key,
-                json_object *changes[])
+                json_object *changes[], json_object *expect[])
 {
 	r->st->accepted++;
 	for (int s = 0; s < GCU_NSCOPES; s++) {
 		struct ndjson_writer *w = r->o->out[s];
 		if (changes[s] == NULL)
 			continue;
-		json_object *rec = gcu_scoped_record(id, src, key, (enum gcu_scope)s, changes[s]);
-		changes[s] = NULL;
+		json_object *rec =
+		    gcu_scoped_record(id, src, key, (enum gcu_scope)s, changes[s], expect[s]);
+		changes[s] = expect[s] = NULL;
 		if (w == NULL) {
 			json_object_put(rec);
 			continue;
@@ -238,8 +241,10 @@ static void free_group(struct group *g)
 {
 	while (g) {
 		struct group *next = g->next;
-		for (int s = 0; s < GCU_NSCOPES; s++)
+		for (int s = 0; s < GCU_NSCOPES; s++) {
 			json_object_put(g->changes[s]);
+			json_object_put(g->expect[s]);
+		}
 		for (size_t i = 0; i < g->nrows; i++) {
 			free(g->rows[i].raw);
 			free(g->rows[i].src);
@@ -271,7 +276,7 @@ static int finish_groups(struct run *r, struct dup *d)
 		}
 		if (g->good > 1)
 			r->st->folded += g->good - 1;
-		if (g->good > 0 && emit(r, g->id, g->src, g->key, g->changes) < 0)
+		if (g->good > 0 && emit(r, g->id, g->src, g->key, g->changes, g->expect) < 0)
 			return -1;
 	}
 	free_group(d->groups);
@@ -293,12 +298,29 @@ static struct group *group_for(struct dup *d, const char *id)
 	return g;
 }
 
+/* Folds the scope's part of a row (from, taken) into what the group
+ * holds (*into); returns -1 with the field in err when they disagree. */
+static int fold_part(json_object **into, json_object *from, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (from == NULL)
+		return 0;
+	if (*into == NULL) {
+		*into = from;
+		return 0;
+	}
+	rc = gcu_changes_fold(*into, from, err, errlen);
+	json_object_put(from);
+	return rc;
+}
+
 /* Holds one row of a repeated user; folds it when it is good. src is
  * where the row came from, own_src the record's own src (or NULL), key
- * its key (or NULL). */
+ * its key (or NULL); changes[] and expect[] are taken. */
 static int hold_row(struct run *r, struct dup *d, const char *id, const char *src,
                     const char *own_src, const char *key, const struct gcu_change_item *item,
-                    json_object *changes[])
+                    json_object *changes[], json_object *expect[])
 {
 	struct group *g = group_for(d, id);
 	struct held_row *grown;
@@ -328,22 +350,26 @@ static int hold_row(struct run *r, struct dup *d, const char *id, const char *sr
 			goto oom;
 		for (int s = 0; s < GCU_NSCOPES; s++) {
 			char field[256];
-			if (changes[s] == NULL)
-				continue;
-			if (g->changes[s] == NULL) {
-				g->changes[s] = changes[s];
-				changes[s] = NULL;
-			} else if (gcu_changes_fold(g->changes[s], changes[s], field,
-			                            sizeof field) < 0) {
+			int bad = fold_part(&g->changes[s], changes[s], field, sizeof field) < 0;
+			changes[s] = NULL;
+			if (bad) {
+				json_object_put(expect[s]);
+			} else if (fold_part(&g->expect[s], expect[s], field + 7,
+			                     sizeof field - 7) < 0) {
+				memcpy(field, "expect.", 7);
+				bad = 1;
+			}
+			expect[s] = NULL;
+			if (bad && !g->conflict[0])
 				snprintf(g->conflict, sizeof g->conflict,
 				         "'%s' (lines %lu and %lu)", field, g->rows[0].line,
 				         item->line);
-			}
 		}
 	}
 	for (int s = 0; changes && s < GCU_NSCOPES; s++) {
 		json_object_put(changes[s]);
-		changes[s] = NULL;
+		json_object_put(expect[s]);
+		changes[s] = expect[s] = NULL;
 	}
 	if (--d->remaining == 0)
 		return finish_groups(r, d);
@@ -365,7 +391,7 @@ static int split_all(struct run *r, int fd)
 	if (cr == NULL)
 		return -1;
 	while (rc == 0 && (got = gcu_change_reader_next(cr, &item, r->err, r->errlen)) == 1) {
-		json_object *changes[GCU_NSCOPES] = {NULL};
+		json_object *changes[GCU_NSCOPES] = {NULL}, *expect[GCU_NSCOPES] = {NULL};
 		const char *id = record_id(item.record);
 		struct dup *d = id ? find_dup(r, gcu_uuid_hash(id)) : NULL;
 		/* A record from gcu-resolve says where its change came from. */
@@ -384,7 +410,7 @@ static int split_all(struct run *r, int fd)
 			bad = 1;
 			snprintf(why, sizeof why, "%s", item.err);
 		} else {
-			bad = gcu_change_split(r->o->cfg, item.record, &id, changes, why,
+			bad = gcu_change_split(r->o->cfg, item.record, &id, changes, expect, why,
 			                       sizeof why) < 0;
 			id = record_id(item.record);
 		}
@@ -394,16 +420,19 @@ static int split_all(struct run *r, int fd)
 				rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
 			}
 			if (rc >= 0 &&
-			    hold_row(r, d, id, src, own_src, key, &item, bad ? NULL : changes) < 0)
+			    hold_row(r, d, id, src, own_src, key, &item, bad ? NULL : changes,
+			             expect) < 0)
 				rc = -1;
 		} else if (bad) {
 			rc = reject(r, own_src, item.line, item.raw, item.raw_len, why);
 			rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
-		} else if (emit(r, id, src, key, changes) < 0) {
+		} else if (emit(r, id, src, key, changes, expect) < 0) {
 			rc = -1;
 		}
-		for (int s = 0; s < GCU_NSCOPES; s++)
+		for (int s = 0; s < GCU_NSCOPES; s++) {
 			json_object_put(changes[s]);
+			json_object_put(expect[s]);
+		}
 		json_object_put(item.record);
 	}
 	if (rc == 0 && got < 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "expect.h"
 #include "fields.h"
 #include "json_access.h"
 #include "merge.h"
@@ -54,10 +55,15 @@ json_object *gcu_fetched_record(json_object *scoped, json_object *user, int stat
 {
 	json_object *out = head(scoped);
 	json_object *changes = gcu_json_get(scoped, "changes");
+	json_object *expect = gcu_json_get(scoped, "expect");
 
 	json_object_object_add(out, "changes", json_object_get(changes));
+	if (expect != NULL)
+		json_object_object_add(out, "expect", json_object_get(expect));
 	if (user != NULL) {
-		json_object_object_add(out, "current", gcu_user_current(user, changes));
+		json_object *fields = gcu_expect_fields(changes, expect);
+		json_object_object_add(out, "current", gcu_user_current(user, fields));
+		json_object_put(fields);
 	} else {
 		json_object *e = json_object_new_object();
 		json_object_object_add(e, "status", json_object_new_int(status));
@@ -96,7 +102,8 @@ json_object *gcu_request_records(json_object *fetched, struct gcu_grouper *group
 	enum gcu_scope scope;
 	json_object *changes, *current = gcu_json_get(fetched, "current");
 	json_object *error = gcu_json_get(fetched, "error");
-	json_object *lines, *reqs, *ms = NULL, *own, *ready;
+	json_object *expect = gcu_json_get(fetched, "expect");
+	json_object *lines, *reqs, *ms = NULL, *own, *ready, *detail;
 	char err[512];
 	int rc = 0;
 
@@ -112,6 +119,14 @@ json_object *gcu_request_records(json_object *fetched, struct gcu_grouper *group
 		json_object_put(lines);
 		snprintf(why, whylen, "neither current nor error (is this gcu-fetch output?)");
 		return NULL;
+	}
+	/* A guarded change: all of it or, when the user moved on, nothing. */
+	if (gcu_expect_check(current, expect, err, sizeof err, &detail)) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "message", json_object_new_string(err));
+		json_object_object_add(e, "expect", detail);
+		json_object_array_add(lines, status_line(fetched, "conflict", e));
+		return lines;
 	}
 	ready = json_object_new_array();
 	reqs = gcu_merge(id, current, changes, err, sizeof err);
@@ -140,9 +155,14 @@ json_object *gcu_request_records(json_object *fetched, struct gcu_grouper *group
 		json_object *out = head(fetched);
 		json_object_object_foreach(r, key, val)
 		{
-			json_object_object_add(out, key, json_object_get(val));
+			if (strcmp(key, "undo") != 0)
+				json_object_object_add(out, key, json_object_get(val));
 		}
 		json_object_object_add(out, "changes", json_object_get(own));
+		/* gcu-send checks it again when it reads the user anew. */
+		if (expect != NULL)
+			json_object_object_add(out, "expect", json_object_get(expect));
+		json_object_object_add(out, "undo", json_object_get(gcu_json_get(r, "undo")));
 		json_object_array_add(lines, out);
 	}
 	json_object_put(own);

@@ -22,8 +22,9 @@ int gcu_scoped_check(json_object *rec, const char **id, enum gcu_scope *scope,
                      json_object **changes, char *why, size_t whylen);
 
 /*
- * The fetched record for a scoped record: a copy of its id, src, scope and
- * changes, plus "current" built from user (userdoc.h), or, when user is
+ * The fetched record for a scoped record: a copy of its id, src, scope,
+ * changes and expect, plus "current" built from user (userdoc.h) for the
+ * fields of both (expect.h), or, when user is
  * NULL, "error": {"status": status, "message": message}. New reference.
  */
 json_object *gcu_fetched_record(json_object *scoped, json_object *user, int status,
@@ -35,7 +36,11 @@ json_object *gcu_fetched_record(json_object *scoped, json_object *user, int stat
  * the user's own (changes without the group memberships), or a single
  * {"id","src","scope","status":"unchanged"} when nothing at all differs,
  * or, for a fetch error or a change that cannot be merged,
- * {"id","src","scope","status":"failed","error":{…}}. The user's queue,
+ * {"id","src","scope","status":"failed","error":{…}}, or, when the user
+ * does not hold what the record's "expect" says (expect.h), one
+ * {"id","src","scope","status":"conflict","error":{"message","expect"}}
+ * and nothing else. Request records of the user's own carry the record's
+ * expect, each request its "undo" (undo.h). The user's queue,
  * team and division changes go to groups (groups.h), and the group
  * request records that became ready with them follow the user's own
  * lines; the rest come out of gcu_grouper_flush. groups may be NULL when

@@ -218,10 +218,16 @@ int gcu_resolve_need(struct gcu_resolve_needs *n, json_object *record)
 	json_object *changes = gcu_json_get(record, "changes");
 	if (!json_object_is_type(changes, json_type_object))
 		return 0;
-	json_object *seen = rewrite(changes, need_ref, n, why, sizeof why);
-	if (seen == NULL)
-		return strcmp(why, "out of memory") == 0 ? -1 : 0;
-	json_object_put(seen);
+	/* The values a change expects name objects as its changes do. */
+	json_object *parts[] = {changes, gcu_json_get(record, "expect")};
+	for (size_t i = 0; i < 2; i++) {
+		if (!json_object_is_type(parts[i], json_type_object))
+			continue;
+		json_object *seen = rewrite(parts[i], need_ref, n, why, sizeof why);
+		if (seen == NULL)
+			return strcmp(why, "out of memory") == 0 ? -1 : 0;
+		json_object_put(seen);
+	}
 	return 0;
 }
 
@@ -431,7 +437,7 @@ json_object *gcu_resolve_record(const struct gcu_config *cfg, const struct gcu_d
                                 char *notice, size_t noticelen, char *why, size_t whylen)
 {
 	struct resolving rs = {d, {{0}, {0}, 0}, notice, noticelen};
-	json_object *parts[GCU_NSCOPES], *out = NULL, *changes;
+	json_object *parts[GCU_NSCOPES], *out = NULL, *changes, *expect = NULL;
 	const char *value, *id, *own_src = gcu_json_str(record, "src");
 	const char *key = gcu_json_str(record, "key");
 	char named[512];
@@ -462,15 +468,27 @@ json_object *gcu_resolve_record(const struct gcu_config *cfg, const struct gcu_d
 	} else {
 		changes = json_object_get(changes);
 	}
+	int expects = json_object_object_get_ex(record, "expect", &expect);
+	if (json_object_is_type(expect, json_type_object)) {
+		expect = rewrite(expect, resolve_ref, &rs, why, whylen);
+		if (expect == NULL) {
+			json_object_put(changes);
+			return NULL;
+		}
+	} else {
+		expect = json_object_get(expect); /* gcu_change_split says what is wrong */
+	}
 	out = json_object_new_object();
 	json_object_object_add(out, "id", json_object_new_string(id));
 	if (key)
 		json_object_object_add(out, "key", json_object_new_string(key));
 	json_object_object_add(out, "src", json_object_new_string(own_src ? own_src : src));
 	json_object_object_add(out, "changes", changes);
+	if (expects)
+		json_object_object_add(out, "expect", expect);
 	/* What gcu-partition would refuse is refused here, at the change's
 	 * own line and with its own text. */
-	if (gcu_change_split(cfg, out, &value, parts, why, whylen) < 0) {
+	if (gcu_change_split(cfg, out, &value, parts, NULL, why, whylen) < 0) {
 		json_object_put(out);
 		notice[0] = '\0';
 		return NULL;

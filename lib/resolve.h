@@ -71,7 +71,8 @@ struct gcu_resolve_tally {
 
 /*
  * Resolves record (borrowed) with d: returns a new record
- * {"id","key","src","changes"} ("key", "email:ann@x.com", only when the
+ * {"id","key","src","changes","expect"} (expect resolved as the changes
+ * are, when the record has one; "key", "email:ann@x.com", only when the
  * user was not named by id; src is the record's own, else src) that
  * gcu_change_split accepts, and adds its counts to t; or NULL with why
  * ("no user with email 'ann@x.com'", "routingSkills: no skill 'Techincal';

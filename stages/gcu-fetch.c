@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "bulkread.h"
+#include "expect.h"
 #include "json_access.h"
 #include "config.h"
 #include "http.h"
@@ -33,7 +34,6 @@
 #include "snapshot.h"
 #include "stage.h"
 #include "summary.h"
-#include "userdoc.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -214,7 +214,7 @@ static enum gcu_bulk_take accept_record(void *ctx, json_object *rec, const char 
 	(void)ctx;
 	if (gcu_scoped_check(rec, id, scope, &changes, why, whylen) < 0)
 		return GCU_BULK_REJECT;
-	*queues = gcu_changes_queues(changes);
+	*queues = gcu_expect_queues(rec);
 	return GCU_BULK_READ;
 }
 

@@ -54,7 +54,7 @@ static void read_all(const struct gcu_config *c, const uint8_t *data, size_t siz
 		const char *id;
 
 		if (item.record &&
-		    gcu_change_split(c, item.record, &id, parts, err, sizeof err) == 0)
+		    gcu_change_split(c, item.record, &id, parts, NULL, err, sizeof err) == 0)
 			for (int s = 0; s < GCU_NSCOPES; s++)
 				json_object_put(parts[s]);
 		json_object_put(item.record);

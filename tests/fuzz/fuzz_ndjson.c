@@ -32,7 +32,7 @@ static void one_line(const char *line, size_t len)
 	rec = ndjson_parse_object(line, len, err, sizeof err);
 	if (rec == NULL)
 		return;
-	if (gcu_change_split(&cfg, rec, &id, parts, err, sizeof err) == 0)
+	if (gcu_change_split(&cfg, rec, &id, parts, NULL, err, sizeof err) == 0)
 		for (int s = 0; s < GCU_NSCOPES; s++)
 			json_object_put(parts[s]);
 	(void)gcu_scoped_check(rec, &id, &scope, &changes, err, sizeof err);
