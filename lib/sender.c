@@ -24,7 +24,9 @@
 #include "clock.h"
 #include "endpoints.h"
 #include "engine.h"
+#include "expect.h"
 #include "merge.h"
+#include "undo.h"
 #include "userdoc.h"
 #include "uuid.h"
 
@@ -45,6 +47,7 @@ struct request {
 	size_t raw_len;
 	unsigned long lineno;        /* its line number in the input */
 	json_object *body_override;  /* the body of a re-merge after a conflict */
+	json_object *undo_override;  /* and its undo, from the values read then */
 	json_object *group_override; /* a group request for the members left, after some
 	                                are done (resumed) or refused */
 	struct member *members;      /* a group request's, else NULL */
@@ -95,6 +98,9 @@ static void write_line(struct sender *e, json_object *line)
 	if (ndjson_write(e->o->out, line) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
 	e->unflushed = 1;
+	/* What came back ok (or was, in the results resumed) can be undone. */
+	if (e->o->undo != NULL)
+		gcu_undo_log_result(e->o->undo, line);
 }
 
 /* Results stream: what finished reaches the reader (a pipe, or a file
@@ -152,6 +158,9 @@ static json_object *result_line(struct request *r, enum gcu_result_status status
 	if (part != NULL)
 		json_object_object_add(out, "part", json_object_get(part));
 	json_object_object_add(out, "changes", json_object_get(gcu_json_get(rec, "changes")));
+	json_object *undo = r->undo_override ? r->undo_override : gcu_json_get(rec, "undo");
+	if (status == GCU_RESULT_OK && undo != NULL && r->members == NULL)
+		json_object_object_add(out, "undo", json_object_get(undo));
 	return out;
 }
 
@@ -159,6 +168,7 @@ static void free_request(struct request *r)
 {
 	json_object_put(r->rec);
 	json_object_put(r->body_override);
+	json_object_put(r->undo_override);
 	json_object_put(r->group_override);
 	free(r->members);
 	free(r->raw);
@@ -246,6 +256,8 @@ static json_object *member_line(struct sender *e, struct request *r, struct memb
 	json_object_object_add(out, "src", json_object_get(gcu_json_get(m->m, "src")));
 	json_object_object_add(out, "path", json_object_get(gcu_json_get(outgoing(r), "path")));
 	json_object_object_add(out, "changes", json_object_get(gcu_json_get(m->m, "changes")));
+	if (status == GCU_RESULT_OK && gcu_json_get(m->m, "undo") != NULL)
+		json_object_object_add(out, "undo", json_object_get(gcu_json_get(m->m, "undo")));
 	snprintf(where, sizeof where, "%s:%lu", e->o->in->name, r->lineno);
 	json_object_object_add(out, "line", json_object_new_string(where));
 	return out;
@@ -414,7 +426,9 @@ static void passthrough(struct sender *e, json_object *rec, const char *status)
 		json_object_object_add(out, "error", json_object_get(error));
 	write_line(e, out);
 	json_object_put(out);
-	e->st->results[strcmp(status, "failed") == 0 ? GCU_RESULT_FAILED : GCU_RESULT_UNCHANGED]++;
+	e->st->results[strcmp(status, "failed") == 0     ? GCU_RESULT_FAILED
+	               : strcmp(status, "conflict") == 0 ? GCU_RESULT_CONFLICT
+	                                                 : GCU_RESULT_UNCHANGED]++;
 }
 
 /* Every line has a user (or, a group request, its members) and a scope;
@@ -646,8 +660,10 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 		goto refused;
 	e->st->records++;
 	status = gcu_json_str(rec, "status");
-	if (status != NULL && strcmp(status, "unchanged") != 0 && strcmp(status, "failed") != 0) {
-		snprintf(why, sizeof why, "status is not a merge status (unchanged or failed)");
+	if (status != NULL && strcmp(status, "unchanged") != 0 && strcmp(status, "failed") != 0 &&
+	    strcmp(status, "conflict") != 0) {
+		snprintf(why, sizeof why,
+		         "status is not a merge status (unchanged, failed or conflict)");
 		goto refused;
 	}
 	if (check_request(rec, status == NULL, why, sizeof why) < 0)
@@ -806,7 +822,21 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 		       "re-reading the user after a conflict gave no versioned user");
 		return;
 	}
-	json_object *current = gcu_user_current(user, changes);
+	json_object *expect = gcu_json_get(r->rec, "expect");
+	json_object *fields = gcu_expect_fields(changes, expect);
+	json_object *current = gcu_user_current(user, fields);
+	json_object_put(fields);
+	/* A guarded change is checked again on the user as it is now: when
+	 * it moved on, nothing more of the record is sent. */
+	if (gcu_expect_check(current, expect, why, sizeof why, NULL)) {
+		json_object_put(current);
+		json_object_put(user);
+		u->refetch = 0;
+		u->version = version;
+		while (u->next < u->n && !e->core.fatal)
+			finish(e, u, GCU_RESULT_CONFLICT, resp->status, -1, why);
+		return;
+	}
 	json_object *reqs = gcu_merge(u->id, current, changes, why, sizeof why);
 	json_object *mine = NULL, *q = NULL;
 	for (size_t i = 0; reqs && i < json_object_array_length(reqs); i++) {
@@ -836,6 +866,9 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 	} else {
 		json_object_put(r->body_override);
 		r->body_override = json_object_get(mine);
+		/* What it replaces now is what was read now. */
+		json_object_put(r->undo_override);
+		r->undo_override = json_object_get(gcu_json_get(q, "undo"));
 	}
 	json_object_put(reqs);
 	json_object_put(current);

@@ -4,8 +4,11 @@
  * Reads request records, sends them through the engine under the pacer's
  * control and writes one result record per request as it finishes:
  *   {"id","src","scope","op","status","http","attempts","version","ms",
- *    "error","at","path","changes"}
- * status is one of ok, unchanged, failed, conflict, interrupted. A line
+ *    "error","at","path","changes","undo"}
+ * status is one of ok, unchanged, failed, conflict, interrupted; "undo",
+ * the request's (undo.h), only on ok, and from the values read anew after
+ * a version conflict. Merge's unchanged, failed and conflict lines are
+ * copied as their results. A line
  * that is not a request gcu may send (endpoints.h), or not JSON at all,
  * is never sent: its result is
  *   {"id","src","scope","status":"rejected","error","line"}
@@ -26,7 +29,9 @@
  * waits for every earlier one that changes a user of its own; different
  * users run side by side up to the concurrency bound. A version conflict is never
  * resent as it was: the user is read again, the original changes are
- * merged again (merge.h) and the new body goes out; three conflicts in a
+ * merged again (merge.h) and the new body goes out, unless the user no
+ * longer holds what the record expects (expect.h): then the record's
+ * requests left end in conflict, unsent; three conflicts in a
  * row park the user for a cool-down and one last try. A 429 pauses all
  * dispatch; 5xx and transport errors back off per request and, in a row,
  * open the circuit. A 401 refreshes the token (engine.h says when again).
@@ -39,6 +44,7 @@
 #include "engine.h"
 #include "ndjson.h"
 #include "resume.h"
+#include "undo.h"
 
 enum gcu_result_status {
 	GCU_RESULT_OK,
@@ -78,6 +84,7 @@ struct gcu_send_opts {
 	struct ndjson_writer *out;       /* result records (or, dry run, the requests) */
 	struct ndjson_writer *failed;    /* failed and rejected lines, or NULL */
 	const struct gcu_resume *resume; /* finished requests, or NULL */
+	struct gcu_undo_log *undo;       /* gathers the undo of what came back ok, or NULL */
 	int dry_run;                     /* print method, path and body; send nothing */
 	const char *fail_all; /* set when no token could be had: every request fails unsent, with
 	                         this reason */

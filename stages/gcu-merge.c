@@ -25,6 +25,7 @@
 #include "records.h"
 #include "stage.h"
 #include "summary.h"
+#include "undo.h"
 #include "version.h"
 
 static int verbosity = 1;
@@ -33,7 +34,8 @@ static struct gcu_summary json_summary; /* --summary: written at exit */
 struct merge_run {
 	struct ndjson_writer *out;
 	struct gcu_grouper *groups;
-	unsigned long requests, unchanged, failed;
+	struct gcu_undo_log *undo; /* --undo: the undo of every request written, or NULL */
+	unsigned long requests, unchanged, failed, conflicts;
 	unsigned long group_requests, members; /* group requests, the member changes they carry */
 	FILE *live;                            /* the live progress line, or NULL */
 };
@@ -41,7 +43,7 @@ struct merge_run {
 static void usage(void)
 {
 	fprintf(stderr, "usage: gcu-merge [-qv] [-c config] [--max-line bytes] [--summary file]\n"
-	                "                 [file | -]\n");
+	                "                 [--undo file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -55,20 +57,28 @@ static void help(void)
 	       "gathered across users into group requests that list their \"members\" (100\n"
 	       "a queue call, 25 a team call, 50 a division call); team joins and the\n"
 	       "requests not yet full are written at the end, after every team leave.\n"
+	       "Each request carries its \"undo\": the values it replaces and those it writes.\n"
+	       "A record whose \"expect\" does not hold on the user is one \"conflict\" line\n"
+	       "and no request.\n"
 	       "\n"
 	       "  -c, --config FILE      settings file (default: $GCU_CONFIG, else built-in)\n"
 	       "      --max-line BYTES   longest accepted line (default 1048576)\n"
 	       "      --summary FILE     at exit, write the counts to FILE as one JSON object:\n"
 	       "                         program, version, exit, elapsed, error, rejects,\n"
 	       "                         records, requests, requests_by_op, group_requests,\n"
-	       "                         members, members_by_op, unchanged, failed, rejected\n"
+	       "                         members, members_by_op, unchanged, failed, conflict,\n"
+	       "                         rejected\n"
 	       "                         (gcu-merge(1))\n"
+	       "      --undo FILE        write to FILE the undo of everything planned, one\n"
+	       "                         change record per user and scope, as if every\n"
+	       "                         request succeeded (to plan a rollback, or replay\n"
+	       "                         one); gcu-send --undo writes it for what did succeed\n"
 	       "  -q, --quiet            no summary\n"
 	       "  -v, --verbose          more detail on stderr\n"
 	       "  -h, --help             this text\n"
 	       "  -V, --version          the version\n"
 	       "\n"
-	       "Exit: 0 all merged, 1 some records failed or were rejected, 64 usage,\n"
+	       "Exit: 0 all merged, 1 some records failed, conflicted or were rejected, 64 usage,\n"
 	       "74 output could not be written.\n");
 	exit(0);
 }
@@ -102,8 +112,12 @@ static int write_lines(struct merge_run *run, json_object *lines, char *err, siz
 				gcu_summary_add(&json_summary, "members_by_op",
 				                json_object_get_string(op), m);
 			}
+			if (run->undo)
+				gcu_undo_log_request(run->undo, l);
 		} else if (strcmp(json_object_get_string(status), "unchanged") == 0)
 			run->unchanged++;
+		else if (strcmp(json_object_get_string(status), "conflict") == 0)
+			run->conflicts++;
 		else
 			run->failed++;
 		if (ndjson_write(run->out, l) < 0) {
@@ -141,6 +155,7 @@ static void summarize(const struct gcu_loop_stats *st, const struct merge_run *r
 	gcu_summary_section(&json_summary, "members_by_op");
 	gcu_summary_count(&json_summary, NULL, "unchanged", run->unchanged);
 	gcu_summary_count(&json_summary, NULL, "failed", run->failed);
+	gcu_summary_count(&json_summary, NULL, "conflict", run->conflicts);
 	gcu_summary_count(&json_summary, NULL, "rejected", st->rejected);
 }
 
@@ -148,7 +163,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},  {"max-line", required_argument, NULL, 'm'},
-	    {"summary", required_argument, NULL, 'J'}, {"quiet", no_argument, NULL, 'q'},
+	    {"summary", required_argument, NULL, 'J'}, {"undo", required_argument, NULL, 'u'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
@@ -156,9 +172,9 @@ int main(int argc, char **argv)
 	struct ndjson_writer out;
 	struct gcu_loop_stats st = {0};
 	struct merge_run run = {0};
-	const char *config = NULL, *max_line = NULL, *summary_path = NULL;
-	char errbuf[1024];
-	int ch, rc;
+	const char *config = NULL, *max_line = NULL, *summary_path = NULL, *undo_path = NULL;
+	char errbuf[1024], errbuf2[1024];
+	int ch, rc, undo_failed = 0;
 
 	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
@@ -171,6 +187,9 @@ int main(int argc, char **argv)
 			break;
 		case 'J':
 			summary_path = optarg;
+			break;
+		case 'u':
+			undo_path = optarg;
 			break;
 		case 'q':
 			verbosity = 0;
@@ -211,7 +230,7 @@ int main(int argc, char **argv)
 	run.live = gcu_stage_progress(verbosity);
 
 	run.groups = gcu_grouper_new(GCU_GROUPS_HOLD);
-	if (run.groups == NULL)
+	if (run.groups == NULL || (undo_path && (run.undo = gcu_undo_log_new()) == NULL))
 		errx(EX_OSERR, "out of memory");
 	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
 	/* The group requests still held came from records read: they are
@@ -223,6 +242,12 @@ int main(int argc, char **argv)
 			rc = -1;
 	}
 	gcu_grouper_free(run.groups);
+	if (run.undo && gcu_undo_log_write(run.undo, undo_path, errbuf2, sizeof errbuf2) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf2);
+		warnx("%s", errbuf2);
+		undo_failed = 1;
+	}
+	gcu_undo_log_free(run.undo);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
@@ -239,17 +264,20 @@ int main(int argc, char **argv)
 	if (run.live)
 		fputs("\r\033[K", run.live);
 	if (verbosity > 0) {
-		char groups[96] = "";
+		char groups[96] = "", conflicts[64] = "";
+		if (run.conflicts > 0)
+			snprintf(conflicts, sizeof conflicts, ", %lu conflict", run.conflicts);
 		if (run.group_requests > 0)
 			snprintf(groups, sizeof groups,
 			         " (%lu group requests for %lu member changes)", run.group_requests,
 			         run.members);
 		fprintf(stderr,
-		        "gcu-merge: %lu records: %lu requests%s, %lu unchanged, %lu failed, %lu "
+		        "gcu-merge: %lu records: %lu requests%s, %lu unchanged, %lu failed%s, %lu "
 		        "rejected\n",
-		        st.records, run.requests, groups, run.unchanged, run.failed, st.rejected);
+		        st.records, run.requests, groups, run.unchanged, run.failed, conflicts,
+		        st.rejected);
 	}
-	if (rc < 0 || write_failed)
+	if (rc < 0 || write_failed || undo_failed)
 		return EX_IOERR;
-	return (st.rejected || run.failed) ? 1 : 0;
+	return (st.rejected || run.failed || run.conflicts) ? 1 : 0;
 }

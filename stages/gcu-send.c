@@ -38,8 +38,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
-	        "                [--resume results] [--dry-run] [--seed n] [--summary file]\n"
-	        "                [file | -]\n");
+	        "                [--resume results] [--undo file] [--dry-run] [--seed n]\n"
+	        "                [--summary file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -52,8 +52,8 @@ static void help(void)
 	    "record per input line (a group request: one per member, with \"line\" naming\n"
 	    "the request): "
 	    "{\"id\",\"src\",\"scope\",\"op\",\"status\",\"http\",\"attempts\",\n"
-	    "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\"}, status ok, unchanged, "
-	    "failed,\n"
+	    "\"version\",\"ms\",\"error\",\"at\",\"path\",\"changes\",\"undo\"}, status ok, "
+	    "unchanged, failed,\n"
 	    "conflict, interrupted or rejected. Paces itself from the rate-limit headers,\n"
 	    "pauses everything on a 429, backs off on 5xx, re-reads and re-merges on a\n"
 	    "version conflict, refreshes the token once on a 401.\n"
@@ -69,6 +69,12 @@ static void help(void)
 	    "      --concurrency N      requests in flight at most (default 6)\n"
 	    "      --failed FILE        copy the lines that failed or were rejected to FILE\n"
 	    "      --resume RESULTS     skip requests that RESULTS says are ok or unchanged\n"
+	    "      --undo FILE          write to FILE, for each user and scope with requests\n"
+	    "                           that came back ok (or were, in RESULTS), the change\n"
+	    "                           record that restores the values they replaced:\n"
+	    "                           {\"id\",\"src\",\"changes\",\"expect\"}; expect holds what\n"
+	    "                           was written, so the way back skips, as a conflict,\n"
+	    "                           what someone else has changed since\n"
 	    "      --dry-run            print method, path and body; send nothing\n"
 	    "      --seed N             seed the jitter (for reproducible tests)\n"
 	    "      --max-line BYTES     longest accepted line (default 1048576)\n"
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
 	                                         {"concurrency", required_argument, NULL, 'n'},
 	                                         {"failed", required_argument, NULL, 'f'},
 	                                         {"resume", required_argument, NULL, 'r'},
+	                                         {"undo", required_argument, NULL, 'u'},
 	                                         {"dry-run", no_argument, NULL, 'd'},
 	                                         {"seed", required_argument, NULL, 's'},
 	                                         {"max-line", required_argument, NULL, 'm'},
@@ -253,7 +260,7 @@ int main(int argc, char **argv)
 	struct ndjson_reader in;
 	struct ndjson_writer out, failed = {0};
 	struct gcu_resume *resume = NULL;
-	const char *config = NULL, *failed_path = NULL, *resume_path = NULL;
+	const char *config = NULL, *failed_path = NULL, *resume_path = NULL, *undo_path = NULL;
 	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
 	char errbuf[1024] = "";
 	int ch, rc;
@@ -272,6 +279,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			resume_path = optarg;
+			break;
+		case 'u':
+			undo_path = optarg;
 			break;
 		case 'd':
 			o.dry_run = 1;
@@ -368,6 +378,8 @@ int main(int argc, char **argv)
 	o.out = &out;
 	o.failed = failed_path ? &failed : NULL;
 	o.resume = resume;
+	if (undo_path && (o.undo = gcu_undo_log_new()) == NULL)
+		errx(EX_OSERR, "out of memory");
 	o.stop = &stop;
 	o.report = report;
 	o.notice = notice;
@@ -386,6 +398,13 @@ int main(int argc, char **argv)
 		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
 		warnx("stdout: %s", strerror(out.error));
 	}
+	/* Written whatever stopped the run: what was applied can be undone. */
+	if (o.undo && gcu_undo_log_write(o.undo, undo_path, errbuf, sizeof errbuf) < 0) {
+		gcu_summary_error(&json_summary, "%s", errbuf);
+		warnx("%s", errbuf);
+		write_failed = 1;
+	}
+	gcu_undo_log_free(o.undo);
 	summarize(&st, cfg.platform_window);
 	if (failed.fp) {
 		if (ndjson_writer_close(&failed) < 0) {
