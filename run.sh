@@ -9,7 +9,9 @@
 # gap the platform needs to propagate those changes, runs the routing scope
 # the same way and writes the report. A state file in the run folder records
 # what is done, so that `run.sh --resume RUNDIR` continues where a run
-# stopped.
+# stopped. Every run leaves undo.ndjson, the change records that restore
+# what it changed unless someone changed it since; `run.sh --undo RUNDIR`
+# runs them, in a run folder of their own, with the run's config and gap.
 #
 # It is only the scheduler. Settings, the platform and the token come from
 # gcu-config, the C code the stages use; the token is obtained once and
@@ -38,6 +40,7 @@ usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
        run.sh --plan [-c config] [--run-dir dir] [--snapshot org.ndjson [--directory file]]
               [--sim | --sim-org org.ndjson] changes.csv|changes.ndjson
        run.sh --resume dir [--gap seconds] [--scope scope]
+       run.sh --undo dir [-qv] [--run-dir dir] [--gap seconds] [--scope scope] [--no-report]
        run.sh --wait-gap --run-dir dir [--gap seconds]
        run.sh --verify --run-dir dir
 USAGE
@@ -51,6 +54,8 @@ the routing scope, into a run folder (gcu-run(1) says more).
       --scope SCOPE   only non-routing, or only routing
       --plan          read and plan; send nothing (--snapshot: offline)
       --resume DIR    continue a run where it stopped
+      --undo DIR      roll back the run in DIR: run its undo.ndjson, which
+                      leaves alone (as a conflict) what changed since
       --sim, --demo   against gcu-sim with the sample org (--sim-org: yours)
       --wait-gap      wait what is left of the gap; --verify: read back again
   -q, --quiet         only warnings; -v, --verbose: stages say more
@@ -91,8 +96,10 @@ settings() {
 }
 
 # RUNDIR/state holds key=value lines; it is parsed, never sourced.
+# state_get KEY [DIR]: of this run, or of the run in DIR.
 state_get() {
-	[ ! -f "$run_dir/state" ] || awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$run_dir/state"
+	local f=${2:-$run_dir}/state
+	[ ! -f "$f" ] || awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$f"
 }
 state_set() {
 	[ -f "$run_dir/state" ] || : >"$run_dir/state"
@@ -221,6 +228,7 @@ stage() {
 	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
+	[ "$name" != send ] || undo_file
 	summary=$(last_session "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
 	[ -z "$summary" ] || say "$scope: ${summary#gcu-}"
 	case $rc in
@@ -234,6 +242,14 @@ stage() {
 	state_set "$scope" "failed:$name"
 	warn "$scope: stopped at gcu-$name (exit $rc): $(reason "$sum" "$log")"
 	die $((rc > 128 ? 75 : rc)) "$scope: the log is $log; fix the cause, then: run.sh --resume $run_dir"
+}
+
+# undo_file: RUNDIR/undo.ndjson, the undo records gcu-send wrote for each
+# scope sent so far (an empty file before any).
+undo_file() {
+	local s
+	for s in "${scopes[@]}"; do [ ! -f "$run_dir/undo.$s.ndjson" ] || cat "$run_dir/undo.$s.ndjson"; done >"$run_dir/.undo.tmp"
+	mv -f "$run_dir/.undo.tmp" "$run_dir/undo.ndjson"
 }
 
 # resolve: turns the change file's keys and names into ids, once per run
@@ -321,7 +337,8 @@ run_scope() {
 		fi
 		[ -n "$(state_get "$s.send_started")" ] || state_set "$s.send_started" "$(now_ms)"
 		ensure_token
-		stage send "$s" "$res" --failed "$run_dir/failed.$s.ndjson" "${args[@]}" "$run_dir/requests.$s.ndjson"
+		stage send "$s" "$res" --failed "$run_dir/failed.$s.ndjson" --undo "$run_dir/undo.$s.ndjson" \
+			"${args[@]}" "$run_dir/requests.$s.ndjson"
 		state_set "$s.send_ended" "$(now_ms)"
 		state_set "$s.send" 'done'
 		check_interrupted
@@ -364,7 +381,7 @@ report() {
 # --- options --------------------------------------------------------------
 argv=("$@")
 mode=run want_sim=0 sim_why='' sim_org='' config='' gap='' only_scope='' snapshot='' no_report=0 platform=''
-directory=''
+directory='' undo_of=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run-dir) run_dir=${2:?--run-dir needs a folder}; shift 2 ;;
@@ -373,6 +390,7 @@ while [ $# -gt 0 ]; do
 	--scope) only_scope=${2:?--scope needs non-routing or routing}; shift 2 ;;
 	--plan) mode=plan; shift ;;
 	--resume) mode=resume run_dir=${2:?--resume needs a run folder}; shift 2 ;;
+	--undo) undo_of=${2:?--undo needs a run folder}; shift 2 ;;
 	--wait-gap) mode='wait'; shift ;;
 	--verify) mode=verify; shift ;;
 	--snapshot) snapshot=${2:?--snapshot needs a file}; shift 2 ;;
@@ -396,6 +414,17 @@ case $only_scope in '' | non-routing | routing) ;; *) die 64 "--scope: non-routi
 if [ "$mode" = resume ] && ! [ -f "$run_dir/state" ]; then die 66 "$run_dir: no run to resume (no state file)"; fi
 if { [ "$mode" = wait ] || [ "$mode" = verify ]; } && { [ -z "$run_dir" ] || ! [ -f "$run_dir/state" ]; }; then
 	die 64 "--${mode/wait/wait-gap} needs --run-dir of a started run"
+fi
+# A rollback is a run of the undo file, with the config and the gap of the
+# run it undoes; a new run folder, unless one is named.
+if [ -n "$undo_of" ]; then
+	if [ "$mode" != run ] || [ -n "$changes" ]; then die 64 "--undo takes a run folder, and no change file"; fi
+	[ -f "$undo_of/state" ] || die 66 "$undo_of: not a run folder (no state file)"
+	[ -s "$undo_of/undo.ndjson" ] || die 66 "$undo_of: nothing to undo (no undo.ndjson, or it is empty)"
+	changes=$undo_of/undo.ndjson
+	undo_of=$(cd "$undo_of" && pwd)
+	[ -n "$config" ] || config=$(state_get config "$undo_of")
+	[ -n "$gap" ] || gap=$(state_get gap "$undo_of")
 fi
 # A run folder remembers its change file, config and gap.
 if [ -f "$run_dir/state" ]; then
@@ -447,7 +476,7 @@ if [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$
 fi
 [ -n "$(state_get created)" ] || state_set created "$(now_ms)"
 for kv in changes="$changes" changes.sha256="$sum" config="$config" directory="$directory" gap="$gap" platform.limit="$limit" \
-	platform.window="$window" throttle.floor="$kept" ${platform:+platform="$platform"}; do
+	platform.window="$window" throttle.floor="$kept" ${platform:+platform="$platform"} ${undo_of:+undo_of="$undo_of"}; do
 	state_set "${kv%%=*}" "${kv#*=}"
 done
 if [ -t 2 ] && [ "$quiet" = 0 ]; then exec 3>&2; progress_fd=3; fi
@@ -507,5 +536,6 @@ for s in "${scopes[@]}"; do
 		overall=1
 	fi
 done
+undo_file
 report
 exit "$overall"
