@@ -309,7 +309,7 @@ sim_ticks() {
 result_ticks() {
 	local s
 	for s in "${scopes[@]}"; do
-		[ -f "$dir/results.$s.ndjson" ] && jq -c 'select(.at != null and .op != null) | {at, attempts, line}' "$dir/results.$s.ndjson"
+		[ ! -f "$dir/results.$s.ndjson" ] || jq -c 'select(.at != null and .op != null) | {at, attempts, line}' "$dir/results.$s.ndjson"
 	done | jq -rs --argjson start "$start" '
 		select(length > 0)
 		| map(select(.line == null)) + (map(select(.line != null)) | group_by(.line) | map(max_by(.at)))
@@ -590,7 +590,7 @@ failed_records() {
 		for s in "${scopes[@]}"; do
 			[ -f "$dir/results.$s.ndjson" ] &&
 				jq -r --arg s "$s" 'select(.status == "failed" or .status == "conflict" or .status == "interrupted" or .status == "rejected")
-					| [.src // .line, .id, "\($s) \(.op // "lookup")", .status + (if .http then " " + (.http | tostring) else "" end),
+					| [.src // .line, .id, "\($s) \(.op // (if .status == "conflict" then "expect" else "lookup" end))", .status + (if .http then " " + (.http | tostring) else "" end),
 					   (.error | if type == "object" then (.message // tostring) elif . == null then "" else tostring end)]
 					| map(tostring | gsub("[\t\n]"; " ")) | join("\t")' \
 					"$dir/results.$s.ndjson"
@@ -625,6 +625,27 @@ failed_records() {
 	rm -f "$f"
 }
 
+# rollback_lines: of a rollback (run.sh --undo), how many users are back
+# and how many were left as they were because they had changed since the
+# run (conflict); of any run, its undo file.
+rollback_lines() {
+	local of n
+	of=$(state undo_of)
+	if [ -n "$of" ]; then
+		cat "$(nd "$dir/results.non-routing.ndjson")" "$(nd "$dir/results.routing.ndjson")" |
+			jq -rs --arg of "$(display_path "$of")" '
+				map(select(.id and .status)) | group_by(.id | ascii_downcase) | map(map(.status))
+				| (map(select(index("conflict") == null and index("ok") != null)) | length) as $back
+				| (map(select(index("conflict") != null)) | length) as $left
+				| "rollback: of \($of): \($back) users rolled back, \($left) left as they were"
+				  + " (conflict: changed since that run)"'
+	fi
+	if [ -s "$dir/undo.ndjson" ]; then
+		n=$(wc -l <"$dir/undo.ndjson")
+		printf 'undo:     %s change records in undo.ndjson; to roll back: run.sh --undo %s\n' "$n" "$(display_path "$dir")"
+	fi
+}
+
 write_report() {
 	local a b platform
 	platform=$(state platform)
@@ -647,6 +668,7 @@ write_report() {
 	if [ -n "$ge" ] && [ -n "$rs" ]; then
 		printf 'gap:      %s asked, %s between the scopes\n' "$(human "$(state gap)")" "$(human "$(secs "$ge" "$rs")")"
 	fi
+	rollback_lines
 	printf '\n'
 	for s in "${scopes[@]}"; do scope_report "$s"; done
 	failed_records
