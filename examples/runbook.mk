@@ -10,6 +10,15 @@
 #   make -f runbook.mk verify        # read every user again, compare
 #   make -f runbook.mk report        # RUN/report.txt and RUN/timeline.svg
 #
+# and, should the migration have to be taken back:
+#
+#   make -f runbook.mk rollback      # RUN/undo.ndjson into RUN-rollback
+#
+# The rollback restores the values every step replaced, with the same
+# config, pacing and gap, and leaves alone (reported as conflicts) the
+# fields that someone else changed after the run. Its own undo.ndjson
+# redoes the run: make -f runbook.mk rollback RUN=runs/migration-rollback.
+#
 # The change file may name users by email, username or employee ID and
 # skills, languages and managers by name, as an HR export does: every step
 # resolves them to ids first (gcu-resolve), reading only what it needs of
@@ -45,7 +54,7 @@ GCU_REPORT = gcu-report
 
 opts = $(if $(strip $(CONFIG)),-c $(strip $(CONFIG))) $(if $(strip $(GAP)),--gap $(strip $(GAP)))
 
-.PHONY: plan non-routing wait routing verify report all export rehearse
+.PHONY: plan non-routing wait routing verify report all export rehearse rollback
 
 plan:
 	$(GCU_RUN) --plan $(opts) --run-dir $(RUN) $(CHANGES)
@@ -64,6 +73,9 @@ verify:
 
 report:
 	$(GCU_REPORT) $(RUN)
+
+rollback:
+	$(GCU_RUN) --undo $(RUN) $(opts) --run-dir $(RUN)-rollback
 
 all: plan non-routing wait routing report
 

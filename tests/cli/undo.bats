@@ -178,3 +178,54 @@ writer() {
 		and (.error.message | test("^expected routingSkills\\.[0-9a-f-]{36} [0-9]+, found ")))' \
 		"$TMP/run/results.routing.ndjson"
 }
+
+@test "undo: the runbook's rollback step takes the run back, in a run folder of its own" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
+	sim_state >"$TMP/before.ndjson"
+	dir=$TMP/book
+	run make -s -f "$ROOT/examples/runbook.mk" GCU_RUN="$ROOT/run.sh" CHANGES="$ROOT/testdata/changes.csv" \
+		RUN="$dir" GAP=0 non-routing routing
+	[ "$status" -eq 0 ]
+	gcu-report -q "$dir"
+	grep -q "^undo: .* change records in undo.ndjson; to roll back: run.sh --undo .*book$" "$dir/report.txt"
+	run make -s -f "$ROOT/examples/runbook.mk" GCU_RUN="$ROOT/run.sh" RUN="$dir" rollback
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'routing=done' "$dir-rollback/state"
+	grep -q "^rollback: of .*book: [1-9][0-9]* users rolled back, 0 left as they were" "$dir-rollback/report.txt"
+	sim_state >"$TMP/back.ndjson"
+	diff <(norm "$TMP/before.ndjson") <(norm "$TMP/back.ndjson")
+}
+
+@test "undo: after a version conflict the user is read again: a moved-on expectation is a conflict, unsent; the undo holds the values read again" {
+	sim_start --users "$ROOT/testdata/org.ndjson" --window 2
+	sim_state >"$TMP/before.ndjson"
+	local x y z tx ty
+	x=$(jq -r .id "$TMP/before.ndjson" | sed -n 1p) y=$(jq -r .id "$TMP/before.ndjson" | sed -n 2p)
+	z=$(jq -r .id "$TMP/before.ndjson" | sed -n 3p)
+	tx=$(user "$TMP/before.ndjson" "$x" | jq .title) ty=$(user "$TMP/before.ndjson" "$y" | jq .title)
+	{
+		printf '{"id":"%s","changes":{"title":"New"},"expect":{"title":%s}}\n' "$x" "$tx"
+		printf '{"id":"%s","changes":{"title":"New"},"expect":{"title":%s}}\n' "$y" "$ty"
+		printf '{"id":"%s","changes":{"title":"New"}}\n' "$z"
+	} >"$TMP/c.ndjson"
+	gcu-partition -q "$TMP/c.ndjson" | gcu-fetch -q | gcu-merge -q >"$TMP/m.ndjson"
+	[ "$(jq -s 'map(select(.op == "user")) | length' "$TMP/m.ndjson")" -eq 3 ]
+	# Between the read and the write, someone else writes all three.
+	writer "$x" title '"Writer"'
+	writer "$y" department '"Writer"'
+	writer "$z" title '"Writer"'
+	run --separate-stderr gcu-send --undo "$TMP/u.ndjson" "$TMP/m.ndjson"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	sim_state >"$TMP/after.ndjson"
+	[ "$(user "$TMP/after.ndjson" "$x" | jq -r .title)" = Writer ]
+	printf '%s\n' "$output" | jq -e -s --arg x "$x" --arg tx "$tx" \
+		'any(.[]; .id == $x and .status == "conflict" and .error == "expected title \($tx), found \"Writer\"")'
+	[ "$(user "$TMP/after.ndjson" "$y" | jq -r '.title + " " + .department')" = "New Writer" ]
+	[ "$(user "$TMP/after.ndjson" "$z" | jq -r .title)" = New ]
+	# No undo for x; z's restores what it replaced: the writer's title.
+	[ "$(jq -r .id "$TMP/u.ndjson" | sort)" = "$(printf '%s\n' "$y" "$z" | sort)" ]
+	[ "$(jq -r --arg z "$z" 'select(.id == $z) | .changes.title' "$TMP/u.ndjson")" = Writer ]
+	[ "$(jq -c --arg y "$y" 'select(.id == $y) | [.changes, .expect]' "$TMP/u.ndjson")" = "[{\"title\":$ty},{\"title\":\"New\"}]" ]
+}
