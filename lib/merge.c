@@ -239,13 +239,12 @@ static void note_undo(json_object **undo, const char *field, json_object *curren
 
 	switch (gcu_field_kind(field)) {
 	case GCU_FIELD_OBJECT:
-		before = json_object_is_type(want, json_type_object)
-		             ? object_before(current, want)
-		             : json_object_get(current);
+		before = json_object_is_type(want, json_type_object) ? object_before(current, want)
+		                                                     : json_object_get(current);
 		break;
 	case GCU_FIELD_CONTACTS:
 		before = json_object_is_type(want, json_type_array) ? contacts_before(current, want)
-		                                                   : json_object_get(current);
+		                                                    : json_object_get(current);
 		break;
 	default:
 		before = json_object_get(current);

@@ -419,9 +419,8 @@ static int split_all(struct run *r, int fd)
 				rc = reject(r, own_src, item.line, item.raw, item.raw_len, why);
 				rc = rc < 0 ? -1 : (r->o->strict ? 1 : 0);
 			}
-			if (rc >= 0 &&
-			    hold_row(r, d, id, src, own_src, key, &item, bad ? NULL : changes,
-			             expect) < 0)
+			if (rc >= 0 && hold_row(r, d, id, src, own_src, key, &item,
+			                        bad ? NULL : changes, expect) < 0)
 				rc = -1;
 		} else if (bad) {
 			rc = reject(r, own_src, item.line, item.raw, item.raw_len, why);

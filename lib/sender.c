@@ -5,10 +5,10 @@
  * A unit is the run of consecutive request records of one user and scope,
  * or one group request, the engine's job. Its requests go one after
  * another, so the order of a user's requests is kept; a unit waits (held)
- * until the earlier ones that change one of its users have finished. Results are written as requests finish, so
- * units leave the engine as soon as they are done, in any order. A
- * version conflict is the sender's own: the user is read again, the
- * changes merged again and the new body sent.
+ * until the earlier ones that change one of its users have finished. Results are written as
+ * requests finish, so units leave the engine as soon as they are done, in any order. A version
+ * conflict is the sender's own: the user is read again, the changes merged again and the new body
+ * sent.
  */
 #include "sender.h"
 

@@ -69,7 +69,8 @@ static json_object *part_of(json_object *undo, const char *name)
 
 void gcu_undo_fold(json_object *into, json_object *from)
 {
-	json_object *changes = gcu_json_get(from, "changes"), *expect = gcu_json_get(from, "expect");
+	json_object *changes = gcu_json_get(from, "changes"),
+	            *expect = gcu_json_get(from, "expect");
 	json_object *to_changes = part_of(into, "changes"), *to_expect = part_of(into, "expect");
 
 	if (json_object_is_type(changes, json_type_object)) {
@@ -86,8 +87,7 @@ void gcu_undo_fold(json_object *into, json_object *from)
 	}
 }
 
-void gcu_undo_add(json_object **undo, const char *field, json_object *restore,
-                  json_object *wrote)
+void gcu_undo_add(json_object **undo, const char *field, json_object *restore, json_object *wrote)
 {
 	json_object *one = json_object_new_object(), *c = json_object_new_object(),
 	            *e = json_object_new_object();

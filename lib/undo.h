@@ -33,8 +33,7 @@
  * was written as wrote; both taken (NULL is JSON null). Map fields fold
  * entry by entry, as above.
  */
-void gcu_undo_add(json_object **undo, const char *field, json_object *restore,
-                  json_object *wrote);
+void gcu_undo_add(json_object **undo, const char *field, json_object *restore, json_object *wrote);
 
 /* Folds the undo from (borrowed) into into, as above. */
 void gcu_undo_fold(json_object *into, json_object *from);

@@ -161,12 +161,15 @@ static void summarize(const struct gcu_loop_stats *st, const struct merge_run *r
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},  {"max-line", required_argument, NULL, 'm'},
-	    {"summary", required_argument, NULL, 'J'}, {"undo", required_argument, NULL, 'u'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"max-line", required_argument, NULL, 'm'},
+	                                         {"summary", required_argument, NULL, 'J'},
+	                                         {"undo", required_argument, NULL, 'u'},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"verbose", no_argument, NULL, 'v'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {"version", no_argument, NULL, 'V'},
+	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;

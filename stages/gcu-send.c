@@ -36,10 +36,9 @@ static struct gcu_summary json_summary; /* --summary: written at exit */
 
 static void usage(void)
 {
-	fprintf(stderr,
-	        "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
-	        "                [--resume results] [--undo file] [--dry-run] [--seed n]\n"
-	        "                [--summary file] [file | -]\n");
+	fprintf(stderr, "usage: gcu-send [-qv] [-c config] [--concurrency n] [--failed file]\n"
+	                "                [--resume results] [--undo file] [--dry-run] [--seed n]\n"
+	                "                [--summary file] [file | -]\n");
 	exit(EX_USAGE);
 }
 
@@ -72,7 +71,8 @@ static void help(void)
 	    "      --undo FILE          write to FILE, for each user and scope with requests\n"
 	    "                           that came back ok (or were, in RESULTS), the change\n"
 	    "                           record that restores the values they replaced:\n"
-	    "                           {\"id\",\"src\",\"changes\",\"expect\"}; expect holds what\n"
+	    "                           {\"id\",\"src\",\"changes\",\"expect\"}; expect holds "
+	    "what\n"
 	    "                           was written, so the way back skips, as a conflict,\n"
 	    "                           what someone else has changed since\n"
 	    "      --dry-run            print method, path and body; send nothing\n"

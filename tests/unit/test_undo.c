@@ -81,29 +81,33 @@ static void test_own(void)
 	             "{\"version\":3,\"employerInfo\":{\"employeeType\":\"Full-time\",\"dateHire\":"
 	             "\"2013\"}}",
 	             "{\"employerInfo\":{\"employeeType\":\"Part-time\",\"employeeId\":\"E1\"}}"),
-	       "[" UNDO("{\"employerInfo\":{\"employeeType\":\"Full-time\",\"employeeId\":null}}",
-	                "{\"employerInfo\":{\"employeeType\":\"Part-time\",\"employeeId\":\"E1\"}}") "]",
+	       "[" UNDO(
+	           "{\"employerInfo\":{\"employeeType\":\"Full-time\",\"employeeId\":null}}",
+	           "{\"employerInfo\":{\"employeeType\":\"Part-time\",\"employeeId\":\"E1\"}}") "]",
 	       "an object: the keys it changed, null for a key it added; the others untouched");
-	is_str(undos(gcu_merge,
-	             "{\"version\":3,\"addresses\":[{\"address\":\"+1\",\"mediaType\":\"PHONE\","
-	             "\"type\":\"WORK\"}]}",
-	             "{\"addresses\":[{\"address\":\"+2\",\"mediaType\":\"PHONE\",\"type\":\"WORK\"},"
-	             "{\"address\":\"+3\",\"mediaType\":\"PHONE\",\"type\":\"MOBILE\"}]}"),
-	       "[" UNDO("{\"addresses\":[{\"address\":\"+1\",\"mediaType\":\"PHONE\",\"type\":"
-	                "\"WORK\"},{\"mediaType\":\"PHONE\",\"type\":\"MOBILE\",\"address\":null}]}",
-	                "{\"addresses\":[{\"address\":\"+2\",\"mediaType\":\"PHONE\",\"type\":"
-	                "\"WORK\"},{\"address\":\"+3\",\"mediaType\":\"PHONE\",\"type\":"
-	                "\"MOBILE\"}]}") "]",
-	       "contacts: the old entry back, the added one removed");
+	is_str(
+	    undos(gcu_merge,
+	          "{\"version\":3,\"addresses\":[{\"address\":\"+1\",\"mediaType\":\"PHONE\","
+	          "\"type\":\"WORK\"}]}",
+	          "{\"addresses\":[{\"address\":\"+2\",\"mediaType\":\"PHONE\",\"type\":\"WORK\"},"
+	          "{\"address\":\"+3\",\"mediaType\":\"PHONE\",\"type\":\"MOBILE\"}]}"),
+	    "[" UNDO("{\"addresses\":[{\"address\":\"+1\",\"mediaType\":\"PHONE\",\"type\":"
+	             "\"WORK\"},{\"mediaType\":\"PHONE\",\"type\":\"MOBILE\",\"address\":null}]}",
+	             "{\"addresses\":[{\"address\":\"+2\",\"mediaType\":\"PHONE\",\"type\":"
+	             "\"WORK\"},{\"address\":\"+3\",\"mediaType\":\"PHONE\",\"type\":"
+	             "\"MOBILE\"}]}") "]",
+	    "contacts: the old entry back, the added one removed");
 	is_str(undos(gcu_merge, "{\"routingSkills\":{\"" S1 "\":3,\"" S3 "\":4}}",
 	             "{\"routingSkills\":{\"" S1 "\":5,\"" S2 "\":2,\"" S3 "\":null}}"),
 	       "[" UNDO("{\"routingSkills\":{\"" S1 "\":3,\"" S2 "\":null}}",
-	                "{\"routingSkills\":{\"" S1 "\":5,\"" S2 "\":2}}") "," UNDO(
-	           "{\"routingSkills\":{\"" S3 "\":4}}", "{\"routingSkills\":{\"" S3 "\":null}}") "]",
+	                "{\"routingSkills\":{\"" S1 "\":5,\"" S2
+	                "\":2}}") "," UNDO("{\"routingSkills\":{\"" S3 "\":4}}",
+	                                   "{\"routingSkills\":{\"" S3 "\":null}}") "]",
 	       "skills: added undoes to null, changed and removed to the old proficiency");
-	is_str(undos(gcu_merge, "{\"routingStatus\":\"OFF_QUEUE\"}", "{\"routingStatus\":\"IDLE\"}"),
-	       "[" UNDO("{\"routingStatus\":\"OFF_QUEUE\"}", "{\"routingStatus\":\"IDLE\"}") "]",
-	       "routing status");
+	is_str(
+	    undos(gcu_merge, "{\"routingStatus\":\"OFF_QUEUE\"}", "{\"routingStatus\":\"IDLE\"}"),
+	    "[" UNDO("{\"routingStatus\":\"OFF_QUEUE\"}", "{\"routingStatus\":\"IDLE\"}") "]",
+	    "routing status");
 	is_str(undos(gcu_merge, "{\"version\":3,\"state\":\"inactive\",\"title\":\"A\"}",
 	             "{\"state\":\"active\",\"title\":\"B\"}"),
 	       "[" UNDO("{\"state\":\"inactive\"}", "{\"state\":\"active\"}") "," UNDO(
@@ -116,10 +120,11 @@ static void test_memberships(void)
 	const char *cur = "{\"queues\":{\"" S1 "\":true,\"" S2 "\":false},\"team\":\"" S1
 	                  "\",\"division\":\"" S1 "\"}";
 
-	is_str(undos(gcu_merge_memberships, cur, "{\"queues\":{\"" S1 "\":false,\"" S2 "\":true}}"),
-	       "[" UNDO("{\"queues\":{\"" S1 "\":true}}", "{\"queues\":{\"" S1 "\":false}}") "," UNDO(
-	           "{\"queues\":{\"" S2 "\":false}}", "{\"queues\":{\"" S2 "\":true}}") "]",
-	       "queues: a leave undoes to a join, a join to a leave");
+	is_str(
+	    undos(gcu_merge_memberships, cur, "{\"queues\":{\"" S1 "\":false,\"" S2 "\":true}}"),
+	    "[" UNDO("{\"queues\":{\"" S1 "\":true}}", "{\"queues\":{\"" S1 "\":false}}") "," UNDO(
+	        "{\"queues\":{\"" S2 "\":false}}", "{\"queues\":{\"" S2 "\":true}}") "]",
+	    "queues: a leave undoes to a join, a join to a leave");
 	is_str(undos(gcu_merge_memberships, cur, "{\"team\":\"" S2 "\"}"),
 	       "[" UNDO("{\"team\":\"" S1 "\"}", "{\"team\":null}") "," UNDO(
 	           "{\"team\":\"" S1 "\"}", "{\"team\":\"" S2 "\"}") "]",
@@ -147,14 +152,16 @@ static void test_fold(void)
 	       "fold: the first value before, the last written, entry by entry for maps");
 
 	struct gcu_undo_log *l = gcu_undo_log_new();
-	json_object *res = J("{\"id\":\"" U1 "\",\"src\":\"c:1\",\"scope\":\"routing\","
-	                     "\"status\":\"ok\",\"undo\":" UNDO("{\"routingStatus\":\"IDLE\"}",
-	                                                        "{\"routingStatus\":\"AWAY\"}") "}");
+	json_object *res =
+	    J("{\"id\":\"" U1 "\",\"src\":\"c:1\",\"scope\":\"routing\","
+	      "\"status\":\"ok\",\"undo\":" UNDO("{\"routingStatus\":\"IDLE\"}",
+	                                         "{\"routingStatus\":\"AWAY\"}") "}");
 	json_object *failed = J("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"failed\","
 	                        "\"undo\":" UNDO("{\"title\":\"x\"}", "{\"title\":\"y\"}") "}");
 	gcu_undo_log_result(l, res);
 	gcu_undo_log_result(l, failed);
-	json_object_object_add(res, "id", json_object_new_string("6F1B1A2E-0C2D-4B8E-9A41-0A1B2C3D4E01"));
+	json_object_object_add(res, "id",
+	                       json_object_new_string("6F1B1A2E-0C2D-4B8E-9A41-0A1B2C3D4E01"));
 	gcu_undo_log_result(l, res);
 	json_object_object_add(res, "scope", json_object_new_string("non-routing"));
 	gcu_undo_log_result(l, res);
@@ -185,10 +192,11 @@ static const char *split(const struct gcu_config *c, const char *record)
 	if (gcu_expect_split(c, rec, changes, out, why, sizeof why) < 0) {
 		snprintf(got, sizeof got, "%s", why);
 	} else {
-		snprintf(got, sizeof got, "%s|%s",
-		         out[GCU_SCOPE_NON_ROUTING] ? ndjson_string(out[GCU_SCOPE_NON_ROUTING], NULL)
-		                                    : "-",
-		         out[GCU_SCOPE_ROUTING] ? ndjson_string(out[GCU_SCOPE_ROUTING], NULL) : "-");
+		snprintf(
+		    got, sizeof got, "%s|%s",
+		    out[GCU_SCOPE_NON_ROUTING] ? ndjson_string(out[GCU_SCOPE_NON_ROUTING], NULL)
+		                               : "-",
+		    out[GCU_SCOPE_ROUTING] ? ndjson_string(out[GCU_SCOPE_ROUTING], NULL) : "-");
 		for (int s = 0; s < GCU_NSCOPES; s++)
 			json_object_put(out[s]);
 	}
