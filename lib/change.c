@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "expect.h"
 #include "fields.h"
 #include "json_access.h"
 #include "uuid.h"
@@ -64,16 +63,64 @@ static int known_member(const char *key)
 	return gcu_key_parse(key) >= 0;
 }
 
+/*
+ * Splits the fields of obj by scope into out[] (a new object per scope it
+ * names), each value checked and in canonical form. changed is NULL for
+ * the changes themselves; for the expected values, the scopes the record
+ * changes, which each expected field must be in (one of another scope
+ * would guard nothing), and messages say "expect". Returns 0, or -1 with
+ * err set (out[] may then hold what was split so far).
+ */
+static int by_scope(const struct gcu_config *c, json_object *obj,
+                    json_object *const changed[GCU_NSCOPES], json_object *out[GCU_NSCOPES],
+                    char *err, size_t errlen)
+{
+	const char *of = changed ? "expect: " : "", *in = changed ? "expect." : "";
+	char why[256];
+
+	json_object_object_foreach(obj, field, value)
+	{
+		enum gcu_scope scope = gcu_config_scope_of(c, field);
+		if (scope == GCU_SCOPE_NONE) {
+			snprintf(err, errlen, "%sunknown field '%s'", of, field);
+			return -1;
+		}
+		if (changed && changed[scope] == NULL) {
+			snprintf(err, errlen,
+			         "expect.%s: the record changes nothing in the %s scope, which "
+			         "this field is in",
+			         field, gcu_scope_name(scope));
+			return -1;
+		}
+		enum gcu_field_kind kind = gcu_field_kind(field);
+		if (value == NULL && (kind == GCU_FIELD_STATUS || kind == GCU_FIELD_STATE)) {
+			snprintf(err, errlen, "%s%s: cannot be cleared (null)", in, field);
+			return -1;
+		}
+		json_object *canon = gcu_field_normalize(field, value, why, sizeof why);
+		if (why[0]) {
+			snprintf(err, errlen, "%s%s", in, why);
+			return -1;
+		}
+		if (out[scope] == NULL)
+			out[scope] = json_object_new_object();
+		json_object_object_add(out[scope], field, canon);
+	}
+	return 0;
+}
+
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,
                      json_object *out[GCU_NSCOPES], json_object *expect[GCU_NSCOPES], char *err,
                      size_t errlen)
 {
-	json_object *changes = NULL;
+	json_object *changes = NULL, *expected = NULL, *split[GCU_NSCOPES] = {NULL};
 	const char *key;
-	char why[256];
 
-	for (int s = 0; s < GCU_NSCOPES; s++)
+	for (int s = 0; s < GCU_NSCOPES; s++) {
 		out[s] = NULL;
+		if (expect != NULL)
+			expect[s] = NULL;
+	}
 	*id = NULL;
 	json_object_object_foreach(record, member, val)
 	{
@@ -107,33 +154,27 @@ int gcu_change_split(const struct gcu_config *c, json_object *record, const char
 		snprintf(err, errlen, "no changes for this user");
 		return -1;
 	}
-	json_object_object_foreach(changes, field, value)
-	{
-		enum gcu_scope scope = gcu_config_scope_of(c, field);
-		if (scope == GCU_SCOPE_NONE) {
-			snprintf(err, errlen, "unknown field '%s'", field);
-			goto fail;
-		}
-		enum gcu_field_kind kind = gcu_field_kind(field);
-		if (value == NULL && (kind == GCU_FIELD_STATUS || kind == GCU_FIELD_STATE)) {
-			snprintf(err, errlen, "%s: cannot be cleared (null)", field);
-			goto fail;
-		}
-		json_object *canon = gcu_field_normalize(field, value, why, sizeof why);
-		if (why[0]) {
-			snprintf(err, errlen, "%s", why);
-			goto fail;
-		}
-		if (out[scope] == NULL)
-			out[scope] = json_object_new_object();
-		json_object_object_add(out[scope], field, canon);
-	}
-	if (gcu_expect_split(c, record, out, expect, err, errlen) < 0)
+	if (by_scope(c, changes, NULL, out, err, errlen) < 0)
 		goto fail;
+	if (json_object_object_get_ex(record, "expect", &expected)) {
+		if (!json_object_is_type(expected, json_type_object)) {
+			snprintf(err, errlen, "expect: expected an object of fields");
+			goto fail;
+		}
+		if (by_scope(c, expected, out, split, err, errlen) < 0)
+			goto fail;
+	}
+	for (int s = 0; s < GCU_NSCOPES; s++) {
+		if (expect != NULL)
+			expect[s] = split[s];
+		else
+			json_object_put(split[s]);
+	}
 	return 0;
 fail:
 	for (int s = 0; s < GCU_NSCOPES; s++) {
 		json_object_put(out[s]);
+		json_object_put(split[s]);
 		out[s] = NULL;
 	}
 	return -1;

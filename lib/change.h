@@ -50,13 +50,15 @@ int gcu_change_key(json_object *record, const char **value, char *err, size_t er
 /*
  * Checks record and fills out[scope] with a new changes object for each
  * scope it touches (NULL for a scope it does not), and, unless expect is
- * NULL, expect[scope] with its expected values in that scope (expect.h;
- * NULL for none). *id points into record.
+ * NULL, expect[scope] with its expected values in that scope (expect.h),
+ * checked and canonical as the changes are (NULL for none). An expected
+ * field must be in a scope the record changes. *id points into record.
  * Returns 0, or -1 with a message in err (out[] all NULL then): a missing
  * or non-UUID id, a user named by another key (with a hint to run
  * gcu-resolve), a missing or empty `changes`, an unknown key or field, a
- * value of the wrong kind, an expect that gcu_expect_split refuses. The
- * members src, scope and key are accepted
+ * value of the wrong kind, the same of an expected value, or one of a
+ * scope the record does not change. The members src, scope and key are
+ * accepted
  * (a stage's output can be fed back in) and not checked here.
  */
 int gcu_change_split(const struct gcu_config *c, json_object *record, const char **id,

@@ -13,61 +13,6 @@
 #include "merge.h"
 #include "userdoc.h"
 
-int gcu_expect_split(const struct gcu_config *c, json_object *record,
-                     json_object *const changes[GCU_NSCOPES], json_object *out[GCU_NSCOPES],
-                     char *why, size_t whylen)
-{
-	json_object *expect = NULL, *parts[GCU_NSCOPES] = {NULL};
-	char bad[256];
-
-	if (!json_object_object_get_ex(record, "expect", &expect))
-		goto done;
-	if (!json_object_is_type(expect, json_type_object)) {
-		snprintf(why, whylen, "expect: expected an object of fields");
-		return -1;
-	}
-	json_object_object_foreach(expect, field, value)
-	{
-		enum gcu_scope scope = gcu_config_scope_of(c, field);
-		if (scope == GCU_SCOPE_NONE) {
-			snprintf(why, whylen, "expect: unknown field '%s'", field);
-			goto fail;
-		}
-		/* The check is made with the changes of its scope: a field of
-		 * a scope the record leaves alone would guard nothing. */
-		if (changes[scope] == NULL) {
-			snprintf(why, whylen,
-			         "expect.%s: the record changes nothing in the %s scope, which "
-			         "this field is in",
-			         field, gcu_scope_name(scope));
-			goto fail;
-		}
-		json_object *canon = gcu_field_normalize(field, value, bad, sizeof bad);
-		if (bad[0]) {
-			snprintf(why, whylen, "expect.%s", bad);
-			goto fail;
-		}
-		if (parts[scope] == NULL)
-			parts[scope] = json_object_new_object();
-		json_object_object_add(parts[scope], field, canon);
-	}
-done:
-	for (int s = 0; s < GCU_NSCOPES; s++) {
-		if (out != NULL)
-			out[s] = parts[s];
-		else
-			json_object_put(parts[s]);
-	}
-	return 0;
-fail:
-	for (int s = 0; s < GCU_NSCOPES; s++) {
-		json_object_put(parts[s]);
-		if (out != NULL)
-			out[s] = NULL;
-	}
-	return -1;
-}
-
 json_object *gcu_expect_fields(json_object *changes, json_object *expect)
 {
 	json_object *fields = json_object_new_object();

@@ -5,7 +5,7 @@
  * A change record may carry "expect": {field: value} beside "changes",
  * with the same field names, the same forms and the same names for other
  * objects as changes (CSV: an expect.<field> column). The partitioner
- * splits it by scope with the changes; gcu-fetch reads the expected fields
+ * checks it and splits it by scope with the changes (change.h); gcu-fetch reads the expected fields
  * too; gcu-merge makes requests for a record only when every expected
  * value holds (by the very test that tells whether a change holds,
  * merge.h), and otherwise writes one line for the record and scope,
@@ -25,20 +25,6 @@
 #include <stddef.h>
 
 #include <json-c/json.h>
-
-#include "config.h"
-
-/*
- * Checks the "expect" of a change record (borrowed; absent is fine) and
- * fills out[scope] with a new object of the expected values of each scope,
- * in canonical form (NULL for a scope it names nothing of). changes[] are
- * the record's changes by scope (change.h): an expected field must be in a
- * scope the record changes. out may be NULL to check only. Returns 0, or
- * -1 with why ("expect.title: …") and out all NULL.
- */
-int gcu_expect_split(const struct gcu_config *c, json_object *record,
-                     json_object *const changes[GCU_NSCOPES], json_object *out[GCU_NSCOPES],
-                     char *why, size_t whylen);
 
 /*
  * The fields whose current values a record needs read (new reference):

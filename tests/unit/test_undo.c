@@ -13,7 +13,8 @@
  * the new one, and the two fold into old team, expecting the new; a
  * division move. Folding keeps the first value before and the last value
  * written, entry by entry for maps. The log keeps one record per user and
- * scope, whatever the id's case. expect: split by scope, refused in a
+ * scope, whatever the id's case. expect (change.h, expect.h): split by
+ * scope, refused in a
  * scope the record does not change and for an unknown field, normalised
  * like a change; its check names the field, or the map entry, with what
  * was expected and what is there; the fields read are both sides', the
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "change.h"
 #include "config.h"
 #include "expect.h"
 #include "merge.h"
@@ -174,35 +176,26 @@ static void test_fold(void)
 	json_object_put(u);
 }
 
-/* gcu_expect_split's verdict on record: the expected values by scope, or
- * the reason. */
+/* gcu_change_split's verdict on a record of user U1: its expected values
+ * by scope, or the reason. */
 static const char *split(const struct gcu_config *c, const char *record)
 {
-	json_object *rec = J(record), *ch = json_object_get(json_object_object_get(rec, "changes"));
-	json_object *changes[GCU_NSCOPES] = {NULL}, *out[GCU_NSCOPES];
+	json_object *rec = J(record), *changes[GCU_NSCOPES], *out[GCU_NSCOPES];
+	const char *id;
 	char why[256] = "";
 
-	json_object_object_foreach(ch, field, v)
-	{
-		enum gcu_scope s = gcu_config_scope_of(c, field);
-		if (changes[s] == NULL)
-			changes[s] = json_object_new_object();
-		json_object_object_add(changes[s], field, json_object_get(v));
-	}
-	if (gcu_expect_split(c, rec, changes, out, why, sizeof why) < 0) {
+	json_object_object_add(rec, "id", json_object_new_string(U1));
+	if (gcu_change_split(c, rec, &id, changes, out, why, sizeof why) < 0) {
 		snprintf(got, sizeof got, "%s", why);
 	} else {
-		snprintf(
-		    got, sizeof got, "%s|%s",
-		    out[GCU_SCOPE_NON_ROUTING] ? ndjson_string(out[GCU_SCOPE_NON_ROUTING], NULL)
-		                               : "-",
-		    out[GCU_SCOPE_ROUTING] ? ndjson_string(out[GCU_SCOPE_ROUTING], NULL) : "-");
-		for (int s = 0; s < GCU_NSCOPES; s++)
+		json_object *nr = out[GCU_SCOPE_NON_ROUTING], *r = out[GCU_SCOPE_ROUTING];
+		snprintf(got, sizeof got, "%s|%s", nr ? ndjson_string(nr, NULL) : "-",
+		         r ? ndjson_string(r, NULL) : "-");
+		for (int s = 0; s < GCU_NSCOPES; s++) {
 			json_object_put(out[s]);
+			json_object_put(changes[s]);
+		}
 	}
-	for (int s = 0; s < GCU_NSCOPES; s++)
-		json_object_put(changes[s]);
-	json_object_put(ch);
 	json_object_put(rec);
 	return got;
 }
