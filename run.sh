@@ -40,7 +40,7 @@ usage: run.sh [-qv] [-c config] [--run-dir dir] [--gap seconds] [--scope scope]
        run.sh --plan [-c config] [--run-dir dir] [--snapshot org.ndjson [--directory file]]
               [--sim | --sim-org org.ndjson] changes.csv|changes.ndjson
        run.sh --resume dir [--gap seconds] [--scope scope]
-       run.sh --undo dir [-qv] [--run-dir dir] [--gap seconds] [--scope scope] [--no-report]
+       run.sh --undo dir [--plan] [-qv] [--run-dir dir] [--gap seconds] [--scope scope] [--no-report]
        run.sh --wait-gap --run-dir dir [--gap seconds]
        run.sh --verify --run-dir dir
 USAGE
@@ -54,8 +54,8 @@ the routing scope, into a run folder (gcu-run(1) says more).
       --scope SCOPE   only non-routing, or only routing
       --plan          read and plan; send nothing (--snapshot: offline)
       --resume DIR    continue a run where it stopped
-      --undo DIR      roll back the run in DIR: run its undo.ndjson, which
-                      leaves alone (as a conflict) what changed since
+      --undo DIR      roll back the run in DIR: run (or --plan) its undo.ndjson,
+                      which leaves alone (as a conflict) what changed since
       --sim, --demo   against gcu-sim with the sample org (--sim-org: yours)
       --wait-gap      wait what is left of the gap; --verify: read back again
   -q, --quiet         only warnings; -v, --verbose: stages say more
@@ -418,7 +418,8 @@ fi
 # A rollback is a run of the undo file, with the config and the gap of the
 # run it undoes; a new run folder, unless one is named.
 if [ -n "$undo_of" ]; then
-	if [ "$mode" != run ] || [ -n "$changes" ]; then die 64 "--undo takes a run folder, and no change file"; fi
+	case $mode in run | plan) ;; *) die 64 "--undo runs or plans a rollback; it does not go with --$mode" ;; esac
+	[ -z "$changes" ] || die 64 "--undo takes a run folder, and no change file"
 	[ -f "$undo_of/state" ] || die 66 "$undo_of: not a run folder (no state file)"
 	[ -s "$undo_of/undo.ndjson" ] || die 66 "$undo_of: nothing to undo (no undo.ndjson, or it is empty)"
 	changes=$undo_of/undo.ndjson

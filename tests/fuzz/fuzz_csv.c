@@ -50,13 +50,15 @@ static void read_all(const struct gcu_config *c, const uint8_t *data, size_t siz
 	if (r == NULL)
 		goto out;
 	while (gcu_change_reader_next(r, &item, err, sizeof err) == 1) {
-		json_object *parts[GCU_NSCOPES] = {NULL};
+		json_object *parts[GCU_NSCOPES] = {NULL}, *expect[GCU_NSCOPES] = {NULL};
 		const char *id;
 
 		if (item.record &&
-		    gcu_change_split(c, item.record, &id, parts, NULL, err, sizeof err) == 0)
-			for (int s = 0; s < GCU_NSCOPES; s++)
+		    gcu_change_split(c, item.record, &id, parts, expect, err, sizeof err) == 0)
+			for (int s = 0; s < GCU_NSCOPES; s++) {
 				json_object_put(parts[s]);
+				json_object_put(expect[s]);
+			}
 		json_object_put(item.record);
 	}
 	gcu_change_reader_close(r);

@@ -23,7 +23,7 @@ static int cfg_ready;
 
 static void one_line(const char *line, size_t len)
 {
-	json_object *parts[GCU_NSCOPES] = {NULL};
+	json_object *parts[GCU_NSCOPES] = {NULL}, *expect[GCU_NSCOPES] = {NULL};
 	json_object *rec, *changes;
 	enum gcu_scope scope;
 	const char *id;
@@ -32,9 +32,11 @@ static void one_line(const char *line, size_t len)
 	rec = ndjson_parse_object(line, len, err, sizeof err);
 	if (rec == NULL)
 		return;
-	if (gcu_change_split(&cfg, rec, &id, parts, NULL, err, sizeof err) == 0)
-		for (int s = 0; s < GCU_NSCOPES; s++)
+	if (gcu_change_split(&cfg, rec, &id, parts, expect, err, sizeof err) == 0)
+		for (int s = 0; s < GCU_NSCOPES; s++) {
 			json_object_put(parts[s]);
+			json_object_put(expect[s]);
+		}
 	(void)gcu_scoped_check(rec, &id, &scope, &changes, err, sizeof err);
 	json_object_put(rec);
 }
