@@ -79,6 +79,9 @@ struct sender {
 	struct gcu_send_stats *st;
 	long waiting;  /* units that wait for an earlier unit of their user */
 	int unflushed; /* results written since the last flush */
+	/* "scope id" of the users whose record ended in a conflict on what it
+	 * expects, when read again: their group requests are not sent. */
+	json_object *moved_on;
 };
 
 const char *gcu_result_name(enum gcu_result_status s)
@@ -745,6 +748,50 @@ static json_object *body_for(struct unit *u, struct request *r)
 	return json_object_get(body);
 }
 
+/* "scope id" of a user, in lower case, into key (len bytes). */
+static void moved_on_key(char *key, size_t len, const char *scope, const char *id)
+{
+	snprintf(key, len, "%s %s", scope ? scope : "", id ? id : "");
+	for (char *c = key; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
+/*
+ * A guarded record is all or nothing in its scope: the members of a group
+ * request whose record ended in a conflict when its user was read again
+ * get that conflict, unsent, and the request goes for the others. Returns
+ * 1 when nothing is left to send.
+ */
+static int drop_moved_on(struct sender *e, struct unit *u, struct request *r)
+{
+	const char *scope = gcu_json_str(r->rec, "scope");
+	char key[128], why[256] = "";
+	int dropped = 0;
+
+	for (size_t i = 0; e->moved_on && i < r->nmembers; i++) {
+		struct member *m = &r->members[i];
+		moved_on_key(key, sizeof key, scope, gcu_json_str(m->m, "id"));
+		if (m->done || !json_object_object_get_ex(e->moved_on, key, NULL))
+			continue;
+		member_result(e, r, m, GCU_RESULT_CONFLICT, 0,
+		              "not sent: the user no longer holds what its change expects");
+		dropped++;
+	}
+	if (dropped == 0)
+		return 0;
+	json_object *pending = members_where(r, 0);
+	json_object *again =
+	    json_object_array_length(pending) ? group_for(r, pending, why, sizeof why) : NULL;
+	json_object_put(pending);
+	if (again == NULL) {
+		finish_members(e, u, GCU_RESULT_FAILED, 0, why);
+		return 1;
+	}
+	json_object_put(r->group_override);
+	r->group_override = again;
+	return 0;
+}
+
 static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 {
 	struct unit *u = (struct unit *)j;
@@ -755,6 +802,8 @@ static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 	const char *text = NULL;
 	size_t len = 0;
 
+	if (r->members != NULL && drop_moved_on((struct sender *)core, u, r))
+		return;
 	if (u->refetch) {
 		snprintf(path, sizeof path, "/api/v2/users/%s", u->id);
 		method = "GET";
@@ -829,10 +878,15 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 	/* A guarded change is checked again on the user as it is now: when
 	 * it moved on, nothing more of the record is sent. */
 	if (gcu_expect_check(current, expect, why, sizeof why, NULL)) {
+		char key[128];
 		json_object_put(current);
 		json_object_put(user);
 		u->refetch = 0;
 		u->version = version;
+		moved_on_key(key, sizeof key, gcu_json_str(r->rec, "scope"), u->id);
+		if (e->moved_on == NULL)
+			e->moved_on = json_object_new_object();
+		json_object_object_add(e->moved_on, key, json_object_new_boolean(1));
 		while (u->next < u->n && !e->core.fatal)
 			finish(e, u, GCU_RESULT_CONFLICT, resp->status, -1, why);
 		return;
@@ -1087,5 +1141,7 @@ int gcu_send_run(const struct gcu_send_opts *o, struct gcu_send_stats *st, char 
 
 	memset(st, 0, sizeof *st);
 	st->total = total;
-	return gcu_engine_run(&e.core, &o->net, &sender, READAHEAD, &st->net, err, errlen);
+	int rc = gcu_engine_run(&e.core, &o->net, &sender, READAHEAD, &st->net, err, errlen);
+	json_object_put(e.moved_on);
+	return rc;
 }

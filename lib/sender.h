@@ -31,7 +31,9 @@
  * resent as it was: the user is read again, the original changes are
  * merged again (merge.h) and the new body goes out, unless the user no
  * longer holds what the record expects (expect.h): then the record's
- * requests left end in conflict, unsent; three conflicts in a
+ * requests left end in conflict, unsent, and so do the user's member
+ * changes in the group requests of that scope sent after; three
+ * conflicts in a
  * row park the user for a cool-down and one last try. A 429 pauses all
  * dispatch; 5xx and transport errors back off per request and, in a row,
  * open the circuit. A 401 refreshes the token (engine.h says when again).

@@ -229,3 +229,28 @@ writer() {
 	[ "$(jq -r --arg z "$z" 'select(.id == $z) | .changes.title' "$TMP/u.ndjson")" = Writer ]
 	[ "$(jq -c --arg y "$y" 'select(.id == $y) | [.changes, .expect]' "$TMP/u.ndjson")" = "[{\"title\":$ty},{\"title\":\"New\"}]" ]
 }
+
+@test "undo: a record whose expectation moves on before its PATCH is all or nothing: its division move is not sent either" {
+	gsim 10
+	sim_state >"$TMP/before.ndjson"
+	local x w tx div
+	x=$(jq -r .id "$TMP/before.ndjson" | sed -n 1p) w=$(jq -r .id "$TMP/before.ndjson" | sed -n 2p)
+	tx=$(user "$TMP/before.ndjson" "$x" | jq .title)
+	div=$(jq -r --arg d "$(user "$TMP/before.ndjson" "$x" | jq -r .division.id)" \
+		'select(.kind == "division" and .id != $d) | .id' "$SIM_DIR/org.ndjson" | head -n 1)
+	{
+		printf '{"id":"%s","changes":{"title":"New","division":"%s"},"expect":{"title":%s}}\n' "$x" "$div" "$tx"
+		printf '{"id":"%s","changes":{"title":"New","division":"%s"}}\n' "$w" "$div"
+	} >"$TMP/c.ndjson"
+	gcu-partition -q "$TMP/c.ndjson" | gcu-fetch -q | gcu-merge -q >"$TMP/m.ndjson"
+	[ "$(jq -s 'map(select(.op == "division") | .members | length) | add' "$TMP/m.ndjson")" -eq 2 ]
+	writer "$x" title '"Writer"'
+	run --separate-stderr gcu-send --undo "$TMP/u.ndjson" "$TMP/m.ndjson"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	sim_state >"$TMP/after.ndjson"
+	[ "$(user "$TMP/after.ndjson" "$x" | jq -r '.title + " " + .division.id')" = "Writer $(user "$TMP/before.ndjson" "$x" | jq -r .division.id)" ]
+	[ "$(user "$TMP/after.ndjson" "$w" | jq -r '.title + " " + .division.id')" = "New $div" ]
+	printf '%s\n' "$output" | jq -e -s --arg x "$x" '[.[] | select(.id == $x) | .status] == ["conflict", "conflict"]'
+	[ "$(jq -r .id "$TMP/u.ndjson")" = "$w" ]
+}
