@@ -38,6 +38,9 @@ enum {
 	OPT_NO_COUNT_REJECTED,
 	OPT_HEADERS,
 	OPT_RETRY_AFTER,
+	OPT_FRACTIONAL,
+	OPT_BUCKET,
+	OPT_BURST,
 	OPT_MAX_INFLIGHT,
 	OPT_BACKGROUND,
 	OPT_PROPAGATION,
@@ -71,6 +74,9 @@ static const struct option longopts[] = {
     {"no-count-rejected", no_argument, NULL, OPT_NO_COUNT_REJECTED},
     {"headers", required_argument, NULL, OPT_HEADERS},
     {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+    {"fractional-seconds", no_argument, NULL, OPT_FRACTIONAL},
+    {"bucket", required_argument, NULL, OPT_BUCKET},
+    {"burst", required_argument, NULL, OPT_BURST},
     {"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
     {"background", required_argument, NULL, OPT_BACKGROUND},
     {"propagation", required_argument, NULL, OPT_PROPAGATION},
@@ -104,6 +110,7 @@ static void usage(FILE *fp, int status)
 	        "               [--users FILE | --generate N] [--seed S] [--dump FILE]\n"
 	        "               [--limit L] [--window W] [--no-count-rejected]\n"
 	        "               [--headers inin|x|both|none] [--retry-after seconds|date|none]\n"
+	        "               [--fractional-seconds] [--bucket RATE [--burst N]]\n"
 	        "               [--max-inflight N] [--background R] [--propagation K]\n"
 	        "               [--writer R] [--token-ttl S] [--latency MS] [--jitter MS]\n"
 	        "               [--error-rate P] [--reset-rate P] [--strip-headers] [--fake-200]\n"
@@ -192,7 +199,8 @@ int main(int argc, char *argv[])
 	struct sim_options o;
 	char errbuf[512];
 	const char *env, *config = NULL;
-	int ch, rc, have_users = 0, have_generate = 0, have_limit = 0, have_window = 0;
+	int ch, rc, have_users = 0, have_generate = 0, have_limit = 0, have_window = 0,
+	            have_burst = 0;
 
 	gcu_stage_private();
 	sim_options_defaults(&o);
@@ -274,6 +282,16 @@ int main(int argc, char *argv[])
 				warnx("--retry-after: want seconds, date or none");
 				usage(stderr, EX_USAGE);
 			}
+			break;
+		case OPT_FRACTIONAL:
+			o.fractional = 1;
+			break;
+		case OPT_BUCKET:
+			o.bucket_rate = num("bucket", optarg, 0.001, 1e6);
+			break;
+		case OPT_BURST:
+			o.bucket_burst = (double)whole("burst", optarg, 0, 1000000);
+			have_burst = 1;
 			break;
 		case OPT_MAX_INFLIGHT:
 			o.max_inflight = whole("max-inflight", optarg, 0, 1000000);
@@ -371,6 +389,10 @@ int main(int argc, char *argv[])
 		if (!have_window)
 			o.window = cfg.platform_window;
 		gcu_config_free(&cfg);
+	}
+	if (have_burst && o.bucket_rate == 0) {
+		warnx("--burst needs --bucket");
+		usage(stderr, EX_USAGE);
 	}
 	if ((env = getenv("GCU_SIM_CLIENT_ID")) != NULL && *env)
 		o.client_id = env;

@@ -39,6 +39,9 @@ struct sim_options {
 	int count_rejected;
 	enum sim_header_style headers;
 	enum sim_retry_style retry_after;
+	int fractional;       /* resets and Retry-After to the millisecond, not whole seconds */
+	double bucket_rate;   /* a leaky bucket in front, requests a second; 0 = none */
+	double bucket_burst;  /* requests it lets through ahead of its rate */
 	long max_inflight;    /* 0 = no cap */
 	double background;    /* synthetic window entries per second */
 	long propagation;     /* window entries added per routing write */

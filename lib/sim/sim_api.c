@@ -41,6 +41,8 @@ int sim_init(struct sim *sim, const struct sim_options *opt, char *err, size_t e
 	sim->rl.window = opt->window;
 	sim->rl.background = opt->background;
 	sim->rl.count_rejected = opt->count_rejected;
+	sim->rl.bucket_rate = opt->bucket_rate;
+	sim->rl.bucket_burst = opt->bucket_burst;
 	sim_hostile_init(&sim->hostile, opt->hostile);
 	if (sim_org_init(&sim->org) < 0 ||
 	    sim_auth_init(&sim->auth, opt->client_id, opt->client_secret, opt->token_ttl) < 0 ||
@@ -112,15 +114,18 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
                       int is_429, struct sim_reply *rep)
 {
 	char v[64];
+	/* The platform sends whole seconds; milliseconds only when asked. */
+	int (*secs)(double, char *, size_t) = opt->fractional ? sim_fmt_seconds : sim_fmt_whole;
+	int (*epoch)(double, char *, size_t) = opt->fractional ? sim_fmt_epoch : sim_fmt_whole;
 
-	if (opt->strip_headers)
+	if (opt->strip_headers || res->bucket)
 		return;
 	if (opt->limit > 0 && (opt->headers == SIM_HDR_ININ || opt->headers == SIM_HDR_BOTH)) {
 		snprintf(v, sizeof v, "%ld", opt->limit);
 		sim_reply_header(rep, "inin-ratelimit-allowed", v);
 		snprintf(v, sizeof v, "%ld", res->count);
 		sim_reply_header(rep, "inin-ratelimit-count", v);
-		if (sim_fmt_seconds(res->reset, v, sizeof v) == 0)
+		if (secs(res->reset, v, sizeof v) == 0)
 			sim_reply_header(rep, "inin-ratelimit-reset", v);
 	}
 	if (opt->limit > 0 && (opt->headers == SIM_HDR_X || opt->headers == SIM_HDR_BOTH)) {
@@ -128,7 +133,7 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
 		sim_reply_header(rep, "X-RateLimit-Limit", v);
 		snprintf(v, sizeof v, "%ld", res->count < opt->limit ? opt->limit - res->count : 0);
 		sim_reply_header(rep, "X-RateLimit-Remaining", v);
-		if (sim_fmt_epoch(wall + res->reset, v, sizeof v) == 0)
+		if (epoch(wall + res->reset, v, sizeof v) == 0)
 			sim_reply_header(rep, "X-RateLimit-Reset", v);
 	}
 	if (!is_429)
@@ -137,7 +142,7 @@ void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result 
 		return;
 	if ((opt->retry_after == SIM_RETRY_DATE
 	         ? sim_fmt_http_date(wall + res->room_in, v, sizeof v)
-	         : sim_fmt_seconds(res->room_in, v, sizeof v)) == 0)
+	         : secs(res->room_in, v, sizeof v)) == 0)
 		sim_reply_header(rep, "Retry-After", v);
 }
 

@@ -91,6 +91,8 @@ void sim_reply_header(struct sim_reply *rep, const char *name, const char *value
 /*
  * Adds the rate-limit headers that opt asks for to rep, for a window
  * state res seen at `wall` (epoch seconds); with is_429 also Retry-After.
+ * Times are whole seconds rounded up unless opt->fractional. None at all
+ * when the bucket in front turned the request away (res->bucket).
  */
 void sim_rate_headers(const struct sim_options *opt, const struct sim_rl_result *res, double wall,
                       int is_429, struct sim_reply *rep);

@@ -16,8 +16,7 @@
 void sim_window_free(struct sim_window *w)
 {
 	free(w->ts);
-	w->ts = NULL;
-	w->head = w->len = w->cap = 0;
+	*w = (struct sim_window){0};
 }
 
 static int window_grow(struct sim_window *w)
@@ -150,6 +149,7 @@ static void fill(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
 void sim_rl_peek(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
                  struct sim_rl_result *res)
 {
+	res->bucket = 0;
 	if (cfg->limit <= 0) {
 		res->admitted = 1;
 		res->count = 0;
@@ -161,12 +161,51 @@ void sim_rl_peek(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
 	res->admitted = res->count < cfg->limit;
 }
 
+/*
+ * nginx's limit_req: excess is how many requests ahead of the rate the
+ * last one let through was; a new one adds one and the time since takes
+ * rate a second off, never below zero. More than burst ahead is turned
+ * away and changes nothing. The first request of a client always passes.
+ * Returns 1 when let through, else 0 with *wait the time until one would.
+ */
+static int bucket_admit(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
+                        double *wait)
+{
+	double excess;
+
+	*wait = 0;
+	if (!w->bucket_used) {
+		w->bucket_used = 1;
+		w->bucket_excess = 0;
+		w->bucket_last = now;
+		return 1;
+	}
+	/* Threads take their instants before the lock: never a negative lapse. */
+	excess = w->bucket_excess - cfg->bucket_rate * fmax(now - w->bucket_last, 0) + 1;
+	if (excess < 0)
+		excess = 0;
+	if (excess > cfg->bucket_burst) {
+		*wait = (excess - cfg->bucket_burst) / cfg->bucket_rate;
+		return 0;
+	}
+	w->bucket_excess = excess;
+	w->bucket_last = fmax(now, w->bucket_last);
+	return 1;
+}
+
 int sim_rl_check(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
                  struct sim_rl_result *res)
 {
 	int rc = 0;
+	double wait;
 
 	sim_rl_peek(cfg, w, now, res);
+	if (cfg->bucket_rate > 0 && !bucket_admit(cfg, w, now, &wait)) {
+		res->admitted = 0;
+		res->bucket = 1;
+		res->room_in = wait;
+		return 0;
+	}
 	if (cfg->limit <= 0)
 		return 0;
 	if (res->admitted || cfg->count_rejected) {

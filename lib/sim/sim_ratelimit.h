@@ -10,6 +10,12 @@
  * near future ("propagation") that start counting when their time comes.
  * The functions take `now` explicitly so that tests can drive the clock.
  * Nothing here locks: the caller serialises access to a window.
+ *
+ * In front of the window there may be a leaky bucket, as a reverse proxy's
+ * limiter (nginx `limit_req ... burst=B nodelay`) keeps one per client: a
+ * request is let through while it is at most `burst` requests ahead of the
+ * bucket's rate, and one it turns away never reaches the window. Such a
+ * proxy answers 429 with no rate headers at all.
  */
 #ifndef GCU_SIM_RATELIMIT_H
 #define GCU_SIM_RATELIMIT_H
@@ -19,13 +25,19 @@
 struct sim_window {
 	double *ts; /* ring buffer of instants, ascending */
 	size_t head, len, cap;
+	/* the bucket: how many requests ahead of its rate the last one let
+	 * through was, and when (bucket_used is 0 before the first) */
+	double bucket_excess, bucket_last;
+	int bucket_used;
 };
 
 struct sim_rl_cfg {
-	long limit;         /* requests per window; 0 means unlimited */
-	double window;      /* seconds */
-	double background;  /* synthetic entries per second, 0 for none */
-	int count_rejected; /* record rejected requests too */
+	long limit;          /* requests per window; 0 means unlimited */
+	double window;       /* seconds */
+	double background;   /* synthetic entries per second, 0 for none */
+	int count_rejected;  /* record rejected requests too */
+	double bucket_rate;  /* the bucket's rate, requests a second; 0: no bucket */
+	double bucket_burst; /* requests it lets through ahead of that rate */
 };
 
 /* What a check saw, after recording this request if it was recorded. */
@@ -37,9 +49,10 @@ struct sim_rl_result {
 	 * above it (rejections and propagation overdraw the window) the time
 	 * until enough entries have left, at most the window. Retry-After. */
 	double room_in;
+	int bucket; /* 1 when the bucket turned it away: no rate headers */
 };
 
-/* Frees a window's storage and empties it. */
+/* Frees a window's storage and empties it, its bucket too. */
 void sim_window_free(struct sim_window *w);
 
 /* Inserts an instant in order. Returns 0, or -1 when out of memory. */
@@ -58,10 +71,13 @@ long sim_window_count(const struct sim_rl_cfg *cfg, struct sim_window *w, double
 long sim_background_count(double rate, double window, double now, double *oldest);
 
 /*
- * Decides one request at `now`: admits it when the count is below the
- * limit, records it (or the rejection when cfg->count_rejected) and fills
- * *res. With limit 0 everything is admitted and nothing recorded. Returns
- * 0, or -1 when out of memory (the request is then admitted).
+ * Decides one request at `now`: the bucket first, when there is one (a
+ * request it turns away is rejected with res->bucket set and nothing
+ * recorded in the window); then the window, which admits it when the
+ * count is below the limit, records it (or the rejection when
+ * cfg->count_rejected) and fills *res. With limit 0 the window admits
+ * everything and records nothing. Returns 0, or -1 when out of memory
+ * (the request is then admitted).
  */
 int sim_rl_check(const struct sim_rl_cfg *cfg, struct sim_window *w, double now,
                  struct sim_rl_result *res);

@@ -194,6 +194,14 @@ int sim_fmt_epoch(double epoch, char *out, size_t outlen)
 	return fmt_millis(ms, out, outlen);
 }
 
+int sim_fmt_whole(double s, char *out, size_t outlen)
+{
+	long long whole = (long long)ceil(s - 1e-6);
+	if (whole < 1)
+		whole = 1;
+	return fmt_millis(whole * 1000, out, outlen);
+}
+
 int sim_fmt_http_date(double epoch, char *out, size_t outlen)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};

@@ -62,6 +62,11 @@ int sim_fmt_seconds(double s, char *out, size_t outlen);
  * millisecond, trailing zeros dropped). Same errors. */
 int sim_fmt_epoch(double epoch, char *out, size_t outlen);
 
+/* Formats seconds (a delay or an epoch time) the way the platform sends
+ * them: a whole number, rounded up (float noise aside), at least 1. Same
+ * errors. */
+int sim_fmt_whole(double s, char *out, size_t outlen);
+
 /* Formats an epoch time, rounded up to the next whole second, as an
  * IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). Same errors. */
 int sim_fmt_http_date(double epoch, char *out, size_t outlen);

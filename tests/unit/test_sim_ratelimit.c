@@ -1,8 +1,9 @@
 /*
  * test_sim_ratelimit.c - the simulator's sliding window: admission, the
  * count and reset it reports, counting of rejected requests, background
- * traffic and propagation entries, and the rate-limit headers built from
- * a window's state.
+ * traffic and propagation entries, the leaky bucket a proxy puts in
+ * front, and the rate-limit headers built from a window's state (whole
+ * seconds, as the platform sends them, unless fractions are asked for).
  */
 #include <math.h>
 #include <string.h>
@@ -129,9 +130,26 @@ static void test_headers(void)
 	o.limit = 5;
 	memset(&rep, 0, sizeof rep);
 	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	is_str(header(&rep, "inin-ratelimit-reset"), "1",
+	       "inin reset: whole seconds by default, rounded up (0.25 s is 1)");
+	is_str(header(&rep, "X-RateLimit-Reset"), "1001",
+	       "x reset: a whole epoch second, rounded up (1000.75 is 1001)");
+	is_str(header(&rep, "Retry-After"), "1",
+	       "Retry-After: whole seconds (RFC 9110 delay-seconds), rounded up");
+	struct sim_rl_result later = {0, 7, 2.0000001, 2.3};
+	memset(&rep, 0, sizeof rep);
+	sim_rate_headers(&o, &later, 1000, 1, &rep);
+	is_str(header(&rep, "inin-ratelimit-reset"), "2",
+	       "whole: float noise is not a second more");
+	is_str(header(&rep, "Retry-After"), "3", "whole: 2.3 s of wait is 3, never less");
+
+	o.fractional = 1;
+	memset(&rep, 0, sizeof rep);
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
 	is_str(header(&rep, "inin-ratelimit-allowed"), "5", "inin allowed");
 	is_str(header(&rep, "inin-ratelimit-count"), "7", "inin count");
-	is_str(header(&rep, "inin-ratelimit-reset"), "0.25", "inin reset in seconds");
+	is_str(header(&rep, "inin-ratelimit-reset"), "0.25",
+	       "inin reset in seconds, to the millisecond with fractional");
 	is_str(header(&rep, "X-RateLimit-Limit"), "5", "x limit");
 	is_str(header(&rep, "X-RateLimit-Remaining"), "0", "x remaining never negative");
 	is_str(header(&rep, "X-RateLimit-Reset"), "1000.75", "x reset in epoch seconds");
@@ -153,9 +171,58 @@ static void test_headers(void)
 	is_long(rep.nhdr, 1, "--headers none keeps only Retry-After");
 
 	memset(&rep, 0, sizeof rep);
+	o.headers = SIM_HDR_BOTH;
+	r.bucket = 1;
+	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
+	is_long(rep.nhdr, 0, "the bucket's 429 carries no header at all");
+	r.bucket = 0;
+
+	memset(&rep, 0, sizeof rep);
 	o.strip_headers = 1;
 	sim_rate_headers(&o, &r, 1000.5, 1, &rep);
 	is_long(rep.nhdr, 0, "--strip-headers removes everything");
+}
+
+/* The bucket as nginx's limit_req keeps it: 10 a second, 2 ahead. */
+static void test_bucket(void)
+{
+	struct sim_rl_cfg cfg = {0, 1.0, 0, 1, 10, 2};
+	struct sim_window w = {0};
+	struct sim_rl_result r;
+	int admitted = 0;
+
+	for (int i = 0; i < 5; i++) {
+		sim_rl_check(&cfg, &w, 1.0, &r);
+		admitted += r.admitted;
+	}
+	is_long(admitted, 3, "bucket: at once, the first and two ahead of the rate (burst 2)");
+	ok(r.bucket && !r.admitted, "bucket: the fourth is turned away by the bucket");
+	ok(near(r.room_in, 0.1), "bucket: room again when a tenth of a second has drained");
+	sim_rl_check(&cfg, &w, 1.1, &r);
+	ok(r.admitted && !r.bucket, "bucket: and then one goes");
+	admitted = 0;
+	for (int i = 0; i < 20; i++) {
+		sim_rl_check(&cfg, &w, 2.0 + 0.1 * i, &r);
+		admitted += r.admitted;
+	}
+	is_long(admitted, 20, "bucket: at its rate, every request goes");
+	admitted = 0;
+	for (int i = 0; i < 40; i++) {
+		sim_rl_check(&cfg, &w, 5.0 + 0.05 * i, &r);
+		admitted += r.admitted;
+	}
+	ok(admitted >= 20 && admitted <= 23,
+	   "bucket: at twice its rate, its rate and the burst go (20 to 23 of 40)");
+	sim_window_free(&w);
+
+	/* In front of a window: what the bucket turns away never reaches it. */
+	struct sim_rl_cfg both = {100, 10.0, 0, 1, 1, 0};
+	sim_rl_check(&both, &w, 1.0, &r);
+	sim_rl_check(&both, &w, 1.1, &r);
+	ok(!r.admitted && r.bucket, "bucket: burst 0, the second at once is turned away");
+	sim_rl_check(&both, &w, 2.2, &r);
+	is_long(r.count, 2, "bucket: the window counts only what the bucket let through");
+	sim_window_free(&w);
 }
 
 int main(void)
@@ -164,5 +231,6 @@ int main(void)
 	test_background();
 	test_propagation();
 	test_headers();
+	test_bucket();
 	return done_testing();
 }
