@@ -268,12 +268,14 @@ static void set_remaining(struct gcu_rate_obs *o, long v)
 	o->has_remaining = 1;
 }
 
-static void set_reset(struct gcu_rate_obs *o, double v)
+static void set_reset(struct gcu_rate_obs *o, double v, int whole)
 {
 	if (v < 0)
 		v = 0;
-	if (!o->has_reset || v > o->reset_in)
+	if (!o->has_reset || v > o->reset_in) {
 		o->reset_in = v;
+		o->reset_whole = whole;
+	}
 	o->has_reset = 1;
 }
 
@@ -360,7 +362,7 @@ void gcu_rate_obs_header(struct gcu_rate_obs *o, const char *line, size_t len, d
 		break;
 	case H_ININ_RESET:
 		if (parse_decimal(value, &d, 1) == 0)
-			set_reset(o, d);
+			set_reset(o, d, strchr(value, '.') == NULL);
 		break;
 	case H_X_RESET:
 		if (parse_decimal(value, &d, 1) == 0) {
@@ -369,7 +371,7 @@ void gcu_rate_obs_header(struct gcu_rate_obs *o, const char *line, size_t len, d
 					break;
 				d -= now_wall;
 			}
-			set_reset(o, d);
+			set_reset(o, d, strchr(value, '.') == NULL);
 		}
 		break;
 	case H_RETRY_AFTER:

@@ -23,6 +23,7 @@ struct gcu_rate_obs {
 	long limit;         /* requests allowed in the window */
 	long remaining;     /* requests left in the window, >= 0 */
 	double reset_in;    /* seconds until the window resets, >= 0 */
+	int reset_whole;    /* reset_in came in whole seconds: up to one late */
 	double retry_after; /* seconds to wait after a 429, >= 0, not capped */
 	/* inin-ratelimit-allowed/-count as seen, before they are combined */
 	int has_inin_allowed, has_inin_count;
@@ -39,7 +40,8 @@ void gcu_rate_obs_init(struct gcu_rate_obs *o);
  * parse are ignored. now_wall is the wall-clock time (epoch seconds) used
  * to turn X-RateLimit-Reset and a Retry-After date into delays. When a
  * response carries both styles the more cautious value wins (the lower
- * limit and remaining, the later reset). Once both inin-ratelimit-allowed
+ * limit and remaining, the later reset; reset_whole says whether the reset
+ * that won had no fraction). Once both inin-ratelimit-allowed
  * and -count are known, in either order, remaining is allowed - count
  * (never below 0). line may be NULL when len is 0.
  */

@@ -99,6 +99,19 @@ static void test_x(void)
 	feed(&o, "inin-ratelimit-allowed: 300\r\n");
 	feed(&o, "inin-ratelimit-count: 290\r\n");
 	is_long(o.remaining, 10, "both styles: the lower remaining wins");
+
+	/* Whole seconds (the platform's) may be up to one late; a reset that
+	 * says so lets the pacer tell a bound from a measure. */
+	gcu_rate_obs_init(&o);
+	feed(&o, "inin-ratelimit-reset: 2\r\n");
+	ok(o.reset_whole, "reset: whole seconds are said to be whole");
+	(void)snprintf(line, sizeof line, "X-RateLimit-Reset: %.3f\r\n", NOW + 2.5);
+	feed(&o, line);
+	ok(near(o.reset_in, 2.5) && !o.reset_whole,
+	   "reset: the later reset wins, and with it its precision");
+	(void)snprintf(line, sizeof line, "X-RateLimit-Reset: %.0f\r\n", NOW + 3);
+	feed(&o, line);
+	ok(near(o.reset_in, 3) && o.reset_whole, "reset: a whole epoch second is whole too");
 }
 
 static void test_retry_after(void)
