@@ -1,6 +1,7 @@
 /*
- * pacer.c - rate-limit pacing: header mirroring, blind AIMD, 429 pauses
- * and the circuit breaker.
+ * pacer.c - rate-limit pacing: header mirroring, the window's length as the
+ * headers show it, blind discovery of an unknown limiter, 429 pauses and
+ * the circuit breaker.
  */
 #include "pacer.h"
 
@@ -12,23 +13,54 @@
 
 /* Answers without any rate header before the pacer decides it is blind. */
 #define BLIND_AFTER 3
-/* Blind mode: the first rate is this share of the nominal one; it grows
- * by GROWTH of the nominal rate each window length and falls to DECREASE
- * of itself on a 429. The growth is per window, not per second, so that a
- * rehearsal with a scaled window ramps over as many windows as a run on
- * the platform: a 429 tells of a rate too high only once the window has
- * filled, and a ramp much faster than that overshoots: in the benchmarks'
- * headerless scenario, a ramp twenty times faster a window (what 4% a
- * second was in a 60 s window against a 3 s one) drew 3% 429s, not 0.2%,
- * for the same goodput. */
-#define BLIND_START    0.5
-#define BLIND_GROWTH   0.12
-#define BLIND_DECREASE 0.7
+
+/*
+ * Finding a limiter that sends no headers. Every constant counts requests,
+ * not seconds, so that the search runs as fast against a gateway at 80 a
+ * second as a rehearsal's scaled minute, and as carefully against one at
+ * 1 a second: a rate too high shows as a 429 only after some requests.
+ *
+ * Before the first 429 the rate doubles every SLOW_START answers that
+ * pass (TCP's slow start): from the nominal rate to 16 times it in 64.
+ * A 429 cuts it to RATE_CUT of the rate at that 429. A window full of
+ * ours is known to the request (what it held then), so the cut there is
+ * small, WINDOW_CUT of that level. Then the rate climbs back along
+ * CUBIC's curve, reaching the level of the 429 after CLIMB_RATE answers
+ * that pass (a rate) or CLIMB_WINDOWS windows' worth of them (a window),
+ * flat around it, steeper beyond, until the next 429.
+ */
+#define SLOW_START    16
+#define RATE_CUT      0.7
+#define WINDOW_CUT    0.95
+#define CLIMB_RATE    128
+#define CLIMB_WINDOWS 4
+/* The rate never falls below this share of the nominal one. */
+#define RATE_FLOOR 0.02
+/* Whether the limiter is a window or a rate: more than TEST_SLACK requests
+ * passing, beyond the room our own leaving the window made, is a rate. */
+#define TEST_SLACK 2
+/* The achieved rate is taken over our newest ACHIEVED_OVER sends; the rate
+ * grows only while it is less than GROW_WHILE times that (while the
+ * pacing, not the concurrency or the input, holds requests back). */
+#define ACHIEVED_OVER 16
+#define GROW_WHILE    2.0
+/* Under a rate limiter a 429 pauses dispatch at most PAUSE_GAPS gaps of
+ * the new rate: the cut is the remedy, a long pause only idles. */
+#define PAUSE_GAPS 4
+/* Under a window limiter the spacing lets a quarter more through than
+ * the rate, so that the count of ours in the window is what binds. */
+#define WINDOW_SLACK 0.8
+/* A window shorter than platform.window is learned from a count once it
+ * is shorter by this share at least; a notice once it differs by
+ * NOTICE_SHARE. */
+#define SHORTER_BY   0.05
+#define NOTICE_SHARE 0.1
 
 int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
 {
 	*p = (struct gcu_pacer){0};
 	p->window = c->platform_window;
+	p->window_cfg = c->platform_window;
 	p->sends_cap = 1024;
 	p->sends = calloc(p->sends_cap, sizeof *p->sends);
 	if (p->sends == NULL)
@@ -39,10 +71,11 @@ int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
 	p->floor =
 	    c->throttle_floor < c->throttle_reserve ? c->throttle_floor : c->throttle_reserve;
 	p->pause_below = c->throttle_pause_below;
+	p->nominal_limit = c->platform_limit;
 	p->nominal_rate = (double)c->platform_limit / c->platform_window;
 	p->limit = -1;
 	p->remaining = -1;
-	p->rate = p->nominal_rate * BLIND_START;
+	p->rate = p->nominal_rate;
 	p->circuit_failures = c->circuit_failures;
 	p->circuit_pause = c->circuit_pause;
 	p->probe_gap = c->platform_window / (double)c->platform_limit;
@@ -65,16 +98,23 @@ static double send_at(const struct gcu_pacer *p, size_t i)
 	return mark(p, i)->at;
 }
 
-/* Forgets sends that left the window before the newest observation: the
- * platform's count already reflects them. */
-static void trim_sends(struct gcu_pacer *p)
+/* Forgets sends that left the window by t. */
+static void trim_before(struct gcu_pacer *p, double t)
 {
-	while (p->sends_len > 0 && send_at(p, 0) + p->window <= p->obs_at) {
+	while (p->sends_len > 0 && send_at(p, 0) + p->window <= t) {
 		if (!mark(p, 0)->answered)
 			p->unanswered--;
 		p->sends_head = (p->sends_head + 1) % p->sends_cap;
 		p->sends_len--;
+		p->departed++;
 	}
+}
+
+/* Forgets sends that left the window before the newest observation: the
+ * platform's count already reflects them. */
+static void trim_sends(struct gcu_pacer *p)
+{
+	trim_before(p, p->obs_at);
 }
 
 static int remember_send(struct gcu_pacer *p, uint64_t seq, double now)
@@ -90,16 +130,13 @@ static int remember_send(struct gcu_pacer *p, uint64_t seq, double now)
 		p->sends_cap *= 2;
 		p->sends_head = 0;
 	}
-	*mark(p, p->sends_len++) = (struct gcu_pacer_mark){seq, now, 0};
+	*mark(p, p->sends_len++) = (struct gcu_pacer_mark){seq, now, now, 0};
 	p->unanswered++;
 	return 0;
 }
 
-/* The answer to request seq came at now: it entered the platform's window
- * by then. Moves its mark to now, and the marks of later requests answered
- * sooner with it, so that the ring stays in time order (each can only be
- * said to leave later than it was). */
-static void mark_answered(struct gcu_pacer *p, uint64_t seq, double now)
+/* How many marks in the ring are of requests sent before seq. */
+static size_t marks_before(const struct gcu_pacer *p, uint64_t seq)
 {
 	size_t lo = 0, hi = p->sends_len;
 	while (lo < hi) {
@@ -109,8 +146,18 @@ static void mark_answered(struct gcu_pacer *p, uint64_t seq, double now)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The answer to request seq came at now: it entered the platform's window
+ * by then. Moves its mark to now, and the marks of later requests answered
+ * sooner with it, so that the ring stays in time order (each can only be
+ * said to leave later than it was). */
+static void mark_answered(struct gcu_pacer *p, uint64_t seq, double now)
+{
+	size_t lo = marks_before(p, seq);
 	if (lo == p->sends_len || mark(p, lo)->seq != seq)
-		return; /* sent before any count, or already out of the window */
+		return; /* already out of the window */
 	if (!mark(p, lo)->answered)
 		p->unanswered--;
 	mark(p, lo)->answered = 1;
@@ -137,16 +184,15 @@ static void observe(struct gcu_pacer *p, uint64_t seq, long remaining, double at
 			p->stale--;
 }
 
-/* Our sends that left the window between the observation and now, and
- * when the next one leaves (0 when none is due). The ring holds only sends
- * that were still in the window at the observation (trim_sends), in time
- * order, so a binary search finds the first that has not left yet. */
-static long expired_since_obs(const struct gcu_pacer *p, double now, double *next)
+/* Our sends that have left the window by t, and when the next one leaves
+ * (0 when none is due). The ring is in time order, so a binary search
+ * finds the first that has not left yet. */
+static long expired_by(const struct gcu_pacer *p, double t, double *next)
 {
 	size_t lo = 0, hi = p->sends_len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (send_at(p, mid) + p->window <= now)
+		if (send_at(p, mid) + p->window <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -157,8 +203,7 @@ static long expired_since_obs(const struct gcu_pacer *p, double now, double *nex
 
 static long window_left(const struct gcu_pacer *p, double now, double *next)
 {
-	return p->remaining - (long)(p->sent - p->obs_seq) - p->stale +
-	       expired_since_obs(p, now, next);
+	return p->remaining - (long)(p->sent - p->obs_seq) - p->stale + expired_by(p, now, next);
 }
 
 long gcu_pacer_left(const struct gcu_pacer *p, double now)
@@ -170,6 +215,12 @@ long gcu_pacer_left(const struct gcu_pacer *p, double now)
 	return left > 0 ? left : 0;
 }
 
+/* Ours in the window at now, and when the next of them leaves it. */
+static long ours_in(const struct gcu_pacer *p, double now, double *next)
+{
+	return (long)p->sends_len - expired_by(p, now, next);
+}
+
 /* Whether at least half of what the window holds at now is our own
  * requests (left as window_left counts it). Unknown without a limit. */
 static int mostly_ours(const struct gcu_pacer *p, double now, long left)
@@ -177,9 +228,163 @@ static int mostly_ours(const struct gcu_pacer *p, double now, long left)
 	double next;
 	if (p->limit <= 0)
 		return 0;
-	long ours = (long)p->sends_len - expired_since_obs(p, now, &next);
-	return 2 * ours >= p->limit - left;
+	return 2 * ours_in(p, now, &next) >= p->limit - left;
 }
+
+/* --- the window's length from the headers ------------------------------ */
+
+/* A reset never exceeds the window: one in whole seconds may be up to one
+ * late, so it shows a window at least that long less one. */
+static void learn_longer(struct gcu_pacer *p, const struct gcu_rate_obs *o)
+{
+	double lo = o->reset_in - (o->reset_whole ? 1 : 0);
+	if (lo > p->window_lo)
+		p->window_lo = lo;
+	if (p->window_lo > p->window)
+		p->window = p->window_lo;
+}
+
+/*
+ * Just after observe(): the platform counts `counted` requests in its
+ * window as it answers request seq. Of ours sent before seq and answered
+ * (so counted) before the answer came, all but those still in flight
+ * with seq were counted before it; those beyond `counted` must have left
+ * the window already. Requests leave in the order they entered, so the
+ * k-th oldest of them, or one sent later, has left: the window is no
+ * longer than the time since it was sent. The slack of twice the
+ * concurrency covers requests the platform let go a latency before our
+ * model does. A shorter window than the one in use is taken from there.
+ */
+static void learn_shorter(struct gcu_pacer *p, uint64_t seq, long remaining, double at)
+{
+	if (p->limit <= 0 || remaining <= 0 || remaining >= p->limit)
+		return; /* a count clamped at the limit (or nonsense) proves nothing */
+	long counted = p->limit - remaining;
+	long answered = (long)marks_before(p, seq + 1) - p->stale;
+	long k = answered - counted - 2 * p->concurrency;
+	if (k < 1)
+		return;
+	double most = at - mark(p, (size_t)k - 1)->sent_at;
+	if (most < p->window * (1 - SHORTER_BY)) {
+		p->window = fmax(most, p->window_lo);
+		trim_sends(p);
+	}
+}
+
+/* --- a limiter without headers ------------------------------------------ */
+
+/* Our sends a second, over the newest ACHIEVED_OVER of them; the nominal
+ * rate before there are two. */
+static double achieved(const struct gcu_pacer *p, double now)
+{
+	size_t n = p->sends_len < ACHIEVED_OVER ? p->sends_len : ACHIEVED_OVER;
+	if (n < 2)
+		return p->nominal_rate;
+	double span = now - mark(p, p->sends_len - n)->sent_at;
+	return span > 0 ? (double)(n - 1) / span : p->rate;
+}
+
+/* Under a window limiter: how many of ours the window may hold. */
+static long window_cap(const struct gcu_pacer *p)
+{
+	long cap = (long)(p->rate * p->window);
+	return cap > 1 ? cap : 1;
+}
+
+/* A 429 at level (a rate, or ours in a window per window length): the
+ * rate falls to cut of it and climbs back over `climb` answers. */
+static void set_cut(struct gcu_pacer *p, double level, double cut, long climb)
+{
+	p->rate_max = level;
+	p->cut_at = cut;
+	p->climb = climb > 1 ? climb : 1;
+	p->since_cut = 0;
+	p->rate = fmax(level * cut, p->nominal_rate * RATE_FLOOR);
+}
+
+static long window_climb(long in)
+{
+	return CLIMB_WINDOWS * in;
+}
+
+/* A 429 for request seq from a limiter that sends no headers. 429s for
+ * requests that were out at the last cut are the same event. */
+static void limiter_cut(struct gcu_pacer *p, uint64_t seq, double now)
+{
+	double next;
+	if (seq <= p->cut_seq)
+		return;
+	long in = (long)marks_before(p, seq) - expired_by(p, now, &next);
+	/* Behind headers, before the first such 429 no rate was in force:
+	 * the level is what we sent at. */
+	double r = achieved(p, now);
+	if (p->blind || p->limiter != GCU_LIMITER_UNKNOWN)
+		r = fmin(r, p->rate);
+	p->cut_seq = p->sent;
+	switch (p->limiter) {
+	case GCU_LIMITER_UNKNOWN:
+		/* Behind headers that showed room, it cannot be the window. */
+		p->limiter = p->hidden ? GCU_LIMITER_RATE : GCU_LIMITER_TESTING;
+		p->test_in = in;
+		p->test_departed = p->departed + (uint64_t)expired_by(p, now, &next);
+		p->test_passed = 0;
+		set_cut(p, r, RATE_CUT, CLIMB_RATE);
+		break;
+	case GCU_LIMITER_TESTING:
+		/* A request sent since met a 429 before more passed than our
+		 * own leaving made room for: a window, full at what it held. */
+		p->limiter = GCU_LIMITER_WINDOW;
+		set_cut(p, p->test_in / p->window, WINDOW_CUT, window_climb(p->test_in));
+		break;
+	case GCU_LIMITER_WINDOW:
+		set_cut(p, in / p->window, WINDOW_CUT, window_climb(in));
+		break;
+	case GCU_LIMITER_RATE:
+		set_cut(p, r, RATE_CUT, CLIMB_RATE);
+		break;
+	}
+}
+
+/* An answer that passed the limiter, for request seq. */
+static void limiter_pass(struct gcu_pacer *p, uint64_t seq, double now)
+{
+	double next;
+	int pacing_binds = p->rate < GROW_WHILE * achieved(p, now);
+
+	switch (p->limiter) {
+	case GCU_LIMITER_UNKNOWN:
+		if (pacing_binds)
+			p->rate *= exp2(1.0 / SLOW_START);
+		break;
+	case GCU_LIMITER_TESTING:
+		if (seq > p->cut_seq) {
+			long left =
+			    (long)(p->departed - p->test_departed) + expired_by(p, now, &next);
+			if (++p->test_passed > left + TEST_SLACK)
+				p->limiter = GCU_LIMITER_RATE;
+		}
+		break;
+	case GCU_LIMITER_WINDOW:
+	case GCU_LIMITER_RATE:
+		if (pacing_binds) {
+			double x = (double)++p->since_cut / (double)p->climb - 1;
+			p->rate = fmax(p->rate_max * (1 + (1 - p->cut_at) * x * x * x),
+			               p->nominal_rate * RATE_FLOOR);
+		}
+		break;
+	}
+}
+
+static void go_blind(struct gcu_pacer *p)
+{
+	p->blind = 1;
+	if (!p->hidden) {
+		p->limiter = GCU_LIMITER_UNKNOWN;
+		p->rate = p->nominal_rate;
+	}
+}
+
+/* --- dispatch ------------------------------------------------------------ */
 
 static enum gcu_pace_block wait_until(double t, double *wake, enum gcu_pace_block why)
 {
@@ -198,6 +403,15 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 		p->circuit = 2; /* the pause is over: one probe may go */
 	if (p->circuit == 2 && inflight > 0)
 		return GCU_PACE_CIRCUIT;
+	if (p->blind && p->limiter == GCU_LIMITER_WINDOW) {
+		/* A window limiter without headers: ours in it stay below what
+		 * it held at the 429, even for the request after a pause. */
+		double next;
+		if (ours_in(p, now, &next) >= window_cap(p)) {
+			p->throttled++;
+			return wait_until(next, wake, GCU_PACE_QUOTA);
+		}
+	}
 	if (p->resume_probe) {
 		/* The pause is over; its first request goes alone, once every
 		 * answer still out has been heard, and the next answer (its
@@ -253,38 +467,44 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 	return GCU_PACE_GO;
 }
 
-uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
+/* How long after a send the next may follow, from the mirrored window:
+ * what is above the reserve spread over the time until the window makes
+ * room again. */
+static double spread(const struct gcu_pacer *p, double now)
 {
-	p->sent++;
-	/* Only a known count needs our send times. Without memory the model
-	 * forgets our own expiries, which makes it more cautious, never less. */
-	if (p->remaining >= 0)
-		(void)remember_send(p, p->sent, now);
-	double gap = 0;
-	if (p->blind || !p->seen_headers) {
-		if (p->blind)
-			gap = 1.0 / p->rate;
-	} else {
-		double next;
-		long left = window_left(p, now, &next) - p->reserve;
-		double reset_in = p->reset_at - now;
-		/* Spread what is left above the reserve over the time to the
-		 * reset, so that the window is not spent in one burst. */
-		if (left > 0 && reset_in > 0)
-			gap = reset_in / (double)left;
-	}
-	p->next_slot = now + gap;
-	return p->sent;
+	double next;
+	long left = window_left(p, now, &next) - p->reserve;
+	double until = p->reset_at - now;
+	long limit = (p->limit > 0 ? p->limit : p->nominal_limit) - p->reserve;
+
+	/* Room comes at the reset, or sooner when one of our own requests
+	 * leaves the window. Never slower than the window's own pace: a reset
+	 * in whole seconds (the platform's) may be late by up to one. */
+	if (next > 0 && next - now < until)
+		until = next - now;
+	if (left <= 0 || until <= 0)
+		return 0;
+	double gap = until / (double)left;
+	return limit > 0 ? fmin(gap, p->window / (double)limit) : gap;
 }
 
-static void blind_grow(struct gcu_pacer *p, double now)
+uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
 {
-	if (p->last_adapt > 0 && now > p->last_adapt) {
-		double grown =
-		    p->rate + p->nominal_rate * BLIND_GROWTH * (now - p->last_adapt) / p->window;
-		p->rate = fmin(grown, p->nominal_rate * 4);
-	}
-	p->last_adapt = now;
+	double gap = 0;
+
+	p->sent++;
+	/* Without observations nothing else trims the ring. */
+	if (p->blind || !p->seen_headers)
+		trim_before(p, now);
+	/* Without memory the model forgets our own expiries, which makes it
+	 * more cautious, never less. */
+	(void)remember_send(p, p->sent, now);
+	if (p->blind)
+		gap = (p->limiter == GCU_LIMITER_WINDOW ? WINDOW_SLACK : 1) / p->rate;
+	else if (p->seen_headers)
+		gap = fmax(spread(p, now), p->hidden ? 1 / p->rate : 0);
+	p->next_slot = now + gap;
+	return p->sent;
 }
 
 void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_obs *o, uint64_t seq,
@@ -292,8 +512,14 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
                       int *capped)
 {
 	int headers = o && (o->has_limit || o->has_remaining || o->has_reset);
+	int limited = p->blind || p->hidden; /* before this answer */
+	double next;
 
 	*capped = 0;
+	/* A 429 without any header while the headers showed room: a limiter
+	 * in front of the platform, not its window. */
+	int hidden_429 = status == 429 && !headers && p->seen_headers && !p->blind &&
+	                 p->remaining >= 0 && window_left(p, now, &next) > p->reserve;
 	mark_answered(p, seq, now);
 	p->probe_out = 0;
 	if (p->resume_probe == 2)
@@ -304,17 +530,21 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		if (headers) {
 			p->seen_headers = 1;
 			p->headerless_run = 0;
+			if (p->blind && !p->hidden)
+				p->limiter = GCU_LIMITER_UNKNOWN;
 			p->blind = 0;
-		} else if (++p->headerless_run >= BLIND_AFTER && !p->blind) {
-			p->blind = 1;
-			p->last_adapt = now;
+		} else if (++p->headerless_run >= BLIND_AFTER && !p->blind && !hidden_429) {
+			go_blind(p);
 		}
 	}
 	if (headers && seq >= p->obs_seq) {
 		if (o->has_limit)
 			p->limit = o->limit;
+		if (o->has_reset)
+			learn_longer(p, o);
 		if (o->has_remaining) {
 			observe(p, seq, o->remaining, now);
+			learn_shorter(p, seq, o->remaining, now);
 			if (o->remaining >
 			    (p->reserve > p->pause_below ? p->reserve : p->pause_below))
 				p->probe_gap = p->window / (double)(p->limit > 0 ? p->limit : 300);
@@ -331,6 +561,14 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 				wait = retry_after_cap;
 				*capped = 1;
 			}
+		}
+		if (hidden_429)
+			p->hidden = 1;
+		if (p->blind || hidden_429) {
+			limiter_cut(p, seq, now);
+			/* A rate limiter wants a lower rate, not an idle pause. */
+			if (p->limiter == GCU_LIMITER_RATE)
+				wait = fmin(wait, PAUSE_GAPS / p->rate);
 		}
 		/* Jitter of up to a quarter of the wait keeps clients from
 		 * waking together at the reset. It is at most 1.5 s of a 60 s
@@ -349,17 +587,13 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		}
 		p->pauses++;
 		p->resume_probe = 1;
-		if (seq >= p->obs_seq) {
+		if (seq >= p->obs_seq && !hidden_429) {
 			/* Retry-After is the platform's own count of when its
 			 * window has room: our requests that leave before then
 			 * are in that figure already, so the window is taken as
 			 * full until then, not merely now. */
 			int honest = o && o->has_retry_after && !*capped;
 			observe(p, seq, 0, honest ? now + o->retry_after : now);
-		}
-		if (p->blind) {
-			p->rate = fmax(p->rate * BLIND_DECREASE, p->nominal_rate * 0.02);
-			p->last_adapt = p->pause_until;
 		}
 		p->server_streak = 0;
 		return;
@@ -379,8 +613,8 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 	p->circuit_streak = 0;
 	if (p->circuit)
 		p->circuit = 0;
-	if (p->blind)
-		blind_grow(p, now);
+	if (limited && (p->blind || p->hidden))
+		limiter_pass(p, seq, now);
 }
 
 int gcu_pacer_feed(struct gcu_pacer *p, const struct gcu_config *c, long status,
@@ -389,22 +623,39 @@ int gcu_pacer_feed(struct gcu_pacer *p, const struct gcu_config *c, long status,
 {
 	int capped = 0;
 	double backoff = gcu_backoff(&c->retry_rate_limit, rate_attempt, rng);
+	char msg[200];
 
 	gcu_pacer_answer(p, status, o, seq, now, c->retry_max_wait, backoff, gcu_rand_unit(rng),
 	                 &capped);
-	if (capped && !p->said_capped && notice) {
-		char msg[160];
+	if (notice == NULL)
+		return capped;
+	if (capped && !p->said_capped) {
 		snprintf(msg, sizeof msg,
 		         "the platform asked to wait %.0f s; waiting retry.max_wait (%g s) instead",
 		         o->retry_after, c->retry_max_wait);
 		notice(ctx, msg);
 		p->said_capped = 1;
 	}
-	if (p->blind && !p->said_blind && notice) {
-		notice(ctx,
-		       "no rate-limit headers in the answers: flying blind, finding the rate by "
-		       "probing (additive increase, multiplicative decrease on 429)");
+	if (p->blind && !p->said_blind) {
+		notice(ctx, "no rate-limit headers in the answers: flying blind, finding the rate "
+		            "by probing (growing from platform.limit / platform.window until the "
+		            "first 429, then settling below it)");
 		p->said_blind = 1;
+	}
+	if (!p->said_window &&
+	    fabs(p->window - c->platform_window) > NOTICE_SHARE * c->platform_window) {
+		snprintf(msg, sizeof msg,
+		         "the rate-limit headers show a window of %s %.3g s, not platform.window's "
+		         "%g s: pacing with %.3g s",
+		         p->window < c->platform_window ? "at most" : "at least", p->window,
+		         c->platform_window, p->window);
+		notice(ctx, msg);
+		p->said_window = 1;
+	}
+	if (p->hidden && !p->said_hidden) {
+		notice(ctx, "a 429 without rate-limit headers while they showed room: a limiter in "
+		            "front of the platform (a proxy?); finding its rate by probing");
+		p->said_hidden = 1;
 	}
 	return capped;
 }

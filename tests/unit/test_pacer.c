@@ -1,14 +1,19 @@
 /*
  * test_pacer.c - the pacer's policy on a fake clock: the mirrored window
  * (what is left falls with each send and rises as our own sends leave the
- * window), the reserve (one request at a time below it, the floor never
- * spent) and the routing scope's pause_below, probes that
+ * window), the spreading of what is above the reserve (until the reset or
+ * our own next leaving, never slower than the window's pace), the window's
+ * length as the headers show it (longer from a reset, shorter from a
+ * count, said once), the reserve (one request at a time below it, the
+ * floor never spent) and the routing scope's pause_below, probes that
  * grow further apart while the window stays full, the 429 pause (never
  * shortened, Retry-After capped and reported, the cap also bounding the
  * wait for the window's reset; the window taken as full until Retry-After
- * has passed; one request alone when it ends), blind mode with AIMD after answers
- * without headers, and the circuit breaker (opens after N server errors
- * in a row, half-open lets one probe out, closes on success).
+ * has passed; one request alone when it ends), blind mode (slow start
+ * from the nominal rate, a window told from a rate after the first 429,
+ * the cubic climb back), a limiter without headers behind headers that
+ * showed room, and the circuit breaker (opens after N server errors in a
+ * row, half-open lets one probe out, closes on success).
  */
 #include <math.h>
 #include <stdio.h>
@@ -90,9 +95,11 @@ static void mirroring(void)
 	is_long(gcu_pacer_left(&p, 0.2), 7, "mirror: one send takes one off");
 	gcu_pacer_sent(&p, 0.3);
 	is_long(gcu_pacer_left(&p, 0.3), 6, "mirror: another send, another off");
-	is_long(gcu_pacer_left(&p, 10.19), 6, "mirror: nothing of ours left the window yet");
-	is_long(gcu_pacer_left(&p, 10.25), 7, "mirror: our send of 0.2 left the window at 10.2");
-	is_long(gcu_pacer_left(&p, 10.35), 8, "mirror: and the one of 0.3 at 10.3");
+	is_long(gcu_pacer_left(&p, 10.09), 6, "mirror: nothing of ours left the window yet");
+	is_long(gcu_pacer_left(&p, 10.15), 7,
+	        "mirror: the first request, in the first count, left at 10.1 (answered at 0.1)");
+	is_long(gcu_pacer_left(&p, 10.25), 8, "mirror: our send of 0.2 left the window at 10.2");
+	is_long(gcu_pacer_left(&p, 10.35), 9, "mirror: and the one of 0.3 at 10.3");
 	/* A newer answer replaces the model; an older one does not. An
 	 * older request still out when the newer one was answered may be
 	 * counted after it: it counts as sent after it. */
@@ -118,9 +125,9 @@ static void mirroring(void)
 	uint64_t b = gcu_pacer_sent(&p, 1.1);
 	answer(&p, 200, hdr(10, 7, 10), b, 1.2); /* b first: a may come after */
 	answer(&p, 200, hdr(10, 7, 10), a, 1.5);
-	is_long(gcu_pacer_left(&p, 11.3), 6,
+	is_long(gcu_pacer_left(&p, 11.3), 7,
 	        "answered: a, sent at 1 but answered at 1.5, is in the window at 11.3");
-	is_long(gcu_pacer_left(&p, 11.5), 8,
+	is_long(gcu_pacer_left(&p, 11.5), 9,
 	        "answered: it leaves at 11.5, and b, sent after it, no sooner");
 	gcu_pacer_free(&p);
 }
@@ -134,7 +141,7 @@ static void thresholds(void)
 	c.throttle_floor = 2; /* the whole reserve is kept */
 	gcu_pacer_init(&p, &c);
 	uint64_t s1 = gcu_pacer_sent(&p, 0);
-	answer(&p, 200, hdr(10, 4, 10), s1, 0.1);
+	answer(&p, 200, hdr(10, 4, 5), s1, 0.1);
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.1, &wake) == GCU_PACE_GO,
 	   "reserve: 4 left, reserve 2: non-routing goes");
 	ok(gcu_pacer_check(&p, GCU_SCOPE_ROUTING, 0, 0.1, &wake) == GCU_PACE_QUOTA,
@@ -145,18 +152,18 @@ static void thresholds(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 2, 0.35, &wake) == GCU_PACE_QUOTA &&
 	       wake == 0,
 	   "reserve: at the reserve with answers in flight, wait for them");
-	/* Nothing in flight: the first of our sends to leave the window (0.2
-	 * + 10) comes after the reset (0.1 + 10): a probe at the reset. */
+	/* Nothing in flight: the first of our sends to leave the window (0.1
+	 * + 10) comes after the reset (0.1 + 5): a probe at the reset. */
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.4, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 10.1),
+	       near(wake, 5.1),
 	   "reserve: at the reserve, idle, wait for the reset");
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.1, &wake) == GCU_PACE_GO,
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 5.1, &wake) == GCU_PACE_GO,
 	   "reserve: a probe goes at the reset");
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.1, &wake) == GCU_PACE_QUOTA,
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 5.1, &wake) == GCU_PACE_QUOTA,
 	   "reserve: only one probe at a time");
 	ok(p.throttled > 0, "reserve: throttling is counted");
 	/* The in-flight bound comes first. */
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 4, 10.1, &wake) == GCU_PACE_CONCURRENCY,
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 4, 5.1, &wake) == GCU_PACE_CONCURRENCY,
 	   "concurrency: 4 in flight of 4 blocks");
 	gcu_pacer_free(&p);
 
@@ -165,14 +172,53 @@ static void thresholds(void)
 	gcu_pacer_init(&p, &c);
 	is_long(p.floor, 2, "floor: at most the reserve");
 	gcu_pacer_free(&p);
-	/* Spreading: what is above the reserve is spread to the reset. */
+	gcu_pacer_free(&p);
+}
+
+/* What is above the reserve is spread over the time until the window
+ * makes room: the reset, or one of our own requests leaving it sooner;
+ * never slower than the window's own pace. */
+static void spreading(void)
+{
+	struct gcu_config c = cfg(100, 100, 2, 5);
+	struct gcu_pacer p;
+	double wake;
+
+	gcu_pacer_init(&p, &c);
+	uint64_t s1 = gcu_pacer_sent(&p, 0);
+	answer(&p, 200, hdr(100, 9, 6), s1, 0);
+	gcu_pacer_sent(&p, 0); /* 8 left, 6 above the reserve, reset in 6 */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.9, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1),
+	   "spread: the next request waits until the reset over what is above the reserve, 6 s / "
+	   "6");
+	gcu_pacer_free(&p);
+
+	/* A reset in whole seconds says 2 where it may be 1.01: the window's
+	 * own pace (2 s / 98) bounds the wait, not 2 s / 6. */
+	struct gcu_config fast = cfg(100, 2, 2, 5);
+	gcu_pacer_init(&p, &fast);
+	s1 = gcu_pacer_sent(&p, 0);
+	struct gcu_rate_obs whole = hdr(100, 9, 2);
+	whole.reset_whole = 1;
+	answer(&p, 200, whole, s1, 0);
+	gcu_pacer_sent(&p, 0);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 2.0 / 98),
+	   "spread: never slower than the window's pace, window / (limit - reserve)");
+	gcu_pacer_free(&p);
+
+	/* Our own request of 0 leaves at 100, long before a reset 50 s away:
+	 * the room it makes is what the spreading waits for. */
 	gcu_pacer_init(&p, &c);
 	s1 = gcu_pacer_sent(&p, 0);
-	answer(&p, 200, hdr(10, 7, 6), s1, 0);
-	gcu_pacer_sent(&p, 0); /* 6 left, 4 above the reserve, reset in 6 */
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.4, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 1.5),
-	   "spread: the next request waits 6 s / 4");
+	answer(&p, 200, hdr(100, 9, 0.5), s1, 0);
+	uint64_t s2 = gcu_pacer_sent(&p, 99);
+	answer(&p, 200, hdr(100, 8, 50), s2, 99);
+	gcu_pacer_sent(&p, 99); /* 7 left, 5 above the reserve; ours leaves at 100 */
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 99, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 99.2),
+	   "spread: until our own request leaves the window, if sooner than the reset: 1 s / 5");
 	gcu_pacer_free(&p);
 }
 
@@ -217,13 +263,13 @@ static void zone(void)
 	for (int i = 0; i < 3; i++)
 		gcu_pacer_sent(&p, 0.4 + i / 10.0);
 	is_long(gcu_pacer_left(&p, 0.7), 1, "zone: three more reach the floor");
-	/* Idle at the floor, 15 of the 19 in the window ours: the reset
-	 * (1.11) comes before our own first send leaves (0.205 + 10), but a
+	/* Idle at the floor, 16 of the 19 in the window ours: the reset
+	 * (1.11) comes before our own first send leaves (0.1 + 10), but a
 	 * probe would find the window as full as we made it. */
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.8, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 10.205),
+	       near(wake, 10.1),
 	   "zone: at the floor, the window mostly ours: wait for our own to leave");
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.205, &wake) == GCU_PACE_GO,
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 10.1, &wake) == GCU_PACE_GO,
 	   "zone: it left: one request goes");
 	gcu_pacer_free(&p);
 }
@@ -359,7 +405,7 @@ static void after_pause(void)
 	for (int i = 1; i < 4; i++)
 		s[i] = gcu_pacer_sent(&p, 0.1);
 	answer(&p, 200, hdr(100, 87, 10), s[2], 0.2);
-	is_long(gcu_pacer_left(&p, 0.3), 85,
+	is_long(gcu_pacer_left(&p, 0.3), 82,
 	        "pause: the requests still out counted, sent before the answered one or after");
 	struct gcu_rate_obs o = hdr(100, 0, 0.05);
 	o.has_retry_after = 1;
@@ -383,12 +429,32 @@ static void after_pause(void)
 	gcu_pacer_free(&p);
 }
 
+/* n requests at the pacing's own spacing from *t on, each passing (200,
+ * no header) a millisecond later. */
+static void passes(struct gcu_pacer *p, int n, double *t)
+{
+	for (int i = 0; i < n; i++) {
+		if (*t < p->next_slot)
+			*t = p->next_slot;
+		uint64_t s = gcu_pacer_sent(p, *t);
+		answer(p, 200, none(), s, *t + 0.001);
+	}
+}
+
+/* A pacer made blind by three answers without headers at time 0. */
+static void blinded(struct gcu_pacer *p, const struct gcu_config *c)
+{
+	gcu_pacer_init(p, c);
+	for (int i = 0; i < 3; i++)
+		answer(p, 200, none(), gcu_pacer_sent(p, 0), 0.001);
+}
+
 static void blind(void)
 {
 	struct gcu_config c = cfg(30, 3, 2, 5); /* nominal 10/s */
 	struct gcu_pacer p;
 	struct gcu_rate_obs o = none();
-	double wake;
+	double wake, t = 1;
 	int capped;
 
 	gcu_pacer_init(&p, &c);
@@ -397,37 +463,102 @@ static void blind(void)
 	ok(!p.blind, "blind: not after two answers without headers");
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
 	ok(p.blind, "blind: after three");
-	ok(near(p.rate, 5), "blind: starts at half the nominal rate");
-	uint64_t s = gcu_pacer_sent(&p, 1);
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.1, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 1.2),
+	ok(near(p.rate, 10) && p.limiter == GCU_LIMITER_UNKNOWN,
+	   "blind: the nominal rate (platform.limit / platform.window) is the first guess");
+	gcu_pacer_sent(&p, 1);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.05, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1.1),
 	   "blind: requests are spaced 1 / rate");
-	gcu_pacer_answer(&p, 429, &o, s, 1.2, CAP, 0.5, 0, &capped);
-	ok(near(p.rate, 3.5), "blind: a 429 multiplies the rate by 0.7");
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 1.6, &wake) == GCU_PACE_PAUSED,
-	   "blind: a 429 pauses too");
-	/* Growth counts from the end of the pause: 0.12 of nominal a window
-	 * (3 s), 0.4 a second. */
-	answer(&p, 200, none(), gcu_pacer_sent(&p, 1.7), 2.7);
-	ok(near(p.rate, 3.5 + 0.4 * 1.0), "blind: success grows the rate additively");
-	answer(&p, 200, none(), gcu_pacer_sent(&p, 2.8), 3.7);
-	ok(near(p.rate, 3.5 + 0.4 * 2.0), "blind: and keeps growing");
-	{
-		/* The same in a window twenty times longer: the ramp takes as
-		 * many windows, so twenty times as many seconds. */
-		struct gcu_config slow = cfg(600, 60, 2, 5); /* nominal 10/s */
-		struct gcu_pacer q;
-		gcu_pacer_init(&q, &slow);
-		for (int i = 0; i < 3; i++)
-			answer(&q, 200, none(), gcu_pacer_sent(&q, 0), 0.1);
-		answer(&q, 200, none(), gcu_pacer_sent(&q, 1), 11.1);
-		ok(near(q.rate, 5 + 0.02 * 11.0),
-		   "blind: in a 60 s window, 0.02 requests/s more a second");
-		gcu_pacer_free(&q);
-	}
 	/* Headers come back: the window is mirrored again. */
 	answer(&p, 200, hdr(10, 9, 1), gcu_pacer_sent(&p, 4), 4.1);
 	ok(!p.blind, "blind: headers end blind mode");
+	gcu_pacer_free(&p);
+
+	/* Slow start: multiplicative growth until the first 429, counted in
+	 * requests that pass, not in seconds or windows. */
+	blinded(&p, &c);
+	t = 0.001;
+	passes(&p, 16, &t);
+	ok(fabs(p.rate - 20) < 1e-6, "slow start: the rate doubles every 16 requests that pass");
+	passes(&p, 48, &t);
+	ok(fabs(p.rate - 160) < 1e-6,
+	   "slow start: 16 times the nominal rate after 64, no ceiling at the nominal one");
+	double before = p.rate;
+	for (int i = 0; i < 8; i++) {
+		t += 1;
+		answer(&p, 200, none(), gcu_pacer_sent(&p, t), t + 0.001);
+	}
+	ok(near(p.rate, before),
+	   "slow start: no growth while something else (one request a second) holds sends back");
+	gcu_pacer_free(&p);
+
+	/* The first 429: a cut, and a test of what limits. */
+	blinded(&p, &c);
+	for (int i = 0; i < 32; i++, t += 0.025) /* 40/s, below what the pacing allows */
+		answer(&p, 200, none(), gcu_pacer_sent(&p, t), t + 0.001);
+	uint64_t s1 = gcu_pacer_sent(&p, t), s2 = gcu_pacer_sent(&p, t);
+	gcu_pacer_answer(&p, 429, &o, s1, t + 0.001, CAP, 0.5, 0, &capped);
+	ok(p.limiter == GCU_LIMITER_TESTING && fabs(p.rate - 0.7 * 40) < 1e-6,
+	   "429: the rate falls to 0.7 of the lower of its rate and what it sent at (40/s)");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 0.1, &wake) == GCU_PACE_PAUSED &&
+	       near(wake, t + 0.501),
+	   "429: the first pauses for the 429 policy's backoff");
+	double cut = p.rate;
+	gcu_pacer_answer(&p, 429, &o, s2, t + 0.002, CAP, 0.5, 0, &capped);
+	ok(near(p.rate, cut),
+	   "429: one already out at the cut is the same event, not a second cut");
+	/* Requests pass, more than our own leaving the window made room for
+	 * (none of ours has left): a rate, not a window. */
+	t += 0.6;
+	passes(&p, 2, &t);
+	ok(p.limiter == GCU_LIMITER_TESTING, "test: two passing may be what others left");
+	passes(&p, 1, &t);
+	ok(p.limiter == GCU_LIMITER_RATE, "test: a third passing with none of ours gone: a rate");
+	uint64_t s3 = gcu_pacer_sent(&p, t);
+	gcu_pacer_answer(&p, 429, &o, s3, t, CAP, 5, 0, &capped);
+	ok(p.pause_until <= t + 4 / p.rate + 1e-9,
+	   "rate: a 429 pauses four gaps of the new rate at most, not the backoff");
+	/* The climb: back at the level of the last 429 after 128 passes, flat
+	 * near it, steeper beyond. */
+	double level = p.rate_max;
+	t = p.pause_until;
+	passes(&p, 64, &t);
+	ok(p.rate > 0.96 * level && p.rate < level, "rate: half the climb, within 4% of the level");
+	passes(&p, 64, &t);
+	ok(fabs(p.rate - level) < 1e-6, "rate: after 128 passes, back at the level of the 429");
+	passes(&p, 128, &t);
+	ok(fabs(p.rate - 1.3 * level) < 1e-6, "rate: beyond it, probing higher (1.3x after 256)");
+	gcu_pacer_free(&p);
+
+	/* A window full of ours: no request passes until ours leave it. */
+	blinded(&p, &c);
+	t = 1;
+	passes(&p, 24, &t); /* some 30/s: 24 of ours in the 3 s window */
+	s1 = gcu_pacer_sent(&p, t);
+	gcu_pacer_answer(&p, 429, &o, s1, t + 0.001, CAP, 0.2, 0, &capped);
+	long in = p.test_in;
+	ok(in >= 26 && in <= 27, "window: the 429 found the window holding ours (and others)");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 0.25, &wake) == GCU_PACE_GO,
+	   "window: after the pause one request goes, to test");
+	s2 = gcu_pacer_sent(&p, t + 0.25);
+	gcu_pacer_answer(&p, 429, &o, s2, t + 0.26, CAP, 0.2, 0, &capped);
+	ok(p.limiter == GCU_LIMITER_WINDOW && fabs(p.rate * c.platform_window - 0.95 * in) < 1e-6,
+	   "window: a 429 for it: a window, ours in it held at 0.95 of what it held");
+	double first = p.sends[p.sends_head].at;
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 1, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, first + 3),
+	   "window: after the pause, nothing goes until ours leave the window");
+	gcu_pacer_free(&p);
+
+	/* The rate never falls below 2% of the nominal one. */
+	blinded(&p, &c);
+	t = 1;
+	for (int i = 0; i < 40; i++) {
+		s1 = gcu_pacer_sent(&p, t);
+		gcu_pacer_answer(&p, 429, &o, s1, t, CAP, 0, 0, &capped);
+		t += 0.01;
+	}
+	ok(p.rate >= 0.2 - 1e-9, "429s: the rate never falls below 2% of the nominal rate");
 	gcu_pacer_free(&p);
 
 	/* Transport errors (status 0) say nothing about headers. */
@@ -435,6 +566,110 @@ static void blind(void)
 	for (int i = 0; i < 3; i++)
 		answer(&p, 0, none(), gcu_pacer_sent(&p, 0), 0.1);
 	ok(!p.blind, "blind: transport errors do not make it blind");
+	gcu_pacer_free(&p);
+}
+
+/* Headers that show room, and a 429 without any: a limiter in front. */
+static void hidden(void)
+{
+	struct gcu_config c = cfg(100, 10, 5, 8);
+	struct gcu_pacer p;
+	struct gcu_rate_obs o = none();
+	double wake;
+	int capped;
+
+	gcu_pacer_init(&p, &c);
+	double t = 0;
+	for (int i = 0; i < 20; i++, t += 0.02)
+		answer(&p, 200, hdr(100, 99 - i, 10), gcu_pacer_sent(&p, t), t + 0.001);
+	long left = gcu_pacer_left(&p, t);
+	uint64_t s = gcu_pacer_sent(&p, t);
+	gcu_pacer_answer(&p, 429, &o, s, t + 0.001, CAP, 2, 0, &capped);
+	ok(p.hidden && p.limiter == GCU_LIMITER_RATE,
+	   "hidden: a 429 without headers while they showed room is a limiter in front, a rate");
+	is_long(gcu_pacer_left(&p, t + 0.002), left - 1,
+	        "hidden: the window is not taken as full for it");
+	ok(fabs(p.rate - 0.7 * 50) < 1, "hidden: the rate falls to 0.7 of the rate sent at (50/s)");
+	ok(p.pause_until <= t + 0.001 + 4 / p.rate + 1e-9,
+	   "hidden: a short pause, not the backoff");
+	t = p.pause_until;
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t, &wake) == GCU_PACE_GO,
+	   "hidden: one goes after the pause");
+	s = gcu_pacer_sent(&p, t);
+	answer(&p, 200, hdr(100, 78, 10), s, t + 0.001);
+	gcu_pacer_sent(&p, t + 0.002);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 0.003, &wake) == GCU_PACE_QUOTA &&
+	       wake >= t + 0.002 + 1 / p.rate - 1e-9,
+	   "hidden: with room in the window, requests still go 1 / rate apart");
+	gcu_pacer_free(&p);
+}
+
+static int notices;
+static void count_notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (strstr(msg, "window of"))
+		notices++;
+}
+
+/* 40 of ours from 0 on, 0.01 s apart, each answered 5 ms later with
+ * the count it makes (limit 100), and a reset `reset` - 0.01 i. */
+static void counted(struct gcu_pacer *p, double reset)
+{
+	for (long i = 0; i < 40; i++) {
+		double at = (double)i / 100;
+		answer(p, 200, hdr(100, 99 - i, reset - at), gcu_pacer_sent(p, at), at + 0.005);
+	}
+}
+
+/* The window's length, as the headers show it. */
+static void window_length(void)
+{
+	struct gcu_config c = cfg(100, 10, 2, 5);
+	struct gcu_pacer p;
+	struct gcu_rate_obs o;
+
+	gcu_pacer_init(&p, &c);
+	answer(&p, 200, hdr(100, 99, 25), gcu_pacer_sent(&p, 0), 0);
+	ok(near(p.window, 25), "longer: a reset never exceeds the window: 25 s, not 10");
+	o = hdr(100, 98, 31);
+	o.reset_whole = 1;
+	answer(&p, 200, o, gcu_pacer_sent(&p, 1), 1);
+	ok(near(p.window, 30), "longer: a reset in whole seconds may be one late: 31 shows 30");
+	gcu_pacer_free(&p);
+
+	/* 41 of ours counted (the last one at 2 s), and a count of 1 then: at
+	 * least 32 of them (41, less the one counted, less twice the
+	 * concurrency of 4) have left, the 32nd oldest sent at 0.31: the
+	 * window is 1.69 s at most. */
+	gcu_pacer_init(&p, &c);
+	counted(&p, 1);
+	answer(&p, 200, hdr(100, 99, 1), gcu_pacer_sent(&p, 2), 2);
+	ok(fabs(p.window - 1.69) < 1e-9,
+	   "shorter: ours gone from the count show a window of 1.69 s at most");
+	is_long(gcu_pacer_left(&p, 2), 99, "shorter: and are no longer taken to hold the window");
+	gcu_pacer_free(&p);
+
+	gcu_pacer_init(&p, &c);
+	counted(&p, 1);
+	answer(&p, 200, hdr(100, 0, 1), gcu_pacer_sent(&p, 2), 2);
+	ok(near(p.window, 10), "shorter: a count clamped at the limit proves nothing");
+	gcu_pacer_free(&p);
+
+	gcu_pacer_init(&p, &c);
+	counted(&p, 1.9);
+	answer(&p, 200, hdr(100, 99, 1), gcu_pacer_sent(&p, 2), 2);
+	ok(fabs(p.window - 1.9) < 1e-9, "shorter: never shorter than the longest reset seen");
+	gcu_pacer_free(&p);
+
+	/* gcu_pacer_feed says so once. */
+	uint64_t rng = 1;
+	gcu_pacer_init(&p, &c);
+	o = hdr(100, 99, 25);
+	gcu_pacer_feed(&p, &c, 200, &o, gcu_pacer_sent(&p, 0), 0, 1, &rng, count_notice, NULL);
+	o = hdr(100, 98, 40);
+	gcu_pacer_feed(&p, &c, 200, &o, gcu_pacer_sent(&p, 1), 1, 1, &rng, count_notice, NULL);
+	is_long(notices, 1, "notice: a window other than platform.window is said once");
 	gcu_pacer_free(&p);
 }
 
@@ -483,11 +718,14 @@ int main(void)
 {
 	mirroring();
 	thresholds();
+	spreading();
+	window_length();
 	zone();
 	probes();
 	pauses();
 	after_pause();
 	blind();
+	hidden();
 	circuit();
 	return done_testing();
 }
