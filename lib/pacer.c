@@ -328,6 +328,7 @@ static void limiter_cut(struct gcu_pacer *p, uint64_t seq, double now)
 		p->test_in = in;
 		p->test_departed = p->departed + (uint64_t)expired_by(p, now, &next);
 		p->test_passed = 0;
+		p->test_at = now;
 		set_cut(p, r, RATE_CUT, CLIMB_RATE);
 		break;
 	case GCU_LIMITER_TESTING:
@@ -357,10 +358,13 @@ static void limiter_pass(struct gcu_pacer *p, uint64_t seq, double now)
 			p->rate *= exp2(1.0 / SLOW_START);
 		break;
 	case GCU_LIMITER_TESTING:
+		/* Requests passing beyond what our own leaving made room for
+		 * show a rate; so does a window's length without a 429, for a
+		 * window full at the 429 would have refused one by then. */
 		if (seq > p->cut_seq) {
 			long left =
 			    (long)(p->departed - p->test_departed) + expired_by(p, now, &next);
-			if (++p->test_passed > left + TEST_SLACK)
+			if (++p->test_passed > left + TEST_SLACK || now - p->test_at >= p->window)
 				p->limiter = GCU_LIMITER_RATE;
 		}
 		break;
@@ -499,9 +503,12 @@ uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
 	/* Without memory the model forgets our own expiries, which makes it
 	 * more cautious, never less. */
 	(void)remember_send(p, p->sent, now);
-	if (p->blind)
+	/* Before any header the nominal rate is the guess, as when blind:
+	 * a burst at full concurrency could trip a proxy's limiter before
+	 * the pacer knows there is one. */
+	if (p->blind || !p->seen_headers)
 		gap = (p->limiter == GCU_LIMITER_WINDOW ? WINDOW_SLACK : 1) / p->rate;
-	else if (p->seen_headers)
+	else
 		gap = fmax(spread(p, now), p->hidden ? 1 / p->rate : 0);
 	p->next_slot = now + gap;
 	return p->sent;
@@ -528,6 +535,8 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 	 * says nothing about a proxy. */
 	if (status != 0 && status != 401 && status != 403) {
 		if (headers) {
+			if (!p->seen_headers)
+				p->next_slot = 0; /* the window now paces, not the guess */
 			p->seen_headers = 1;
 			p->headerless_run = 0;
 			if (p->blind && !p->hidden)

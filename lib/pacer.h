@@ -135,6 +135,7 @@ struct gcu_pacer {
 	long test_in;     /* ours in the window at the first 429 */
 	uint64_t test_departed; /* `departed` then */
 	long test_passed;       /* requests sent since that passed */
+	double test_at;         /* when it came */
 
 	/* circuit */
 	long circuit_failures; /* threshold */

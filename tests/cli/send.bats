@@ -650,3 +650,85 @@ slow_run() {
 	run --separate-stderr gcu-send --concurrency 0 /dev/null
 	[ "$status" -eq 64 ]
 }
+
+# share_429: the sim's 429s and what it answered in all, "429s of total".
+share_429() {
+	stat '"\(.rate_limited) of \(.requests.total)"'
+}
+
+@test "gcu-send: resets in whole seconds, either header style, still fill the window to the floor" {
+	for style in inin x; do
+		start 40 1 --generate 120 --headers "$style"
+		requests 120
+		export GCU_THROTTLE_RESERVE=10 GCU_THROTTLE_FLOOR=3
+		gcu-send "$D/req.ndjson" >"$D/res.ndjson"
+		[ "$(count ok "$D/res.ndjson")" -eq 120 ]
+		[ "$(missing)" -eq 0 ]
+		echo "$style: reset $(curl -s -D - -o /dev/null "$GCU_API_BASE/api/v2/users" | grep -i reset)"
+		peak=$(stat .peak_window)
+		echo "$style: fullest window $peak of 40, 429s $(share_429)"
+		# The pacing did not wait for the rounded-up reset: the window
+		# was spent down to the floor (37), not left half empty.
+		[ "$peak" -ge 34 ]
+		[ "$(stat .rate_limited)" -eq 0 ]
+		sim_stop
+	done
+}
+
+@test "gcu-send: a window shorter than platform.window is learned from the headers and said once" {
+	start 20 1 --generate 100
+	requests 100
+	export GCU_PLATFORM_WINDOW=10
+	SECONDS=0
+	run --separate-stderr timeout 40 gcu-send "$D/req.ndjson"
+	echo "$stderr"
+	echo "took $SECONDS s, 429s $(share_429)"
+	[ "$status" -eq 0 ]
+	[ "$(missing)" -eq 0 ]
+	[ "$(grep -c 'show a window of at most' <<<"$stderr")" -eq 1 ]
+	# Five windows of a second each, not five of ten.
+	[ "$SECONDS" -le 16 ]
+}
+
+@test "gcu-send: a window longer than platform.window is learned from the resets and said" {
+	start 20 4 --generate 60
+	requests 60
+	export GCU_PLATFORM_WINDOW=0.4
+	run --separate-stderr gcu-send "$D/req.ndjson"
+	echo "$stderr"
+	echo "429s $(share_429)"
+	[ "$status" -eq 0 ]
+	[ "$(missing)" -eq 0 ]
+	[[ "$stderr" == *"show a window of at least"* ]]
+	[ "$(stat .rate_limited)" -le 3 ]
+}
+
+@test "gcu-send: without headers it finds a limit far above the nominal rate, without a 429 storm" {
+	# A proxy's leaky bucket at 40 a second, no headers at all; gcu-send
+	# believes in 5 a second.
+	start 0 1 --generate 240 --bucket 40 --burst 5
+	requests 240
+	export GCU_PLATFORM_LIMIT=5
+	run --separate-stderr gcu-send "$D/req.ndjson"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"flying blind"* ]]
+	[ "$(missing)" -eq 0 ]
+	best=$(stat '[.timeline[].admitted] | max')
+	echo "best second $best admitted, 429s $(share_429)"
+	# Well above the nominal rate, and more than four times it.
+	[ "$best" -ge 25 ]
+	[ $(($(stat .rate_limited) * 20)) -le "$(stat .requests.total)" ]
+}
+
+@test "gcu-send: a 429 without headers behind headers that showed room is a limiter in front: said, paced" {
+	start 100 2 --generate 120 --bucket 20 --burst 3
+	requests 120
+	run --separate-stderr gcu-send "$D/req.ndjson"
+	echo "$stderr"
+	echo "429s $(share_429)"
+	[ "$status" -eq 0 ]
+	[ "$(missing)" -eq 0 ]
+	[[ "$stderr" == *"a limiter in front of the platform"* ]]
+	[ $(($(stat .rate_limited) * 10)) -le "$(stat .requests.total)" ]
+}

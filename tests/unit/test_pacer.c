@@ -458,6 +458,16 @@ static void blind(void)
 	int capped;
 
 	gcu_pacer_init(&p, &c);
+	uint64_t s0 = gcu_pacer_sent(&p, 0);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 0, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 0.1),
+	   "before any header: the nominal rate, not a burst at full concurrency");
+	answer(&p, 200, hdr(30, 29, 3), s0, 0.01);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.01, &wake) == GCU_PACE_GO,
+	   "before any header: the first headers end that pacing");
+	gcu_pacer_free(&p);
+
+	gcu_pacer_init(&p, &c);
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
 	ok(!p.blind, "blind: not after two answers without headers");
@@ -548,6 +558,21 @@ static void blind(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 1, &wake) == GCU_PACE_QUOTA &&
 	       near(wake, first + 3),
 	   "window: after the pause, nothing goes until ours leave the window");
+	gcu_pacer_free(&p);
+
+	/* A 429, then requests pass but no more than our own leaving made
+	 * room for, and no 429 for a window's length: a rate. */
+	blinded(&p, &c);
+	t = 0.001;
+	passes(&p, 16, &t);
+	s1 = gcu_pacer_sent(&p, t);
+	gcu_pacer_answer(&p, 429, &o, s1, t, CAP, 0.1, 0, &capped);
+	t = 3.01; /* the three blinding requests of 0 have left the window */
+	passes(&p, 3, &t);
+	ok(p.limiter == GCU_LIMITER_TESTING, "test: three passing, three of ours gone: no verdict");
+	t = 3.2 + 3;
+	passes(&p, 1, &t);
+	ok(p.limiter == GCU_LIMITER_RATE, "test: a window's length without a 429: a rate");
 	gcu_pacer_free(&p);
 
 	/* The rate never falls below 2% of the nominal one. */
