@@ -260,8 +260,10 @@ static void learn_shorter(struct gcu_pacer *p, uint64_t seq, long remaining, dou
 	if (p->limit <= 0 || remaining <= 0 || remaining >= p->limit)
 		return; /* a count clamped at the limit (or nonsense) proves nothing */
 	long counted = p->limit - remaining;
-	long answered = (long)marks_before(p, seq + 1) - p->stale;
-	long k = answered - counted - 2 * p->concurrency;
+	long slack = counted + 2 * p->concurrency;
+	if ((long)p->sends_len - p->stale <= slack)
+		return; /* the usual case, without a search */
+	long k = (long)marks_before(p, seq + 1) - p->stale - slack;
 	if (k < 1)
 		return;
 	double most = at - mark(p, (size_t)k - 1)->sent_at;
@@ -313,6 +315,10 @@ static void limiter_cut(struct gcu_pacer *p, uint64_t seq, double now)
 {
 	double next;
 	if (seq <= p->cut_seq)
+		return;
+	/* Sent before the pacer knew it was blind, at full concurrency: a
+	 * burst, not the rate, drew it. The rate has not been tried yet. */
+	if (p->limiter == GCU_LIMITER_UNKNOWN && seq <= p->blind_seq)
 		return;
 	long in = (long)marks_before(p, seq) - expired_by(p, now, &next);
 	/* Behind headers, before the first such 429 no rate was in force:
@@ -379,13 +385,17 @@ static void limiter_pass(struct gcu_pacer *p, uint64_t seq, double now)
 	}
 }
 
-static void go_blind(struct gcu_pacer *p)
+/* No rate headers in BLIND_AFTER answers: what went out so far went at
+ * full concurrency; the next request waits a gap of the first guess. */
+static void go_blind(struct gcu_pacer *p, double now)
 {
 	p->blind = 1;
+	p->blind_seq = p->sent;
 	if (!p->hidden) {
 		p->limiter = GCU_LIMITER_UNKNOWN;
 		p->rate = p->nominal_rate;
 	}
+	p->next_slot = fmax(p->next_slot, now + 1 / p->rate);
 }
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -503,12 +513,9 @@ uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
 	/* Without memory the model forgets our own expiries, which makes it
 	 * more cautious, never less. */
 	(void)remember_send(p, p->sent, now);
-	/* Before any header the nominal rate is the guess, as when blind:
-	 * a burst at full concurrency could trip a proxy's limiter before
-	 * the pacer knows there is one. */
-	if (p->blind || !p->seen_headers)
+	if (p->blind)
 		gap = (p->limiter == GCU_LIMITER_WINDOW ? WINDOW_SLACK : 1) / p->rate;
-	else
+	else if (p->seen_headers)
 		gap = fmax(spread(p, now), p->hidden ? 1 / p->rate : 0);
 	p->next_slot = now + gap;
 	return p->sent;
@@ -535,15 +542,13 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 	 * says nothing about a proxy. */
 	if (status != 0 && status != 401 && status != 403) {
 		if (headers) {
-			if (!p->seen_headers)
-				p->next_slot = 0; /* the window now paces, not the guess */
 			p->seen_headers = 1;
 			p->headerless_run = 0;
 			if (p->blind && !p->hidden)
 				p->limiter = GCU_LIMITER_UNKNOWN;
 			p->blind = 0;
 		} else if (++p->headerless_run >= BLIND_AFTER && !p->blind && !hidden_429) {
-			go_blind(p);
+			go_blind(p, now);
 		}
 	}
 	if (headers && seq >= p->obs_seq) {

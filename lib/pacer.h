@@ -124,7 +124,8 @@ struct gcu_pacer {
 
 	/* blind mode, and a limiter in front that sends no headers */
 	int blind;
-	int hidden; /* 429s without headers while the headers showed room */
+	uint64_t blind_seq; /* the newest request out when it went blind */
+	int hidden;         /* 429s without headers while the headers showed room */
 	enum gcu_pace_limiter limiter;
 	double rate;      /* requests per second at most */
 	double rate_max;  /* the level of the last 429 (a rate; a window: ours in it / window) */

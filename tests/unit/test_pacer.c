@@ -458,16 +458,6 @@ static void blind(void)
 	int capped;
 
 	gcu_pacer_init(&p, &c);
-	uint64_t s0 = gcu_pacer_sent(&p, 0);
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 1, 0, &wake) == GCU_PACE_QUOTA &&
-	       near(wake, 0.1),
-	   "before any header: the nominal rate, not a burst at full concurrency");
-	answer(&p, 200, hdr(30, 29, 3), s0, 0.01);
-	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.01, &wake) == GCU_PACE_GO,
-	   "before any header: the first headers end that pacing");
-	gcu_pacer_free(&p);
-
-	gcu_pacer_init(&p, &c);
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
 	answer(&p, 200, none(), gcu_pacer_sent(&p, 0), 0.1);
 	ok(!p.blind, "blind: not after two answers without headers");
@@ -558,6 +548,22 @@ static void blind(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, t + 1, &wake) == GCU_PACE_QUOTA &&
 	       near(wake, first + 3),
 	   "window: after the pause, nothing goes until ours leave the window");
+	gcu_pacer_free(&p);
+
+	/* The first requests go before the pacer knows it is blind, at full
+	 * concurrency: a 429 for one of them says nothing of the rate. */
+	gcu_pacer_init(&p, &c);
+	uint64_t burst[6];
+	for (int i = 0; i < 6; i++)
+		burst[i] = gcu_pacer_sent(&p, 0);
+	for (int i = 0; i < 3; i++)
+		answer(&p, 200, none(), burst[i], 0.01);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 3, 0.01, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 0.11),
+	   "blind: after that burst, the next request waits a gap of the first guess");
+	gcu_pacer_answer(&p, 429, &o, burst[3], 0.01, CAP, 0.1, 0, &capped);
+	ok(p.blind && p.limiter == GCU_LIMITER_UNKNOWN && near(p.rate, 10),
+	   "429: one for a request of the first burst pauses, but cuts nothing");
 	gcu_pacer_free(&p);
 
 	/* A 429, then requests pass but no more than our own leaving made
