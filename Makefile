@@ -49,7 +49,7 @@ DEPS_OK   = $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit cli check-asan lint format install uninstall \
         clean demo bench bench-offline bench-sim bench-send bench-compare bench-cost bench-resolve \
-        bench-groups \
+        bench-groups bench-pacing \
         test-faults \
         fuzz fuzz-replay
 all: $(PROGRAMS)
@@ -181,7 +181,7 @@ fuzz-replay: $(REPLAYS)
 
 # --- lint -----------------------------------------------------------------
 C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
-           $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h)
+           $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h bench/*.c)
 SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
            tests/faults/*.bash bench/*.bash .ci/run)
 
@@ -225,8 +225,10 @@ demo: $(PROGRAMS)
 # minutes on 2 cores, bench-compare taking most of it; bench-offline times
 # 500,000 records once unless given N= and RUNS= (the published figures
 # are N=1000000 RUNS=2). bench-send, gcu-send's own scenarios, is apart; so
-# are bench-resolve, gcu-resolve next to a search per user (2 minutes), and
-# bench-groups, the requests of a reorganisation.
+# are bench-resolve, gcu-resolve next to a search per user (2 minutes),
+# bench-groups, the requests of a reorganisation, and bench-pacing (some
+# 20 minutes): the pacer against rounded resets, a wrong window, no
+# headers and a proxy's limiter.
 # One after the other even under -j: each one measures the machine alone.
 bench: $(PROGRAMS)
 	@$(MAKE) --no-print-directory bench-offline
@@ -237,7 +239,7 @@ bench: $(PROGRAMS)
 # The peers' packages come from Debian; only the benchmark needs them.
 BENCH_PACKAGES = python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp \
                  python3-tenacity:/usr/lib/python3/dist-packages/tenacity \
-                 wrk:/usr/bin/wrk time:/usr/bin/time
+                 wrk:/usr/bin/wrk time:/usr/bin/time valgrind:/usr/bin/valgrind
 
 # bench-section NAME: bench/NAME.sh into bench/results/NAME.md, then
 # bench/RESULTS.md.
@@ -273,3 +275,6 @@ bench-resolve: $(PROGRAMS)
 # division changes in group requests), next to a request per change.
 bench-groups: $(PROGRAMS)
 	$(call bench-section,groups)
+
+bench-pacing: $(PROGRAMS)
+	$(call bench-section,pacing)

@@ -10,7 +10,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 results=$here/results
-order="offline sim send cost compare resolve groups"
+order="offline sim send cost compare resolve groups pacing"
 
 tmp=$(mktemp "$here/.RESULTS.md.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
@@ -24,9 +24,10 @@ section comes from the run of the script named with it, and ratios are
 taken against a baseline measured in the same run. `make bench` runs
 offline, sim, compare and cost, each into bench/results/NAME.md, and
 writes this file from those sections; `make bench-send` runs gcu-send's
-own scenarios, `make bench-resolve` what resolving an HR export costs and
-`make bench-groups` the requests of a reorganisation, which are not part
-of it. bench/assemble.sh rewrites this file from bench/results/ alone.
+own scenarios, `make bench-resolve` what resolving an HR export costs,
+`make bench-groups` the requests of a reorganisation and `make
+bench-pacing` the pacer's scenarios, which are not part of it.
+bench/assemble.sh rewrites this file from bench/results/ alone.
 EOF
 	for name in $order; do
 		[ -s "$results/$name.md" ] || continue

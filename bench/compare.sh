@@ -47,31 +47,18 @@ tool_timeout=${TOOL_TIMEOUT:-600}
 scenarios=${SCENARIOS:-A B C E}
 python=${PYTHON:-/usr/bin/python3}
 
-for tool in curl jq xargs awk timeout; do
-	command -v "$tool" >/dev/null || { echo "compare.sh: $tool is required" >&2; exit 69; }
-done
-if ! "$python" -c 'import aiohttp, tenacity' 2>/dev/null; then
-	echo "compare.sh: $python needs aiohttp and tenacity" \
-		"(apt-get install python3-aiohttp python3-tenacity)" >&2
-	exit 69
-fi
-
 me=compare.sh
 # shellcheck source=bench/lib.bash
 . "$root/bench/lib.bash"
+need_peers
 bench_init
 trap 'echo "compare.sh: line $LINENO: a command failed (status $?)" >&2' ERR
 
-# The seed's durations (2-30 s backoff, 0-1.5 s jitter) are for a 60 s
-# window; the sim's window is 3 s, so every duration a tool chooses itself
-# is scaled by 3/60: gcu through its settings, the seed's design through
-# --time-scale. curl's backoff cannot be scaled (whole seconds only).
-scale=0.05
-gcu_env=(GCU_PLATFORM_WINDOW=3 GCU_RETRY_RATE_LIMIT_BASE=0.1 GCU_RETRY_RATE_LIMIT_MAX=1.5
-	GCU_RETRY_SERVER_BASE=0.5 GCU_RETRY_SERVER_MAX=6 GCU_RETRY_CONFLICT_COOLDOWN=3
-	GCU_CIRCUIT_PAUSE=1.5)
-common=(--limit 300 --window 3 --background 20 --latency 15 --jitter 5)
-left=80 # (300 - 60) / 3 requests a second
+# Resets and Retry-After to the millisecond: in a minute scaled 20x a
+# whole second stands for 20 of the platform's, and the seed's design
+# sleeps Retry-After as it is told (bench/pacing.sh measures the
+# platform's whole seconds).
+common+=(--fractional-seconds)
 
 # The org: N users generated once; every run loads the same file.
 make_org "$n"
@@ -85,97 +72,17 @@ jq -c --arg s "$skill" '{id, changes: {routingSkills: {($s):
 		"$work/org.ndjson" | awk -v n="$n_e" 'NR <= n' >"$work/skill.ndjson"
 
 
-# run_tool TOOL CHANGES LOG: runs one tool on CHANGES, results on stdout.
-run_tool() {
-	local tool=$1 changes=$2 log=$3
-	case $tool in
-	gcu)
-		local fetch=("$bin/gcu-fetch")
-		[ "$fetch_mode" = snapshot ] && fetch+=(--snapshot "$work/org.ndjson")
-		# One token for the whole pipeline, so that its reads and its
-		# writes share one rate window, as a single client's would.
-		GCU_ACCESS_TOKEN=$(token)
-		export GCU_ACCESS_TOKEN
-		"$bin/gcu-partition" -q "$changes" |
-			env "${gcu_env[@]}" timeout "$tool_timeout" "${fetch[@]}" 2>>"$log.fetch" |
-			"$bin/gcu-merge" -q |
-			env "${gcu_env[@]}" timeout "$tool_timeout" "$bin/gcu-send" \
-				--failed "$work/failed" 2>>"$log" || true
-		unset GCU_ACCESS_TOKEN
-		;;
-	seed)
-		timeout "$tool_timeout" "$python" "$peers/seed_asyncio.py" --time-scale "$scale" \
-			"$changes" 2>>"$log" || true
-		;;
-	shell)
-		timeout "$tool_timeout" bash "$peers/xargs_curl.sh" "$changes" 2>>"$log" || true
-		;;
-	esac
-}
-
-# verdict CHANGES PRE POST: what the final state says, from the sim's dumps
-# before and after the run: "applied touched lost". applied: users of
-# CHANGES whose every changed field holds its new value. The writer check
-# (scenario C), over every user of the org:
-# the writer bumps the version and sets wfmSyncStamp, and the sim's PATCH
-# merges fields, so a user's version grows by one per applied tool write
-# plus one per writer touch. A user whose version grew by more than the
-# tool's own write was touched by the writer during the run and must carry
-# a stamp newer than before the run ("touched"); any other user must carry
-# its stamp unchanged. A user breaking either rule lost the writer's field
-# ("lost").
-verdict() {
-	# shellcheck disable=SC2016 # jq variables, not shell ones
-	jq -n -r --slurpfile ch "$1" --slurpfile pre "$2" --slurpfile post "$3" '
-		($ch | map({key: .id, value: .changes}) | from_entries) as $want
-		| ($pre | map({key: .id, value: .}) | from_entries) as $before
-		| [ $post[] | . as $u | $want[.id] as $c | $before[.id] as $b
-			| (if $c == null then false else [$c | to_entries[] | .key as $k | .value as $v
-				| if $k == "routingSkills" then
-					all($v | to_entries[]; .key as $s | .value as $p
-						| any(($u.skills // [])[]; .id == $s and .proficiency == $p))
-				elif $k == "routingStatus" then $u.routingStatus.status == $v
-				else $u[$k] == $v end] | all end) as $applied
-			| (if $applied and ($c | keys | any(startswith("routing") | not)) then 1 else 0 end) as $own
-			| ($u.version - $b.version - $own) as $extra
-			| { applied: $applied,
-				touched: ($extra > 0),
-				lost: (if $extra > 0
-					then ($u.wfmSyncStamp == null or $u.wfmSyncStamp == $b.wfmSyncStamp)
-					else ($extra < 0 or $u.wfmSyncStamp != $b.wfmSyncStamp) end) } ]
-		| "\(map(select(.applied)) | length) \(map(select(.touched)) | length) \(map(select(.lost)) | length)"'
-}
-
 # one SCENARIO TOOL CHANGES SIM_ARGS...: one run, one table row.
 one() {
 	local name=$1 tool=$2 changes=$3
 	shift 3
-	local users tag=$name.$tool t0 t1
-	users=$(wc -l <"$changes")
-	sim_up --users "$work/org.ndjson" "$@"
-	# Let the background traffic fill the window as it would on a busy org.
-	sleep 3
-	curl -sf -X POST "$GCU_API_BASE/__sim/reset-stats" >/dev/null
-	curl -sf "$GCU_API_BASE/__sim/state" >"$work/pre.$tag"
-	t0=$(date +%s.%N)
-	run_tool "$tool" "$changes" "$work/log.$tag" >"$work/out.$tag"
-	t1=$(date +%s.%N)
-	curl -sf "$GCU_API_BASE/__sim/stats" >"$work/stats.$tag"
-	curl -sf "$GCU_API_BASE/__sim/state" >"$work/post.$tag"
-	sim_down
-	local sent r429 said applied touched lost
-	sent=$(jq '.requests.total' "$work/stats.$tag")
-	r429=$(jq '.rate_limited' "$work/stats.$tag")
-	said=$(grep -c '"status":"\(ok\|unchanged\)"' "$work/out.$tag" || true)
-	read -r applied touched lost < <(verdict "$changes" "$work/pre.$tag" "$work/post.$tag")
-	printf '%s %s %s %s %s %s %s %s %s %s\n' "$tool" "$users" "$t0" "$t1" "$sent" "$r429" \
-		"$said" "$applied" "$touched" "$lost" >>"$work/rows.$name"
-	awk -v tool="$tool" -v users="$users" -v a="$t0" -v b="$t1" -v sent="$sent" \
-		-v r429="$r429" -v said="$said" -v applied="$applied" -v touched="$touched" \
-		-v lost="$lost" -v left="$left" -v name="$name" 'BEGIN {
+	measure "$name" "$tool" "$changes" "$@"
+	tail -n 1 "$work/rows.$name" | awk -v left="$left" -v name="$name" '{
+		tool = $1; users = $2; sent = $5; r429 = $6; said = $7
+		applied = $8; touched = $9; lost = $10
 		names["gcu"] = "gcu"; names["seed"] = "seed design (asyncio)"
 		names["shell"] = "xargs -P 6 + curl"
-		wall = b - a; good = applied / wall
+		wall = $4 - $3; good = applied / wall
 		ok = (applied == users && lost == 0) ? "yes" : "no"
 		if (applied < users) ok = ok sprintf(": %d not applied", users - applied)
 		if (lost > 0) ok = ok sprintf(", %d stamps lost", lost)
@@ -192,7 +99,6 @@ one() {
 		if (name == "C") row = row sprintf(" | %d touched, %d lost", touched, lost)
 		printf "%s | %s |\n", row, ok
 	}' >>"$work/table.$name"
-	tail -n 3 "$work/log.$tag" | sed "s/^/    $name $tool: /" >>"$work/notes"
 }
 
 
@@ -280,7 +186,7 @@ for s in $scenarios; do
 		awk -v n="$n_d" 'NR <= n' "$work/title.ndjson" >"$work/title.D"
 		scenario D "no background, latency 200–400 ms, concurrency binds (6 in flight)" \
 			"$work/title.D" "seed gcu shell" --limit 300 --window 3 --latency 300 \
-			--jitter 100 ;;
+			--jitter 100 --fractional-seconds ;;
 	*) echo "compare.sh: no scenario $s" >&2; exit 64 ;;
 	esac
 done
@@ -304,10 +210,6 @@ fi
 [ "$n_shell" != $((n / 3)) ] && others+=("N_SHELL=$n_shell")
 [ "$fetch_mode" != live ] && others+=("GCU_FETCH=$fetch_mode")
 [ "$tool_timeout" != 600 ] && others+=("TOOL_TIMEOUT=$tool_timeout")
-words() {
-	local IFS=' '
-	printf '%s\n' "$*"
-}
 command=$(words "${scen[@]}" "N=$n" "${others[@]}" bench/compare.sh)
 make_command=$(words make bench-compare "${scen[@]}" "${size[@]}" "${others[@]}")
 if [ "$fetch_mode" = live ]; then
@@ -352,7 +254,10 @@ order of the tools rotating per scenario. Time is scaled 1/$times for
 everyone (a 60 s window in 3 s; gcu's durations through
 \`GCU_PLATFORM_WINDOW\` and \`GCU_RETRY_*\`, the seed's through
 \`--time-scale $scale\`, so that its 2–30 s backoff becomes $backoff;
-curl's own backoff is whole seconds and cannot be scaled). "applied" and
+curl's own backoff is whole seconds and cannot be scaled), and the
+simulator's resets and Retry-After carry milliseconds
+(\`--fractional-seconds\`; bench/pacing.sh measures the platform's whole
+seconds). "applied" and
 "correct" are read from the simulator's state; goodput is users whose
 change the final state holds, per second of wall time; "share" is
 goodput over the quota left, $left requests/s, so a tool that needs a GET

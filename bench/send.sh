@@ -27,10 +27,6 @@ bench_init
 plan_titles "$n"
 
 load=$(cut -d' ' -f1 /proc/loadavg)
-# A minute scaled 20x: the limit per window, the window in seconds, the
-# background traffic in requests a second; what is left to gcu.
-limit=300 window=3 background=20
-left=$(((limit - background * window) / window))
 
 # scenario NAME LABEL QUOTA_LEFT SIM_ARGS... -- ENV...: one run, one table
 # row; the figures the prose needs go to $work/rows.
@@ -79,10 +75,11 @@ scenario() {
 	} >&2
 }
 
-fast=("GCU_PLATFORM_WINDOW=$window" GCU_RETRY_RATE_LIMIT_BASE=0.1 GCU_RETRY_RATE_LIMIT_MAX=1.5
-	GCU_RETRY_SERVER_BASE=0.5 GCU_RETRY_SERVER_MAX=6 GCU_RETRY_CONFLICT_COOLDOWN=3
-	GCU_CIRCUIT_PAUSE=1.5)
-common=(--limit "$limit" --window "$window" --background "$background" --latency 15 --jitter 5)
+fast=("${gcu_env[@]}")
+# Resets and Retry-After to the millisecond, as in bench/compare.sh, so
+# that the figures compare with its (bench/pacing.sh measures the
+# platform's whole seconds).
+common+=(--fractional-seconds)
 latency_d=300 # D's mean latency in ms, jitter 100
 {
 	scenario A "honest headers, background $background/s, latency 10–20 ms" "$left" \
@@ -92,7 +89,8 @@ latency_d=300 # D's mean latency in ms, jitter 100
 	scenario C "A + 5% 5xx, 2% resets, competing writer 8/s" "$left" "${common[@]}" --seed 7 \
 		--error-rate 0.05 --reset-rate 0.02 --writer 8 -- "${fast[@]}"
 	scenario D "no background, latency $((latency_d - 100))–$((latency_d + 100)) ms" 0 \
-		--limit "$limit" --window "$window" --latency "$latency_d" --jitter 100 -- "${fast[@]}"
+		--limit "$limit" --window "$window" --latency "$latency_d" --jitter 100 \
+		--fractional-seconds -- "${fast[@]}"
 } >"$work/table"
 
 # The figures the prose quotes, from the rows and from gcu-send's summaries.
@@ -110,7 +108,8 @@ echo
 printf '`N=%s bench/send.sh` (also `make bench-send%s`): %s generated users, one title\n' \
 	"$n" "$([ "$n" = 3000 ] || echo " N=$n")" "$(commas "$n")"
 echo "change each, planned offline, sent to gcu-sim with a minute scaled $((60 / window))x (limit"
-echo "$limit per $window s window). Goodput is changes applied per second, as gcu-send reports"
+echo "$limit per $window s window, resets and Retry-After to the millisecond). Goodput is"
+echo "changes applied per second, as gcu-send reports"
 echo "them; \"share\" is goodput over the quota left to gcu, (L − B·W)/W = ($limit −"
 echo "$((background * window)))/$window = $left requests/s. \"applied\" is read from the simulator's state"
 echo "afterwards."
