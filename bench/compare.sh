@@ -52,7 +52,6 @@ me=compare.sh
 . "$root/bench/lib.bash"
 need_peers
 bench_init
-trap 'echo "compare.sh: line $LINENO: a command failed (status $?)" >&2' ERR
 
 # Resets and Retry-After to the millisecond: in a minute scaled 20x a
 # whole second stands for 20 of the platform's, and the seed's design

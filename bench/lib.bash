@@ -13,12 +13,14 @@
 # shellcheck shell=bash disable=SC2154 # me and bin come from that script
 
 # bench_init: makes $work, arranges for the simulator to be stopped and
-# $work removed on exit, and exports the credentials the simulator, gcu
-# and the peers read (never in argv: the environment and stdin only).
+# $work removed on exit (and for a failed command to be named), and
+# exports the credentials the simulator, gcu and the peers read (never in
+# argv: the environment and stdin only).
 bench_init() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/gcu-bench-${me%.sh}.XXXXXX")
 	sim_pid=''
 	trap bench_cleanup EXIT
+	trap 'echo "$me: line $LINENO: a command failed (status $?)" >&2' ERR
 	export GCU_SIM_CLIENT_ID=bench GCU_SIM_CLIENT_SECRET=bench-secret-0123456789
 	export GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
 	unset GCU_CONFIG GCU_ACCESS_TOKEN GCU_REGION GCU_LOGIN_BASE
@@ -174,6 +176,15 @@ verdict() {
 		| "\(map(select(.applied)) | length) \(map(select(.touched)) | length) \(map(select(.lost)) | length)"'
 }
 
+# split_args SIM_ARGS... [-- ENV...]: the words before -- in the array
+# sim_args, those after it in envs.
+split_args() {
+	sim_args=() envs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sim_args+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	envs=("$@")
+}
+
 # measure TAG TOOL CHANGES SIM_ARGS... [-- ENV...]: one run of TOOL on
 # CHANGES against a fresh gcu-sim (the org of $work/org.ndjson and
 # SIM_ARGS), gcu with ENV on top of the scaled durations. With `front` set
@@ -188,10 +199,7 @@ verdict() {
 measure() {
 	local tag=$1 tool=$2 changes=$3
 	shift 3
-	local sim_args=() envs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do sim_args+=("$1"); shift; done
-	[ $# -gt 0 ] && shift
-	envs=("$@")
+	split_args "$@"
 	local users run=$tag.$tool t0 t1 sim front_429=0
 	users=$(wc -l <"$changes")
 	sim_up --users "$work/org.ndjson" "${sim_args[@]}"

@@ -49,7 +49,6 @@ me=pacing.sh
 . "$root/bench/lib.bash"
 need_peers
 bench_init
-trap 'echo "pacing.sh: line $LINENO: a command failed (status $?)" >&2' ERR
 
 make_org "$n"
 jq -c '{id, changes: {title: ("Lead " + .id[0:8])}}' "$work/org.ndjson" >"$work/title.ndjson"

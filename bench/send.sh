@@ -33,10 +33,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 scenario() {
 	local name=$1 label=$2 left=$3
 	shift 3
-	local sim_args=() envs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do sim_args+=("$1"); shift; done
-	[ $# -gt 0 ] && shift
-	envs=("$@")
+	split_args "$@"
 	echo "send.sh: scenario $name" >&2
 	sim_up --users "$work/org.ndjson" "${sim_args[@]}"
 	# Let the background traffic fill the window as it would on a busy org.
