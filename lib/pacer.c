@@ -426,6 +426,10 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 			return wait_until(next, wake, GCU_PACE_QUOTA);
 		}
 	}
+	/* The spacing holds for the request after a pause too: blind, a
+	 * pause can be shorter than a gap of the rate. */
+	if (inflight < p->concurrency && now < p->next_slot)
+		return wait_until(p->next_slot, wake, GCU_PACE_QUOTA);
 	if (p->resume_probe) {
 		/* The pause is over; its first request goes alone, once every
 		 * answer still out has been heard, and the next answer (its
@@ -437,8 +441,6 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 	}
 	if (inflight >= p->concurrency)
 		return GCU_PACE_CONCURRENCY;
-	if (now < p->next_slot)
-		return wait_until(p->next_slot, wake, GCU_PACE_QUOTA);
 
 	if (p->blind || !p->seen_headers)
 		return GCU_PACE_GO;

@@ -561,9 +561,12 @@ static void blind(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 3, 0.01, &wake) == GCU_PACE_QUOTA &&
 	       near(wake, 0.11),
 	   "blind: after that burst, the next request waits a gap of the first guess");
-	gcu_pacer_answer(&p, 429, &o, burst[3], 0.01, CAP, 0.1, 0, &capped);
+	gcu_pacer_answer(&p, 429, &o, burst[3], 0.01, CAP, 0.01, 0, &capped);
 	ok(p.blind && p.limiter == GCU_LIMITER_UNKNOWN && near(p.rate, 10),
 	   "429: one for a request of the first burst pauses, but cuts nothing");
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0.05, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 0.11),
+	   "429: the request alone after a pause shorter than a gap still waits the gap");
 	gcu_pacer_free(&p);
 
 	/* A 429, then requests pass but no more than our own leaving made
