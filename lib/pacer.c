@@ -321,6 +321,8 @@ static void limiter_cut(struct gcu_pacer *p, uint64_t seq, double now)
 	if (p->limiter == GCU_LIMITER_UNKNOWN && seq <= p->blind_seq)
 		return;
 	long in = (long)marks_before(p, seq) - expired_by(p, now, &next);
+	if (in < 1)
+		in = 1; /* none of ours is known in the window: the least level */
 	/* Behind headers, before the first such 429 no rate was in force:
 	 * the level is what we sent at. */
 	double r = achieved(p, now);
@@ -490,12 +492,14 @@ static double spread(const struct gcu_pacer *p, double now)
 {
 	double next;
 	long left = window_left(p, now, &next) - p->reserve;
-	double until = p->reset_at - now;
+	double until = p->reset_at - p->reset_slack - now;
 	long limit = (p->limit > 0 ? p->limit : p->nominal_limit) - p->reserve;
 
-	/* Room comes at the reset, or sooner when one of our own requests
-	 * leaves the window. Never slower than the window's own pace: a reset
-	 * in whole seconds (the platform's) may be late by up to one. */
+	/* Room comes at the reset, as early as a reset in whole seconds (the
+	 * platform's, up to one late) allows, or sooner when one of our own
+	 * requests leaves the window; never slower than the window's pace.
+	 * Waiting for a reset later than the real one only idles: the window
+	 * counts requests, not how close together they went. */
 	if (next > 0 && next - now < until)
 		until = next - now;
 	if (left <= 0 || until <= 0)
@@ -565,8 +569,10 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 			    (p->reserve > p->pause_below ? p->reserve : p->pause_below))
 				p->probe_gap = p->window / (double)(p->limit > 0 ? p->limit : 300);
 		}
-		if (o->has_reset)
+		if (o->has_reset) {
 			p->reset_at = now + o->reset_in;
+			p->reset_slack = o->reset_whole ? 1 : 0;
+		}
 	}
 
 	if (status == 429) {

@@ -105,6 +105,7 @@ struct gcu_pacer {
 	uint64_t obs_seq;   /* newest request whose answer set remaining */
 	long stale;         /* older requests unanswered then: maybe counted after it */
 	double reset_at;    /* when that window's slot frees or it resets */
+	double reset_slack; /* how early it may be: 1 for whole seconds, else 0 */
 	uint64_t sent;      /* requests sent so far (their seq numbers) */
 	double next_slot;   /* spreading: no request before this */
 	double pause_until; /* 429 or circuit pause */

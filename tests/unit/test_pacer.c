@@ -208,6 +208,19 @@ static void spreading(void)
 	   "spread: never slower than the window's pace, window / (limit - reserve)");
 	gcu_pacer_free(&p);
 
+	/* The same reset of 2 s in whole seconds may come a second early: it
+	 * is spread from there, 1 s / 6, not 2 s / 6. */
+	gcu_pacer_init(&p, &c);
+	s1 = gcu_pacer_sent(&p, 0);
+	whole = hdr(100, 9, 2);
+	whole.reset_whole = 1;
+	answer(&p, 200, whole, s1, 0);
+	gcu_pacer_sent(&p, 0);
+	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 0, 0, &wake) == GCU_PACE_QUOTA &&
+	       near(wake, 1.0 / 6),
+	   "spread: a reset in whole seconds counts from the earliest it may be, a second sooner");
+	gcu_pacer_free(&p);
+
 	/* Our own request of 0 leaves at 100, long before a reset 50 s away:
 	 * the room it makes is what the spreading waits for. */
 	gcu_pacer_init(&p, &c);
