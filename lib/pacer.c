@@ -61,6 +61,8 @@ int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
 	*p = (struct gcu_pacer){0};
 	p->window = c->platform_window;
 	p->window_cfg = c->platform_window;
+	p->window_proved = c->platform_window;
+	p->others_lo = -1;
 	p->sends_cap = 1024;
 	p->sends = calloc(p->sends_cap, sizeof *p->sends);
 	if (p->sends == NULL)
@@ -242,35 +244,95 @@ static void learn_longer(struct gcu_pacer *p, const struct gcu_rate_obs *o)
 		p->window_lo = lo;
 	if (p->window_lo > p->window)
 		p->window = p->window_lo;
+	if (p->window_lo > p->window_proved)
+		p->window_proved = p->window_lo;
+}
+
+/* The count the platform gave: exact, or -1 when clamped at the limit (a
+ * remaining of 0 says the count is the limit or more). */
+static long exact_count(const struct gcu_pacer *p, const struct gcu_rate_obs *o)
+{
+	if (o->has_inin_count)
+		return o->inin_count;
+	if (p->limit > 0 && o->has_remaining && o->remaining > 0 && o->remaining < p->limit)
+		return p->limit - o->remaining;
+	return -1;
+}
+
+/* How many marks of the ring entered the window before t (their `at`,
+ * the answer's time once answered, is before it). */
+static size_t marks_in_before(const struct gcu_pacer *p, double t)
+{
+	size_t lo = 0, hi = p->sends_len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (send_at(p, mid) < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The window is no longer than `most` (proved, or a guess): taken when
+ * shorter by SHORTER_BY at least, never below the longest reset seen. */
+static void shorten(struct gcu_pacer *p, double most, int proved)
+{
+	most = fmax(most, p->window_lo);
+	if (proved && most < p->window_proved)
+		p->window_proved = most;
+	if (most < p->window * (1 - SHORTER_BY)) {
+		p->window = most;
+		trim_sends(p);
+	}
 }
 
 /*
  * Just after observe(): the platform counts `counted` requests in its
- * window as it answers request seq. Of ours sent before seq and answered
- * (so counted) before the answer came, all but those still in flight
- * with seq were counted before it; those beyond `counted` must have left
- * the window already. Requests leave in the order they entered, so the
- * k-th oldest of them, or one sent later, has left: the window is no
- * longer than the time since it was sent. The slack of twice the
- * concurrency covers requests the platform let go a latency before our
- * model does. A shorter window than the one in use is taken from there.
+ * window as it answers request seq (at `at`), exactly. Two proofs that the
+ * window is shorter than the one in use:
+ *
+ *  - Ours gone from the count. Of ours sent before seq and answered (so
+ *    counted) before its answer came, all but those still in flight with
+ *    seq were counted before it; those beyond `counted` must have left the
+ *    window already. Requests leave in the order they entered, so the
+ *    k-th oldest of them, or one sent later, has left: the window is no
+ *    longer than the time since it was sent. The slack of the
+ *    concurrency covers those that were in flight with seq.
+ *  - A window all ours. Ours answered before seq was sent were counted
+ *    before it, and so was seq. Were the window longer than the reset
+ *    plus the time since the j-th oldest of them was sent, every one from
+ *    the j-th on would still be in it; if they are `counted` or more, the
+ *    window would hold nothing else, and its oldest entry, one of ours,
+ *    would leave after the reset, which is when the oldest leaves.
  */
-static void learn_shorter(struct gcu_pacer *p, uint64_t seq, long remaining, double at)
+static void learn_shorter(struct gcu_pacer *p, const struct gcu_rate_obs *o, uint64_t seq,
+                          double at)
 {
-	if (p->limit <= 0 || remaining <= 0 || remaining >= p->limit)
-		return; /* a count clamped at the limit (or nonsense) proves nothing */
-	long counted = p->limit - remaining;
-	long slack = counted + 2 * p->concurrency;
-	if ((long)p->sends_len - p->stale <= slack)
-		return; /* the usual case, without a search */
-	long k = (long)marks_before(p, seq + 1) - p->stale - slack;
-	if (k < 1)
+	long counted = exact_count(p, o);
+	if (counted < 0)
 		return;
-	double most = at - mark(p, (size_t)k - 1)->sent_at;
-	if (most < p->window * (1 - SHORTER_BY)) {
-		p->window = fmax(most, p->window_lo);
-		trim_sends(p);
+	if (p->others_lo < 0) /* the first count: all of ours may be in it */
+		p->others_lo = counted > (long)p->sent ? counted - (long)p->sent : 0;
+	/* Ours gone from the count, proved; then guessed, with the others the
+	 * first count held taken to be there still (until a 429 says not). */
+	for (int proved = 1; proved >= 0; proved--) {
+		long slack = counted - (proved ? 0 : p->others_lo) + p->concurrency;
+		if (!proved && p->others_lo == 0)
+			break;
+		if ((long)p->sends_len - p->stale <= slack)
+			continue; /* the usual case, without a search */
+		long k = (long)marks_before(p, seq + 1) - p->stale - slack;
+		if (k >= 1)
+			shorten(p, at - mark(p, (size_t)k - 1)->sent_at, proved);
 	}
+	size_t i = marks_before(p, seq);
+	if (!o->has_reset || i == p->sends_len || mark(p, i)->seq != seq)
+		return;
+	long m = (long)marks_in_before(p, mark(p, i)->sent_at);
+	long j = m - p->stale + 1 - counted;
+	if (j >= 0 && j < m)
+		shorten(p, at + o->reset_in - mark(p, (size_t)j)->sent_at, 1);
 }
 
 /* --- a limiter without headers ------------------------------------------ */
@@ -402,6 +464,16 @@ static void go_blind(struct gcu_pacer *p, double now)
 
 /* --- dispatch ------------------------------------------------------------ */
 
+/* Whether counts have come for a whole window's length since our first
+ * request: before, the window's length is only what was assumed, and
+ * waiting on it at the floor could mean waiting on a window ten times too
+ * long with no answer to tell; a probe then costs one 429 at most, and
+ * its Retry-After says when room really comes. */
+static int window_tried(const struct gcu_pacer *p)
+{
+	return p->sent > 0 && p->obs_at - p->first_at >= p->window;
+}
+
 static enum gcu_pace_block wait_until(double t, double *wake, enum gcu_pace_block why)
 {
 	*wake = t;
@@ -474,7 +546,8 @@ enum gcu_pace_block gcu_pacer_check(struct gcu_pacer *p, enum gcu_scope scope, i
 	if (inflight > 0 || p->probe_out)
 		return GCU_PACE_QUOTA;
 	double probe = fmax(p->reset_at, p->next_probe);
-	int wait_own = next_expiry < probe || (left <= p->floor && mostly_ours(p, now, left));
+	int wait_own = next_expiry < probe ||
+	               (left <= p->floor && mostly_ours(p, now, left) && window_tried(p));
 	if (next_expiry > 0 && wait_own)
 		return wait_until(next_expiry, wake, GCU_PACE_QUOTA);
 	if (now < probe)
@@ -512,7 +585,8 @@ uint64_t gcu_pacer_sent(struct gcu_pacer *p, double now)
 {
 	double gap = 0;
 
-	p->sent++;
+	if (p->sent++ == 0)
+		p->first_at = now;
 	/* Without observations nothing else trims the ring. */
 	if (p->blind || !p->seen_headers)
 		trim_before(p, now);
@@ -564,7 +638,7 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 			learn_longer(p, o);
 		if (o->has_remaining) {
 			observe(p, seq, o->remaining, now);
-			learn_shorter(p, seq, o->remaining, now);
+			learn_shorter(p, o, seq, now);
 			if (o->remaining >
 			    (p->reserve > p->pause_below ? p->reserve : p->pause_below))
 				p->probe_gap = p->window / (double)(p->limit > 0 ? p->limit : 300);
@@ -586,6 +660,12 @@ void gcu_pacer_answer(struct gcu_pacer *p, long status, const struct gcu_rate_ob
 		}
 		if (hidden_429)
 			p->hidden = 1;
+		else if (headers && p->window < p->window_proved) {
+			/* The window refused us: the guess at its length may be
+			 * short. Back to what is proved, and no more guessing. */
+			p->window = p->window_proved;
+			p->others_lo = 0;
+		}
 		if (p->blind || hidden_429) {
 			limiter_cut(p, seq, now);
 			/* A rate limiter wants a lower rate, not an idle pause. */

@@ -26,8 +26,13 @@
  *  - The window's length comes from platform.window until the headers
  *    contradict it: a reset never exceeds the window, so a longer reset
  *    lengthens it; a count lower than our own requests that a window that
- *    long would still hold proves it shorter. The pacer then uses what
- *    the headers showed (and gcu_pacer_feed says so once).
+ *    long would still hold proves it shorter, and so does a window all
+ *    ours whose oldest leaves at the reset. Taking the others' requests
+ *    of the first count to be there still, it guesses tighter, back to
+ *    the proof on a 429 from the window. The pacer then uses what the
+ *    headers showed (and gcu_pacer_feed says so once). Until counts have
+ *    come for a whole window's length, the floor probes at the reset
+ *    rather than wait on a length only assumed.
  *  - Without headers (a proxy strips them) it flies blind and finds the
  *    rate as TCP and adaptive SDK clients do: from platform.limit /
  *    platform.window it grows multiplicatively until the first 429. Then
@@ -98,24 +103,27 @@ struct gcu_pacer {
 	double window_cfg;   /* platform.window */
 
 	/* what the headers said */
-	int seen_headers;   /* any rate header ever */
-	int headerless_run; /* answers in a row without rate headers */
-	long limit;         /* -1 unknown */
-	long remaining;     /* as of the answer to request obs_seq */
-	uint64_t obs_seq;   /* newest request whose answer set remaining */
-	long stale;         /* older requests unanswered then: maybe counted after it */
-	double reset_at;    /* when that window's slot frees or it resets */
-	double reset_slack; /* how early it may be: 1 for whole seconds, else 0 */
-	uint64_t sent;      /* requests sent so far (their seq numbers) */
-	double next_slot;   /* spreading: no request before this */
-	double pause_until; /* 429 or circuit pause */
-	int probe_out;      /* a below-threshold probe is in flight */
-	int resume_probe;   /* after a 429: 1 the next request goes alone, 2 it is out */
-	double obs_at;      /* when the answer behind remaining arrived */
-	double probe_gap;   /* spacing of probes; doubles while they find no room */
-	double next_probe;  /* no probe before this */
-	double window;      /* how long a request counts: platform.window or as learned */
-	double window_lo;   /* the longest reset seen: the window is no shorter */
+	int seen_headers;     /* any rate header ever */
+	int headerless_run;   /* answers in a row without rate headers */
+	long limit;           /* -1 unknown */
+	long remaining;       /* as of the answer to request obs_seq */
+	uint64_t obs_seq;     /* newest request whose answer set remaining */
+	long stale;           /* older requests unanswered then: maybe counted after it */
+	double reset_at;      /* when that window's slot frees or it resets */
+	double reset_slack;   /* how early it may be: 1 for whole seconds, else 0 */
+	uint64_t sent;        /* requests sent so far (their seq numbers) */
+	double first_at;      /* when the first of them went */
+	double next_slot;     /* spreading: no request before this */
+	double pause_until;   /* 429 or circuit pause */
+	int probe_out;        /* a below-threshold probe is in flight */
+	int resume_probe;     /* after a 429: 1 the next request goes alone, 2 it is out */
+	double obs_at;        /* when the answer behind remaining arrived */
+	double probe_gap;     /* spacing of probes; doubles while they find no room */
+	double next_probe;    /* no probe before this */
+	double window;        /* how long a request counts: platform.window or as learned */
+	double window_lo;     /* the longest reset seen: the window is no shorter */
+	double window_proved; /* what the headers prove it no longer than */
+	long others_lo;       /* others' requests in the first count at least; -1 before */
 
 	/* our requests still in the window, oldest first (a ring) */
 	struct gcu_pacer_mark *sends;
