@@ -315,10 +315,12 @@ static void learn_shorter(struct gcu_pacer *p, const struct gcu_rate_obs *o, uin
 	if (p->others_lo < 0) /* the first count: all of ours may be in it */
 		p->others_lo = counted > (long)p->sent ? counted - (long)p->sent : 0;
 	/* Ours gone from the count, proved; then guessed, with the others the
-	 * first count held taken to be there still (until a 429 says not). */
+	 * first count held taken to be there still (until a 429 says not),
+	 * while that leaves the window mostly ours: with few of ours in it,
+	 * others a few fewer than at first would make the guess nonsense. */
 	for (int proved = 1; proved >= 0; proved--) {
 		long slack = counted - (proved ? 0 : p->others_lo) + p->concurrency;
-		if (!proved && p->others_lo == 0)
+		if (!proved && (p->others_lo == 0 || 2 * (counted - p->others_lo) < counted))
 			break;
 		if ((long)p->sends_len - p->stale <= slack)
 			continue; /* the usual case, without a search */

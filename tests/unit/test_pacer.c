@@ -725,21 +725,31 @@ static void window_length(void)
 	is_long(gcu_pacer_left(&p, 2), 99, "shorter: and are no longer taken to hold the window");
 	gcu_pacer_free(&p);
 
-	/* Ten others in every count: proved, the window is 1.75 s at most
-	 * (26 of ours gone); taking the ten of the first count to be there
-	 * still, 1.65 s (36 gone), until a 429 from the window says not. */
+	/* Ten others in every count, and 31 counted at 2 s: proved, the
+	 * window is 1.95 s at most (6 of ours gone); taking the ten of the
+	 * first count to be there still, 1.85 s (16 gone), until a 429 from
+	 * the window says not. */
 	gcu_pacer_init(&p, &c);
 	counted(&p, 10, -1);
-	count_at(&p, 11, 2);
-	ok(fabs(p.window_proved - 1.75) < 1e-9 && fabs(p.window - 1.65) < 1e-9,
+	count_at(&p, 31, 2);
+	ok(fabs(p.window_proved - 1.95) < 1e-9 && fabs(p.window - 1.85) < 1e-9,
 	   "shorter: the others of the first count taken to be there still, a guess below the "
 	   "proof");
 	o = hdr(100, 0, 1);
 	o.has_retry_after = 1;
 	o.retry_after = 1;
 	answer(&p, 429, o, gcu_pacer_sent(&p, 2.1), 2.1);
-	ok(fabs(p.window - 1.75) < 1e-9 && p.others_lo == 0,
+	ok(fabs(p.window - 1.95) < 1e-9 && p.others_lo == 0,
 	   "shorter: a 429 from the window takes it back to the proof, and no more guessing");
+	gcu_pacer_free(&p);
+
+	/* With few of ours in the window, others a few fewer than at first
+	 * would pass for ours gone: no guess then. */
+	gcu_pacer_init(&p, &c);
+	counted(&p, 10, -1);
+	count_at(&p, 14, 2);
+	ok(near(p.window, p.window_proved),
+	   "shorter: no guess while the window is not mostly ours");
 	gcu_pacer_free(&p);
 
 	gcu_pacer_init(&p, &c);
