@@ -746,13 +746,15 @@ int gcu_pacer_feed(struct gcu_pacer *p, const struct gcu_config *c, long status,
 		            "first 429, then settling below it)");
 		p->said_blind = 1;
 	}
+	/* What the headers prove, not the guess below it: a guess that a 429
+	 * may yet take back contradicts no setting. */
 	if (!p->said_window &&
-	    fabs(p->window - c->platform_window) > NOTICE_SHARE * c->platform_window) {
+	    fabs(p->window_proved - c->platform_window) > NOTICE_SHARE * c->platform_window) {
 		snprintf(msg, sizeof msg,
 		         "the rate-limit headers show a window of %s %.3g s, not platform.window's "
 		         "%g s: pacing with %.3g s",
-		         p->window < c->platform_window ? "at most" : "at least", p->window,
-		         c->platform_window, p->window);
+		         p->window_proved < c->platform_window ? "at most" : "at least",
+		         p->window_proved, c->platform_window, p->window);
 		notice(ctx, msg);
 		p->said_window = 1;
 	}
