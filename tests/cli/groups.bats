@@ -94,6 +94,36 @@ offline_merge() {
 	[[ "${lines[0]}" == POST\ /api/v2/* || "${lines[0]}" == DELETE\ /api/v2/teams/* ]]
 }
 
+@test "groups: an HR export names queues, teams and divisions by name, users by email: run.sh applies them" {
+	gsim 40
+	# Each user joins a queue it is not in and leaves one it is in, moves to
+	# another team and another division, all named as people name them.
+	jq -rn '[inputs] as $all
+		| ($all | map(select(.kind == "queue"))) as $q | ($all | map(select(.kind == "team"))) as $t
+		| ($all | map(select(.kind == "division"))) as $d
+		| "email,queues,team,division",
+		  ($all | map(select(.kind == null and .state == "active" and .team != null and (.queues | length) > 0))
+		   | .[:8][] | . as $u
+		   | ($q | map(select(.id as $i | [$u.queues[].id] | index($i) | not)) | .[0].name) as $join
+		   | ($t | map(select(.id != $u.team.id)) | .[0].name) as $team
+		   | ($d | map(select(.id != $u.division.id)) | .[0].name) as $div
+		   | [$u.email, "\($join);-\($u.queues[0].name)", $team, $div] | join(","))' \
+		"$SIM_DIR/org.ndjson" >"$TMP/hr.csv"
+	[ "$(wc -l <"$TMP/hr.csv")" -eq 9 ]
+	run --separate-stderr "$ROOT/run.sh" -q --gap 0 --no-report --run-dir "$TMP/run" "$TMP/hr.csv"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	sim_state >"$TMP/after.ndjson"
+	# Every row holds in the org, read back by name.
+	tail -n +2 "$TMP/hr.csv" | jq -R 'split(",") | {email: .[0], join: (.[1] | split(";-")[0]),
+			leave: (.[1] | split(";-")[1]), team: .[2], division: .[3]}' >"$TMP/want.ndjson"
+	jq -n -e --slurpfile org "$TMP/after.ndjson" '[inputs] | length == 8 and all(.[]; . as $w
+		| ($org | map(select(.email == $w.email)) | .[0]) as $u
+		| ([$u.queues[].name] | (index($w.join) != null) and (index($w.leave) == null))
+		  and $u.team.name == $w.team and $u.division.name == $w.division)' "$TMP/want.ndjson"
+	[ "$(jq -s 'map(select(.status != "ok")) | length' "$TMP"/run/results.*.ndjson)" -eq 0 ]
+}
+
 @test "groups: a membership that already holds is unchanged and costs nothing" {
 	gsim 20
 	# Each user asks for what it has: its queues, its team, its division.
