@@ -755,6 +755,8 @@ ids_json() {
 	run gcu-sim --port 0 --users "$f"
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"org.ndjson:2: \"kind\" must be skill, language, division, queue or team"* ]]
+}
+
 @test "gcu-sim: Retry-After and both resets are whole seconds, as the platform sends them" {
 	start --limit 2 --window 2.5
 	api GET "/api/v2/users/$U1" >/dev/null
