@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 void gcu_stage_private(void)
@@ -132,4 +133,72 @@ int gcu_platform_open(const struct gcu_config *cfg, struct gcu_auth *auth, struc
 		return GCU_AUTH_DENIED;
 	}
 	return 0;
+}
+
+int gcu_stage_option(struct gcu_stage_cli *cli, int ch, const char *arg, char *err, size_t errlen)
+{
+	char *end = NULL;
+
+	switch (ch) {
+	case 'c':
+		cli->config = arg;
+		return 1;
+	case 'n':
+		cli->concurrency = arg;
+		return 1;
+	case 'm':
+		cli->max_line = arg;
+		return 1;
+	case 'J':
+		cli->summary = arg;
+		return 1;
+	case 'q':
+		cli->verbosity = 0;
+		return 1;
+	case 'v':
+		cli->verbosity = 2;
+		return 1;
+	case 'S':
+		errno = 0;
+		cli->seed = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end != '\0' || arg[0] == '-') {
+			snprintf(err, errlen, "--seed: '%s' is not a number", arg);
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
+                    struct gcu_config *cfg, struct ndjson_reader *in, const char *path, char *err,
+                    size_t errlen)
+{
+	if (gcu_stage_config(cfg, cli->config, cli->concurrency, cli->max_line, err, errlen) < 0) {
+		if (sum)
+			gcu_summary_error(sum, "%s", err);
+		return EX_USAGE;
+	}
+	if (gcu_stage_input(in, path, (size_t)cfg->max_line) < 0) {
+		snprintf(err, errlen, "%s: %s", path ? path : "-", strerror(errno));
+		if (sum)
+			gcu_summary_error(sum, "%s", err);
+		gcu_config_free(cfg);
+		return EX_NOINPUT;
+	}
+	return 0;
+}
+
+int gcu_stage_close_output(struct ndjson_writer *out, struct gcu_summary *sum, int failed,
+                           char *err, size_t errlen)
+{
+	if (ndjson_writer_close(out) == 0)
+		return 0;
+	if (!failed) {
+		snprintf(err, errlen, "stdout: %s", strerror(out->error));
+		if (sum)
+			gcu_summary_error(sum, "%s", err);
+	}
+	return -1;
 }

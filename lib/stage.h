@@ -15,6 +15,70 @@
 #include "config.h"
 #include "http.h"
 #include "ndjson.h"
+#include "summary.h"
+
+/*
+ * The options every stage takes, as given on its command line. Zero it,
+ * then set verbosity to 1 (the default) before parsing.
+ */
+struct gcu_stage_cli {
+	const char *config;      /* -c, --config FILE */
+	const char *concurrency; /* --concurrency N (the stages that talk to the platform) */
+	const char *max_line;    /* --max-line BYTES */
+	const char *summary;     /* --summary FILE */
+	unsigned long long seed; /* --seed S (the jitter's), 0 when not given */
+	int verbosity;           /* 1; 0 with -q, 2 with -v */
+};
+
+/* getopt_long's short options every stage takes. */
+#define GCU_STAGE_SHORTOPTS "c:qvhV"
+/*
+ * The long options every stage takes, to end its table with (before the
+ * {NULL} entry); -h and -V are the stage's to handle, since it prints
+ * its own help and version.
+ */
+#define GCU_STAGE_LONGOPTS                                                                         \
+	{"config", required_argument, NULL, 'c'}, {"max-line", required_argument, NULL, 'm'},      \
+	    {"summary", required_argument, NULL, 'J'}, {"quiet", no_argument, NULL, 'q'},          \
+	    {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},                 \
+	{                                                                                          \
+		"version", no_argument, NULL, 'V'                                                  \
+	}
+/* And those of the stages that talk to the platform. */
+#define GCU_STAGE_NET_LONGOPTS                                                                     \
+	{"concurrency", required_argument, NULL, 'n'},                                             \
+	{                                                                                          \
+		"seed", required_argument, NULL, 'S'                                               \
+	}
+
+/*
+ * Takes one of the options every stage shares: ch and arg as getopt_long
+ * returned them. Returns 1 when it was one (kept in cli), 0 when it was
+ * not (the stage's own, or unknown: the stage decides), -1 for a bad
+ * value, with why in err.
+ */
+int gcu_stage_option(struct gcu_stage_cli *cli, int ch, const char *arg, char *err, size_t errlen);
+
+/*
+ * Starts a stage: fills cfg as gcu_stage_config does from cli's config,
+ * concurrency and max-line, and opens the input at path (NULL or "-":
+ * standard input). Returns 0, or the exit code (EX_USAGE for settings,
+ * EX_NOINPUT for an input that cannot be opened) with why in err, which
+ * is also the summary's error (sum may be NULL). cfg is filled only on
+ * success, in when both succeeded.
+ */
+int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
+                    struct gcu_config *cfg, struct ndjson_reader *in, const char *path, char *err,
+                    size_t errlen);
+
+/*
+ * Closes a stage's output. A write error, when failed is 0 (nothing
+ * else failed first), becomes "stdout: reason" in err and the summary's
+ * error (sum may be NULL). Returns 0, or -1 when the output was not all
+ * written.
+ */
+int gcu_stage_close_output(struct ndjson_writer *out, struct gcu_summary *sum, int failed,
+                           char *err, size_t errlen);
 
 /*
  * Fills cfg: built-in defaults, the settings file (path, else

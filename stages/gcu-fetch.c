@@ -363,60 +363,27 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"concurrency", required_argument, NULL, 'n'},
-	                                         {"capture", required_argument, NULL, 'C'},
+	static const struct option longopts[] = {{"capture", required_argument, NULL, 'C'},
 	                                         {"snapshot", required_argument, NULL, 's'},
-	                                         {"seed", required_argument, NULL, 'S'},
-	                                         {"max-line", required_argument, NULL, 'm'},
-	                                         {"summary", required_argument, NULL, 'J'},
-	                                         {"quiet", no_argument, NULL, 'q'},
-	                                         {"verbose", no_argument, NULL, 'v'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {"version", no_argument, NULL, 'V'},
+	                                         GCU_STAGE_NET_LONGOPTS,
+	                                         GCU_STAGE_LONGOPTS,
 	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	const char *config = NULL, *snapshot = NULL, *capture_path = NULL;
-	const char *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
-	uint64_t seed = 0;
+	struct gcu_stage_cli cli = {.verbosity = 1};
+	const char *snapshot = NULL, *capture_path = NULL;
 	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'n':
-			concurrency = optarg;
-			break;
 		case 'C':
 			capture_path = optarg;
 			break;
 		case 's':
 			snapshot = optarg;
-			break;
-		case 'S': {
-			char *end = NULL;
-			seed = strtoull(optarg, &end, 10);
-			if (end == optarg || *end)
-				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
-			break;
-		}
-		case 'm':
-			max_line = optarg;
-			break;
-		case 'J':
-			summary_path = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
 			break;
 		case 'h':
 			help();
@@ -424,33 +391,32 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("gcu-fetch %s\n", GCU_VERSION);
 			return 0;
-		default:
-			usage();
+		default: /* the options every stage takes, else a usage error */
+			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
+			if (rc < 0)
+				errx(EX_USAGE, "%s", errbuf);
+			if (rc == 0)
+				usage();
 		}
 	}
+	verbosity = cli.verbosity;
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (snapshot && (capture_path || concurrency)) {
+	if (snapshot && (capture_path || cli.concurrency)) {
 		warnx("--snapshot reads offline: --capture and --concurrency do not apply");
 		usage();
 	}
-	if (gcu_summary_open(&json_summary, "gcu-fetch", summary_path, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", summary_path);
+	if (gcu_summary_open(&json_summary, "gcu-fetch", cli.summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli.summary);
 	summarize(&(struct gcu_bulk_stats){0});
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
-
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
-		err(EX_NOINPUT, "%s", path);
-	}
+	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
+	if (rc != 0)
+		errx(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 	live = gcu_stage_progress(verbosity);
 
@@ -458,7 +424,7 @@ int main(int argc, char **argv)
 		gcu_stage_bind(); /* offline: no drain, SIGTERM ends it */
 		rc = run_snapshot(snapshot, &in, &out, &cfg);
 	} else {
-		rc = run_platform(&in, &out, capture_path, &cfg, seed);
+		rc = run_platform(&in, &out, capture_path, &cfg, cli.seed);
 	}
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);

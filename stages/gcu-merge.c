@@ -161,44 +161,23 @@ static void summarize(const struct gcu_loop_stats *st, const struct merge_run *r
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"max-line", required_argument, NULL, 'm'},
-	                                         {"summary", required_argument, NULL, 'J'},
-	                                         {"undo", required_argument, NULL, 'u'},
-	                                         {"quiet", no_argument, NULL, 'q'},
-	                                         {"verbose", no_argument, NULL, 'v'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {"version", no_argument, NULL, 'V'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"undo", required_argument, NULL, 'u'}, GCU_STAGE_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;
 	struct gcu_loop_stats st = {0};
 	struct merge_run run = {0};
-	const char *config = NULL, *max_line = NULL, *summary_path = NULL, *undo_path = NULL;
+	struct gcu_stage_cli cli = {.verbosity = 1};
+	const char *undo_path = NULL;
 	char errbuf[1024], errbuf2[1024];
 	int ch, rc, undo_failed = 0;
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'm':
-			max_line = optarg;
-			break;
-		case 'J':
-			summary_path = optarg;
-			break;
 		case 'u':
 			undo_path = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
 			break;
 		case 'h':
 			help();
@@ -206,27 +185,27 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("gcu-merge %s\n", GCU_VERSION);
 			return 0;
-		default:
-			usage();
+		default: /* the options every stage takes, else a usage error */
+			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
+			if (rc < 0)
+				errx(EX_USAGE, "%s", errbuf);
+			if (rc == 0)
+				usage();
 		}
 	}
+	verbosity = cli.verbosity;
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (gcu_summary_open(&json_summary, "gcu-merge", summary_path, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", summary_path);
+	if (gcu_summary_open(&json_summary, "gcu-merge", cli.summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli.summary);
 	summarize(&st, &run);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
-		err(EX_NOINPUT, "%s", path);
-	}
+	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
+	if (rc != 0)
+		errx(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
 	gcu_stage_bind();
@@ -255,11 +234,10 @@ int main(int argc, char **argv)
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
 	}
-	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0) {
-		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
-		warnx("stdout: %s", strerror(out.error));
-	}
+	int write_failed =
+	    gcu_stage_close_output(&out, &json_summary, rc < 0, errbuf, sizeof errbuf) < 0;
+	if (write_failed && rc >= 0)
+		warnx("%s", errbuf);
 	summarize(&st, &run);
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);

@@ -150,36 +150,27 @@ static void summarize(const struct gcu_partition_stats *st)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"format", required_argument, NULL, 'f'},
+	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
 	                                         {"scope", required_argument, NULL, 's'},
 	                                         {"split", required_argument, NULL, 'S'},
 	                                         {"rejects", required_argument, NULL, 'r'},
 	                                         {"strict", no_argument, NULL, 'x'},
-	                                         {"max-line", required_argument, NULL, 'm'},
-	                                         {"quiet", no_argument, NULL, 'q'},
-	                                         {"verbose", no_argument, NULL, 'v'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {"version", no_argument, NULL, 'V'},
-	                                         {"summary", required_argument, NULL, 'J'},
+	                                         GCU_STAGE_LONGOPTS,
 	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct gcu_partition_opts o = {0};
 	struct gcu_partition_stats st = {0};
 	struct ndjson_writer out[GCU_NSCOPES] = {{0}}, rejects = {0};
-	const char *config = NULL, *split = NULL, *rejects_path = NULL, *max_line = NULL;
-	const char *summary_path = NULL;
+	struct gcu_stage_cli cli = {.verbosity = 1};
+	const char *split = NULL, *rejects_path = NULL;
 	const char *format = "auto";
 	enum gcu_scope only = GCU_SCOPE_NONE;
 	char errbuf[1024];
 	int ch, fd = STDIN_FILENO, rc;
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
 		case 'f':
 			format = optarg;
 			break;
@@ -199,38 +190,31 @@ int main(int argc, char **argv)
 		case 'x':
 			o.strict = 1;
 			break;
-		case 'm':
-			max_line = optarg;
-			break;
-		case 'J':
-			summary_path = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
-			break;
 		case 'h':
 			help();
 			break;
 		case 'V':
 			printf("gcu-partition %s\n", GCU_VERSION);
 			return 0;
-		default:
-			usage();
+		default: /* the options every stage takes, else a usage error */
+			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
+			if (rc < 0)
+				errx(EX_USAGE, "%s", errbuf);
+			if (rc == 0)
+				usage();
 		}
 	}
+	verbosity = cli.verbosity;
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (gcu_summary_open(&json_summary, "gcu-partition", summary_path, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", summary_path);
+	if (gcu_summary_open(&json_summary, "gcu-partition", cli.summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli.summary);
 	summarize(&st);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (gcu_stage_config(&cfg, config, NULL, max_line, errbuf, sizeof errbuf) < 0) {
+	if (gcu_stage_config(&cfg, cli.config, NULL, cli.max_line, errbuf, sizeof errbuf) < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
 	}

@@ -428,38 +428,27 @@ static int resolve_all(struct resolve_run *run, char *errbuf, size_t errlen)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"directory", required_argument, NULL, 'D'},
 	    {"capture-directory", required_argument, NULL, 'C'},
 	    {"offline", no_argument, NULL, 'o'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"strict", no_argument, NULL, 'x'},
-	    {"concurrency", required_argument, NULL, 'n'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"max-line", required_argument, NULL, 'm'},
-	    {"summary", required_argument, NULL, 'J'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
+	    GCU_STAGE_NET_LONGOPTS,
+	    GCU_STAGE_LONGOPTS,
 	    {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct resolve_run run = {0};
 	struct ndjson_writer out = {0}, rejects = {0};
-	const char *config = NULL, *format = "auto", *directory = NULL, *capture = NULL;
-	const char *rejects_path = NULL, *concurrency = NULL, *max_line = NULL;
-	const char *summary_path = NULL;
-	uint64_t seed = 0;
+	struct gcu_stage_cli cli = {.verbosity = 1};
+	const char *format = "auto", *directory = NULL, *capture = NULL;
+	const char *rejects_path = NULL;
 	int ch, rc, offline = 0, owned = -1, fd = STDIN_FILENO;
 	char errbuf[1024];
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
 		case 'f':
 			format = optarg;
 			break;
@@ -478,52 +467,36 @@ int main(int argc, char **argv)
 		case 'x':
 			run.strict = 1;
 			break;
-		case 'n':
-			concurrency = optarg;
-			break;
-		case 'S': {
-			char *end = NULL;
-			seed = strtoull(optarg, &end, 10);
-			if (end == optarg || *end)
-				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
-			break;
-		}
-		case 'm':
-			max_line = optarg;
-			break;
-		case 'J':
-			summary_path = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
-			break;
 		case 'h':
 			help();
 			break;
 		case 'V':
 			printf("gcu-resolve %s\n", GCU_VERSION);
 			return 0;
-		default:
-			usage();
+		default: /* the options every stage takes, else a usage error */
+			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
+			if (rc < 0)
+				errx(EX_USAGE, "%s", errbuf);
+			if (rc == 0)
+				usage();
 		}
 	}
+	verbosity = cli.verbosity;
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (directory && concurrency) {
+	if (directory && cli.concurrency) {
 		warnx("--directory reads offline: --concurrency does not apply");
 		usage();
 	}
-	if (gcu_summary_open(&json_summary, "gcu-resolve", summary_path, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", summary_path);
+	if (gcu_summary_open(&json_summary, "gcu-resolve", cli.summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli.summary);
 	summarize(&run);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
+	if (gcu_stage_config(&cfg, cli.config, cli.concurrency, cli.max_line, errbuf,
+	                     sizeof errbuf) < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		errx(EX_USAGE, "%s", errbuf);
 	}
@@ -552,7 +525,7 @@ int main(int argc, char **argv)
 
 	rc = learn_needs(&run);
 	if (rc == 0)
-		rc = get_directory(&run, directory, offline, seed);
+		rc = get_directory(&run, directory, offline, cli.seed);
 	if (rc == 0 && capture &&
 	    gcu_directory_write(run.dir, capture, errbuf, sizeof errbuf) < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);

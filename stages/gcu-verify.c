@@ -202,16 +202,8 @@ static void summarize(const struct gcu_bulk_stats *st, const struct verify_run *
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"concurrency", required_argument, NULL, 'n'},
-	                                         {"seed", required_argument, NULL, 'S'},
-	                                         {"max-line", required_argument, NULL, 'm'},
-	                                         {"summary", required_argument, NULL, 'J'},
-	                                         {"quiet", no_argument, NULL, 'q'},
-	                                         {"verbose", no_argument, NULL, 'v'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {"version", no_argument, NULL, 'V'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    GCU_STAGE_NET_LONGOPTS, GCU_STAGE_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
 	struct gcu_auth auth = {0};
 	struct gcu_bulk_opts o = {0};
@@ -219,68 +211,43 @@ int main(int argc, char **argv)
 	struct verify_run run = {0};
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	const char *config = NULL, *concurrency = NULL, *max_line = NULL, *summary_path = NULL;
+	struct gcu_stage_cli cli = {.verbosity = 1};
 	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'n':
-			concurrency = optarg;
-			break;
-		case 'S': {
-			char *end = NULL;
-			o.seed = strtoull(optarg, &end, 10);
-			if (end == optarg || *end)
-				errx(EX_USAGE, "--seed: '%s' is not a number", optarg);
-			break;
-		}
-		case 'm':
-			max_line = optarg;
-			break;
-		case 'J':
-			summary_path = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
-			break;
 		case 'h':
 			help();
 			break;
 		case 'V':
 			printf("gcu-verify %s\n", GCU_VERSION);
 			return 0;
-		default:
-			usage();
+		default: /* the options every stage takes, else a usage error */
+			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
+			if (rc < 0)
+				errx(EX_USAGE, "%s", errbuf);
+			if (rc == 0)
+				usage();
 		}
 	}
+	verbosity = cli.verbosity;
+	o.seed = cli.seed;
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (gcu_summary_open(&json_summary, "gcu-verify", summary_path, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", summary_path);
+	if (gcu_summary_open(&json_summary, "gcu-verify", cli.summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli.summary);
 	summarize(&st, &run);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	if (gcu_stage_config(&cfg, config, concurrency, max_line, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
-
 	const char *path = argc == 1 ? argv[0] : "-";
-	if (gcu_stage_input(&in, path, (size_t)cfg.max_line) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", path, strerror(errno));
-		err(EX_NOINPUT, "%s", path);
-	}
+	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
+	if (rc != 0)
+		errx(rc, "%s", errbuf);
 	rc = gcu_platform_open(&cfg, &auth, &o.http, errbuf, sizeof errbuf);
 	if (rc != 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
@@ -315,11 +282,10 @@ int main(int argc, char **argv)
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
 	}
-	int write_failed = ndjson_writer_close(&out) < 0;
-	if (write_failed && rc >= 0) {
-		gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
-		warnx("stdout: %s", strerror(out.error));
-	}
+	int write_failed =
+	    gcu_stage_close_output(&out, &json_summary, rc < 0, errbuf, sizeof errbuf) < 0;
+	if (write_failed && rc >= 0)
+		warnx("%s", errbuf);
 	summarize(&st, &run);
 	if (verbosity > 0)
 		summary(&st, &run);

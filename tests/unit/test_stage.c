@@ -134,9 +134,36 @@ static void test_progress(void)
 	unsetenv("GCU_PROGRESS_FD");
 }
 
+/* The options every stage shares: taken, left to the stage, or refused. */
+static void test_options(void)
+{
+	struct gcu_stage_cli cli = {.verbosity = 1};
+	char err[128] = "";
+
+	ok(gcu_stage_option(&cli, 'c', "a.yaml", err, sizeof err) == 1 && cli.config != NULL &&
+	       strcmp(cli.config, "a.yaml") == 0,
+	   "-c names the settings file");
+	ok(gcu_stage_option(&cli, 'q', NULL, err, sizeof err) == 1 && cli.verbosity == 0,
+	   "-q silences");
+	ok(gcu_stage_option(&cli, 'v', NULL, err, sizeof err) == 1 && cli.verbosity == 2,
+	   "-v says more");
+	ok(gcu_stage_option(&cli, 'J', "s.json", err, sizeof err) == 1 && cli.summary != NULL,
+	   "--summary names the summary file");
+	ok(gcu_stage_option(&cli, 'S', "42", err, sizeof err) == 1 && cli.seed == 42,
+	   "--seed takes a number");
+	ok(gcu_stage_option(&cli, 'S', "4x", err, sizeof err) == -1 &&
+	       strstr(err, "--seed: '4x' is not a number") != NULL,
+	   "--seed refuses what is not a number, naming it");
+	ok(gcu_stage_option(&cli, 'S', "-1", err, sizeof err) == -1, "--seed refuses a negative");
+	ok(gcu_stage_option(&cli, 'f', "x", err, sizeof err) == 0,
+	   "an option of the stage's own is left to it");
+	ok(gcu_stage_option(&cli, '?', NULL, err, sizeof err) == 0, "an unknown option too");
+}
+
 int main(void)
 {
 	test_private();
+	test_options();
 	test_bind();
 	test_progress();
 	return done_testing();
