@@ -590,7 +590,15 @@ int gcu_config_init(struct gcu_config *c, const char *path, char *err, size_t er
 	}
 	if (path != NULL && gcu_config_load(c, path, err, errlen) < 0)
 		return -1;
-	return gcu_config_env(c, err, errlen);
+	if (gcu_config_env(c, err, errlen) < 0)
+		return -1;
+	/*
+	 * The floor is part of the reserve: at most all of it. Cut here, once,
+	 * so that the pacer, gcu-config and the report all see the same value.
+	 */
+	if (c->throttle_floor > c->throttle_reserve)
+		c->throttle_floor = c->throttle_reserve;
+	return 0;
 }
 
 /* The value of setting s in c, on fp, without a newline. */

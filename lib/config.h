@@ -98,7 +98,9 @@ int gcu_config_env(struct gcu_config *c, char *err, size_t errlen);
 
 /*
  * The usual sequence for a stage: defaults, then path (or $GCU_CONFIG when
- * path is NULL; no file at all when both are unset), then the environment.
+ * path is NULL; no file at all when both are unset), then the environment;
+ * last, throttle.floor is cut to throttle.reserve (the floor is part of
+ * the reserve), so that every reader sees the value the pacer keeps.
  */
 int gcu_config_init(struct gcu_config *c, const char *path, char *err, size_t errlen);
 

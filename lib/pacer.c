@@ -69,9 +69,7 @@ int gcu_pacer_init(struct gcu_pacer *p, const struct gcu_config *c)
 		return -1;
 	p->concurrency = c->concurrency;
 	p->reserve = c->throttle_reserve;
-	/* The floor is part of the reserve: at most all of it. */
-	p->floor =
-	    c->throttle_floor < c->throttle_reserve ? c->throttle_floor : c->throttle_reserve;
+	p->floor = c->throttle_floor; /* at most the reserve: gcu_config_init cuts it */
 	p->pause_below = c->throttle_pause_below;
 	p->nominal_limit = c->platform_limit;
 	p->nominal_rate = (double)c->platform_limit / c->platform_window;

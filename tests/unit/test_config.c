@@ -269,6 +269,14 @@ static void test_env(void)
 	gcu_config_free(&c);
 	unsetenv("GCU_CONFIG");
 
+	/* The floor is part of the reserve: one above it is cut, after the
+	   environment has had its say. */
+	setenv("GCU_THROTTLE_FLOOR", "9", 1);
+	ok(gcu_config_init(&c, p, err, sizeof err) == 0, "init with a floor above the reserve");
+	is_long(c.throttle_floor, 7, "throttle.floor: cut to throttle.reserve");
+	gcu_config_free(&c);
+	unsetenv("GCU_THROTTLE_FLOOR");
+
 	setenv("GCU_RETRY_RATE_LIMIT_BASE", "0.25", 1);
 	setenv("GCU_CLIENT_ID", "client-x", 1);
 	ok(gcu_config_init(&c, NULL, err, sizeof err) == 0, "init without a file");

@@ -166,13 +166,6 @@ static void thresholds(void)
 	ok(gcu_pacer_check(&p, GCU_SCOPE_NON_ROUTING, 4, 5.1, &wake) == GCU_PACE_CONCURRENCY,
 	   "concurrency: 4 in flight of 4 blocks");
 	gcu_pacer_free(&p);
-
-	/* A floor above the reserve is cut to it. */
-	c.throttle_floor = 7;
-	gcu_pacer_init(&p, &c);
-	is_long(p.floor, 2, "floor: at most the reserve");
-	gcu_pacer_free(&p);
-	gcu_pacer_free(&p);
 }
 
 /* What is above the reserve is spread over the time until the window
