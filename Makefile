@@ -182,7 +182,7 @@ fuzz-replay: $(REPLAYS)
 # --- lint -----------------------------------------------------------------
 C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
            $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h bench/*.c)
-SH_FILES = run.sh $(wildcard stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
+SH_FILES = run.sh $(wildcard lib/*.sh stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
            tests/faults/*.bash bench/*.bash .ci/run)
 
 lint: | $(DEPS_OK)
@@ -190,7 +190,7 @@ lint: | $(DEPS_OK)
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) -- $(ALL_CPPFLAGS) -std=c11
-	shellcheck $(SH_FILES)
+	shellcheck -x $(SH_FILES)
 	clang-format --dry-run --Werror $(C_FILES)
 
 format:
@@ -203,7 +203,7 @@ install: $(PROGRAMS)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 run.sh $(DESTDIR)$(PREFIX)/bin/gcu-run
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 config/gcu.yaml testdata/org.ndjson testdata/changes.csv testdata/hr-export.csv \
+	install -m 644 lib/run_folder.sh config/gcu.yaml testdata/org.ndjson testdata/changes.csv testdata/hr-export.csv \
 	  $(DESTDIR)$(PREFIX)/share/gcu/
 
 uninstall:

@@ -1,26 +1,19 @@
 #!/usr/bin/env bash
-# run.sh (installed as gcu-run) - drive the gcu pipeline over a change file.
+# run.sh (installed as gcu-run) - the scheduler of the gcu pipeline.
 #
-# It makes a run folder, turns the change file's emails and names into ids
-# (gcu-resolve, reading what it needs of the org's directory, or a capture
-# of it with --directory), splits the changes by scope, runs the non-routing
-# scope through gcu-fetch, gcu-merge, gcu-send and gcu-verify with a file
-# between every two stages (so that any stage can be replayed), waits the
-# gap the platform needs to propagate those changes, runs the routing scope
-# the same way and writes the report. A state file in the run folder records
-# what is done, so that `run.sh --resume RUNDIR` continues where a run
-# stopped. Every run leaves undo.ndjson, the change records that restore
-# what it changed unless someone changed it since; `run.sh --undo RUNDIR`
-# runs them, in a run folder of their own, with the run's config and gap.
+# In a run folder, it turns the change file's emails and names into ids
+# (gcu-resolve), splits the changes by scope (gcu-partition), runs the
+# non-routing scope through gcu-fetch, gcu-merge, gcu-send and gcu-verify
+# with a file between every two stages, waits the gap the platform needs to
+# propagate it, runs the routing scope the same way and writes the report.
+# The state file records what is done, so that --resume continues where a
+# run stopped; undo.ndjson, which every run leaves, is what --undo runs.
 #
-# It is only the scheduler. Settings, the platform and the token come from
-# gcu-config, the C code the stages use; the token is obtained once and
-# handed to every stage in the environment, so that all of them share one
-# rate-limit window, and no secret reaches a command line. A run against
-# the simulator (no credentials, --sim, --sim-org, --demo) is hosted by
-# gcu-sim-run, which runs this script again against it. Every stage holds
-# the run folder's lock and ends when this script ends, so that a resume
-# never runs beside what is left of the run it continues.
+# It is only the scheduler: settings, the platform and the token come from
+# gcu-config, the C code the stages use; the token is handed to every stage
+# in the environment, never on a command line. A run against the simulator
+# is hosted by gcu-sim-run, which runs this script again against it. Every
+# stage holds the run folder's lock and ends when this script ends.
 set -euo pipefail
 umask 077 # what a run writes holds personal data: 0700 folders, 0600 files
 
@@ -28,6 +21,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
 bin=${GCU_BIN:-$here/bin}
 [ -n "${GCU_BIN:-}" ] || [ -x "$bin/gcu-partition" ] || bin=$here # installed beside them
+lib=$here/lib
+[ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu
+# shellcheck source=lib/run_folder.sh
+. "$lib/run_folder.sh"
 scopes=(non-routing routing)
 
 # usage [STATUS]: the synopsis, on stdout for --help, else on stderr.
@@ -64,55 +61,18 @@ HELP
 	exit "${1:-64}"
 }
 
-# --- messages, time, settings, state ---------------------------------------
 run_dir='' quiet=0
 logged() { [ ! -d "$run_dir" ] || printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >>"$run_dir/run.log"; }
 say() { [ "$quiet" = 1 ] || printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
 warn() { printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
 die() { warn "${*:2}"; exit "$1"; }
-
-# Times are epoch milliseconds; durations are seconds, fractions allowed.
-now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
-is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
-to_ms() { awk -v s="$1" 'BEGIN { printf "%d\n", s * 1000 + 0.5 }'; }
-human() { # seconds, or milliseconds with "ms": "1 h 02 min", "3 min 05 s", "12.5 s"
-	awk -v s="$1" -v u="${2:-s}" 'BEGIN { if (u == "ms") s /= 1000
-		if (s >= 3600) printf "%d h %02d min\n", s / 3600, (s % 3600) / 60
-		else if (s >= 60) printf "%d min %02d s\n", s / 60, s % 60
-		else printf "%.1f s\n", s }'
-}
-
-# settings: what the schedule needs, as the stages see it (gcu-config: the
-# defaults, the config file, GCU_*), read once, so that a bad config stops
-# the run at once; kept is what a window never spends, throttle.floor cut
-# to throttle.reserve as the pacer cuts it.
-cfg=()
-settings() {
-	local v reserve floor
-	v=$("$bin/gcu-config" "${cfg[@]}" --get platform.limit --get platform.window \
-		--get throttle.reserve --get throttle.floor --get throttle.pause_below --get schedule.gap)
-	read -r -d '' limit window reserve floor pause_below gap_setting <<<"$v" || true
-	kept=$((floor < reserve ? floor : reserve))
-}
-
-# RUNDIR/state holds key=value lines; it is parsed, never sourced.
-# state_get KEY [DIR]: of this run, or of the run in DIR.
-state_get() {
-	local f=${2:-$run_dir}/state
-	[ ! -f "$f" ] || awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$f"
-}
-state_set() {
-	[ -f "$run_dir/state" ] || : >"$run_dir/state"
-	awk -v k="$1" -v v="$2" 'index($0, k "=") == 1 { print k "=" v; done = 1; next } { print }
-		END { if (!done) print k "=" v }' "$run_dir/state" >"$run_dir/.state.tmp"
-	mv -f "$run_dir/.state.tmp" "$run_dir/state"
-}
+resume_hint() { die "$1" "${*:2}; continue with: run.sh --resume $run_dir"; }
 
 # --- children and signals -------------------------------------------------
 # A stage keeps the run folder's lock (fd 9) and, told by GCU_RUN_PID, ends
 # when this script does and leaves Ctrl-C to it: run.sh passes one SIGTERM
 # on, the stage drains what is in flight and exits 75, and the run can be
-# resumed. Its stderr is a log: its live progress line goes to the terminal
+# resumed. Its stderr is a log; its live progress line goes to the terminal
 # through GCU_PROGRESS_FD.
 child='' interrupted='' progress_fd=''
 # shellcheck disable=SC2317 # invoked by the traps
@@ -142,17 +102,13 @@ run_child() {
 	child=''
 	return "$rc"
 }
-check_interrupted() {
-	[ -z "$interrupted" ] && return 0
-	die 75 "interrupted (SIG$interrupted); continue with: run.sh --resume $run_dir"
-}
+check_interrupted() { [ -z "$interrupted" ] || resume_hint 75 "interrupted (SIG$interrupted)"; }
 
 # --- the platform and the token -------------------------------------------
 # use_platform: gcu-config checks the platform (region, URL policy,
-# credentials) and names its API base. Without credentials, when asked
-# (--sim, --sim-org, --demo), or when the run began there, the run goes to
-# gcu-sim instead: gcu-sim-run hosts it and runs this script again, with
-# GCU_RUN_PLATFORM=sim.
+# credentials) and names its API base. Without credentials, when asked, or
+# when the run began there, the run goes to gcu-sim: gcu-sim-run hosts it
+# and runs this script again, with GCU_RUN_PLATFORM=sim.
 use_platform() {
 	local recorded rc=0
 	platform=${GCU_RUN_PLATFORM:-}
@@ -185,7 +141,7 @@ use_platform() {
 token_until=0
 ensure_token() {
 	local answer token ttl=''
-	[ $((token_until - $(now_ms))) -lt 600000 ] || return 0
+	[ "$platform" != snapshot ] && [ $((token_until - $(now_ms))) -lt 600000 ] || return 0
 	answer=$("$bin/gcu-config" "${cfg[@]}" --token) || exit
 	token=${answer%%$'\n'*}
 	[ "$token" = "$answer" ] || ttl=${answer#*$'\n'}
@@ -201,47 +157,48 @@ last_session() {
 	awk '/^--- / { n = 0; delete l; next } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' "$1"
 }
 
-# reason SUMMARY LOG: why a stage stopped: the error its summary names, else
-# the last line it logged in this session before its summary line.
-reason() {
-	local r=''
-	[ -s "$1" ] && r=$(jq -r '.error // empty' "$1" 2>/dev/null)
-	[ -n "$r" ] || r=$(last_session "$2" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
-	r=${r#gcu-*: }
-	printf '%s\n' "${r:-no message}"
-}
-
 # stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT,
-# stderr to RUNDIR/NAME.SCOPE.log and its counts to
-# RUNDIR/NAME.SCOPE.summary.json (gcu-send: send.SCOPE.N.summary.json, one
-# per session, which gcu-report adds up); prints its summary line. Returns
-# 0, or 1 when some records failed; stops the run with the stage's code
-# otherwise.
+# stderr to RUNDIR/NAME.SCOPE.log and its counts to NAME.SCOPE.summary.json
+# (gcu-send: send.SCOPE.N.summary.json, one per session; resolve and
+# partition, run once for both scopes, have SCOPE ''); says its summary
+# line. Returns 0, also when some records failed (then the run's exit is
+# 1); stops the run with the stage's code otherwise, saying why.
 stage() {
-	local name=$1 scope=$2 out=$3 log rc=0 sum n=1 summary
+	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 summary how=failed why
 	shift 3
-	log=$run_dir/$name.$scope.log
-	sum=$run_dir/$name.$scope.summary.json
+	base=$run_dir/$name${scope:+.$scope}
+	log=$base.log sum=$base.summary.json
 	if [ "$name" = send ]; then
-		while [ -e "$run_dir/send.$scope.$n.summary.json" ]; do n=$((n + 1)); done
-		sum=$run_dir/send.$scope.$n.summary.json
+		while [ -e "$base.$n.summary.json" ]; do n=$((n + 1)); done
+		sum=$base.$n.summary.json
 	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
 	[ "$name" != send ] || undo_file
 	summary=$(last_session "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
-	[ -z "$summary" ] || say "$scope: ${summary#gcu-}"
-	case $rc in
-	0) return 0 ;;
-	1) overall=1; return 0 ;;
-	75)
-		state_set "$scope" "interrupted:$name"
-		die 75 "$scope: gcu-$name was interrupted; continue with: run.sh --resume $run_dir"
-		;;
-	esac
-	state_set "$scope" "failed:$name"
-	warn "$scope: stopped at gcu-$name (exit $rc): $(reason "$sum" "$log")"
-	die $((rc > 128 ? 75 : rc)) "$scope: the log is $log; fix the cause, then: run.sh --resume $run_dir"
+	[ -z "$summary" ] || say "${scope:+$scope: }${summary#gcu-}"
+	case $rc in 0) return 0 ;; 1) overall=1; return 0 ;; esac
+	[ "$rc" != 75 ] || how=interrupted
+	[ -z "$scope" ] || state_set "$scope" "$how:$name"
+	[ "$how" = failed ] || resume_hint 75 "${scope:+$scope: }gcu-$name was interrupted"
+	# Why: the error its summary names, else its last line before the summary.
+	why=$(jq -r '.error // empty' "$sum" 2>/dev/null || true)
+	[ -n "$why" ] || why=$(last_session "$log" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
+	why=${why#gcu-*: }
+	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): ${why:-no message}"
+	resume_hint $((rc > 128 ? 75 : rc)) "${scope:+$scope: }the log is $log; fix the cause"
+}
+
+# step SCOPE NAME OUT ARGS...: stage NAME in SCOPE, unless the state says
+# it is done there (or the run was interrupted); then the state says so.
+step() {
+	local s=$1 name=$2
+	[ "$(state_get "$s.$name")" != 'done' ] || return 0
+	check_interrupted
+	[ "$name" = merge ] || ensure_token
+	stage "$name" "$s" "${@:3}"
+	[ "$name" != send ] || state_set "$s.send_ended" "$(now_ms)"
+	state_set "$s.$name" 'done'
 }
 
 # undo_file: RUNDIR/undo.ndjson, the undo records gcu-send wrote for each
@@ -252,56 +209,34 @@ undo_file() {
 	mv -f "$run_dir/.undo.tmp" "$run_dir/undo.ndjson"
 }
 
-# resolve: turns the change file's keys and names into ids, once per run
-# folder: from the capture --directory gives, else from the platform (what
-# was read is kept in directory.ndjson, so that the run can be planned
-# again offline); offline (--plan --snapshot) without a capture, only a
-# file that names everything by id gets through. A resolution from a
-# capture is done again when a run goes to the platform.
-resolve() {
-	local rc=0 args=(--capture-directory "$run_dir/directory.ndjson") from=platform
+# prepare: resolves the change file's emails and names once per run
+# folder (from the capture --directory gives, else from the platform,
+# keeping what was read in directory.ndjson for an offline plan; offline
+# without a capture, only ids get through), then splits it by scope. A
+# resolution from a capture is done again when a run goes to the platform.
+prepare() {
+	local args=(--capture-directory "$run_dir/directory.ndjson") from=platform s again=1
 	if [ "$(state_get resolve)" = 'done' ]; then
-		[ "$(state_get resolve.from)" = capture ] && [ -z "$directory" ] && [ "$mode" != plan ] || return 0
-		say "resolving again: the plan used a capture of the directory"
+		[ "$(state_get resolve.from)" = capture ] && [ -z "$directory" ] && [ "$mode" != plan ] || again=0
+		[ "$again" = 0 ] || say "resolving again: the plan used a capture of the directory"
 	fi
-	if [ -n "$directory" ]; then
-		args=(--directory "$directory") from=capture
-	elif [ "$platform" = snapshot ]; then
-		args=(--offline) from=capture
-	else
+	if [ "$again" = 1 ]; then
+		if [ -n "$directory" ]; then
+			args=(--directory "$directory") from=capture
+		elif [ "$platform" = snapshot ]; then
+			args=(--offline) from=capture
+		fi
+		check_interrupted
 		ensure_token
+		stage resolve '' "$run_dir/resolved.ndjson" "${args[@]}" --rejects "$run_dir/rejects.txt" "$changes"
+		state_set resolve 'done'
+		state_set resolve.from "$from"
+		state_set partition ''
 	fi
-	run_child "$bin/gcu-resolve" "${cfg[@]}" "${args[@]}" --rejects "$run_dir/rejects.txt" \
-		--summary "$run_dir/resolve.summary.json" "$changes" >"$run_dir/resolved.ndjson" \
-		2>"$run_dir/resolve.log" || rc=$?
-	case $rc in
-	0) state_set resolve.rejected '' ;;
-	1) overall=1; state_set resolve.rejected yes ;;
-	75) die 75 "gcu-resolve was interrupted; continue with: run.sh --resume $run_dir" ;;
-	*) die "$rc" "stopped at gcu-resolve (exit $rc): $(reason "$run_dir/resolve.summary.json" "$run_dir/resolve.log")" ;;
-	esac
-	say "$(tail -n 1 "$run_dir/resolve.log" | sed 's/^gcu-//')"
-	state_set resolve 'done'
-	state_set resolve.from "$from"
-	state_set partition ''
-}
-
-# partition: splits the resolved changes once per run folder; its own
-# rejections (rows for one user that disagree) name the change file's
-# lines too.
-partition() {
 	[ "$(state_get partition)" != 'done' ] || return 0
-	local rc=0 s
-	run_child "$bin/gcu-partition" "${cfg[@]}" --split "$run_dir/changes" \
-		--rejects "$run_dir/rejects.partition.ndjson" --summary "$run_dir/partition.summary.json" \
-		"$run_dir/resolved.ndjson" 2>"$run_dir/partition.log" || rc=$?
-	case $rc in
-	0) ;;
-	1) overall=1; state_set partition.rejected yes ;;
-	*) die "$rc" "stopped at gcu-partition (exit $rc): $(reason "$run_dir/partition.summary.json" "$run_dir/partition.log")" ;;
-	esac
+	stage partition '' /dev/null --split "$run_dir/changes" --rejects "$run_dir/rejects.partition.ndjson" \
+		"$run_dir/resolved.ndjson"
 	for s in "${scopes[@]}"; do [ -f "$run_dir/changes.$s.ndjson" ] || : >"$run_dir/changes.$s.ndjson"; done
-	say "$(tail -n 1 "$run_dir/partition.log" | sed 's/^gcu-//')"
 	state_set partition 'done'
 }
 
@@ -311,20 +246,10 @@ run_scope() {
 	local s=$1 res=$run_dir/results.$1.ndjson args=() n=1
 	if [ "$(state_get "$s")" = 'done' ]; then say "$s: done already"; return 0; fi
 	if ! [ -s "$run_dir/changes.$s.ndjson" ]; then say "$s: no changes"; state_set "$s" 'done'; return 0; fi
-	check_interrupted
 	state_set "$s" running
 	[ -n "$(state_get "$s.started")" ] || state_set "$s.started" "$(now_ms)"
-	if [ "$(state_get "$s.fetch")" != 'done' ]; then
-		ensure_token
-		stage fetch "$s" "$run_dir/fetched.$s.ndjson" "$run_dir/changes.$s.ndjson"
-		state_set "$s.fetch" 'done'
-		check_interrupted
-	fi
-	if [ "$(state_get "$s.merge")" != 'done' ]; then
-		stage merge "$s" "$run_dir/requests.$s.ndjson" "$run_dir/fetched.$s.ndjson"
-		state_set "$s.merge" 'done'
-		check_interrupted
-	fi
+	step "$s" fetch "$run_dir/fetched.$s.ndjson" "$run_dir/changes.$s.ndjson"
+	step "$s" merge "$run_dir/requests.$s.ndjson" "$run_dir/fetched.$s.ndjson"
 	if [ "$(state_get "$s.send")" != 'done' ]; then
 		[ "$s" = non-routing ] || say "$s: sending with the routing pause threshold ($pause_below left in the window)"
 		if [ -s "$res" ]; then
@@ -336,18 +261,12 @@ run_scope() {
 			say "$s: resuming the send; earlier results kept as results.$s.try$n.ndjson"
 		fi
 		[ -n "$(state_get "$s.send_started")" ] || state_set "$s.send_started" "$(now_ms)"
-		ensure_token
-		stage send "$s" "$res" --failed "$run_dir/failed.$s.ndjson" --undo "$run_dir/undo.$s.ndjson" \
+		step "$s" send "$res" --failed "$run_dir/failed.$s.ndjson" --undo "$run_dir/undo.$s.ndjson" \
 			"${args[@]}" "$run_dir/requests.$s.ndjson"
-		state_set "$s.send_ended" "$(now_ms)"
-		state_set "$s.send" 'done'
-		check_interrupted
 	fi
-	ensure_token
-	stage verify "$s" "$run_dir/verify.$s.ndjson" "$res"
+	step "$s" verify "$run_dir/verify.$s.ndjson" "$res"
 	state_set "$s.ended" "$(now_ms)"
 	state_set "$s" 'done'
-	check_interrupted
 }
 
 # wait_gap: waits until the gap has passed since the non-routing scope
@@ -379,7 +298,7 @@ report() {
 }
 
 # --- options --------------------------------------------------------------
-argv=("$@")
+argv=("$@") cfg=()
 mode=run want_sim=0 sim_why='' sim_org='' config='' gap='' only_scope='' snapshot='' no_report=0 platform=''
 directory='' undo_of=''
 while [ $# -gt 0 ]; do
@@ -412,7 +331,7 @@ changes=${1:-}
 [ -z "$gap" ] || is_number "$gap" || die 64 "--gap: not a number of seconds: $gap"
 case $only_scope in '' | non-routing | routing) ;; *) die 64 "--scope: non-routing or routing, not $only_scope" ;; esac
 if [ "$mode" = resume ] && ! [ -f "$run_dir/state" ]; then die 66 "$run_dir: no run to resume (no state file)"; fi
-if { [ "$mode" = wait ] || [ "$mode" = verify ]; } && { [ -z "$run_dir" ] || ! [ -f "$run_dir/state" ]; }; then
+if { [ "$mode" = wait ] || [ "$mode" = verify ]; } && ! [ -f "$run_dir/state" ]; then
 	die 64 "--${mode/wait/wait-gap} needs --run-dir of a started run"
 fi
 # A rollback is a run of the undo file, with the config and the gap of the
@@ -422,36 +341,32 @@ if [ -n "$undo_of" ]; then
 	[ -z "$changes" ] || die 64 "--undo takes a run folder, and no change file"
 	[ -f "$undo_of/state" ] || die 66 "$undo_of: not a run folder (no state file)"
 	[ -s "$undo_of/undo.ndjson" ] || die 66 "$undo_of: nothing to undo (no undo.ndjson, or it is empty)"
-	changes=$undo_of/undo.ndjson
-	undo_of=$(cd "$undo_of" && pwd)
-	[ -n "$config" ] || config=$(state_get config "$undo_of")
-	[ -n "$gap" ] || gap=$(state_get gap "$undo_of")
+	undo_of=$(realpath -- "$undo_of") changes=$undo_of/undo.ndjson
+	config=${config:-$(state_get config "$undo_of")} gap=${gap:-$(state_get gap "$undo_of")}
 fi
-# A run folder remembers its change file, config and gap.
+# A run folder remembers its change file, config, directory and gap.
 if [ -f "$run_dir/state" ]; then
-	[ -n "$changes" ] || changes=$(state_get changes)
-	[ -n "$config" ] || config=$(state_get config)
-	[ -n "$gap" ] || gap=$(state_get gap)
-	[ -n "$directory" ] || directory=$(state_get directory)
+	changes=${changes:-$(state_get changes)} config=${config:-$(state_get config)}
+	gap=${gap:-$(state_get gap)} directory=${directory:-$(state_get directory)}
 fi
 config=${config:-${GCU_CONFIG:-}}
 if [ -n "$config" ]; then
 	[ -r "$config" ] || die 64 "$config: cannot read"
-	config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
-	cfg=(-c "$config")
+	config=$(realpath -- "$config") cfg=(-c "$config")
 fi
-if [ "$mode" != wait ] && [ "$mode" != verify ]; then
-	[ -n "$changes" ] || usage
-	[ -r "$changes" ] || die 66 "$changes: cannot read"
-	changes=$(cd "$(dirname "$changes")" && pwd)/$(basename "$changes")
-fi
-if [ -n "$directory" ]; then
-	[ -r "$directory" ] || die 66 "$directory: cannot read"
-	directory=$(cd "$(dirname "$directory")" && pwd)/$(basename "$directory")
-fi
+for f in changes directory; do # the files a run folder remembers, by their whole path
+	[ -n "${!f}" ] || continue
+	[ -r "${!f}" ] || die 66 "${!f}: cannot read"
+	printf -v "$f" '%s' "$(realpath -- "${!f}")"
+done
+[ -n "$changes" ] || [ "$mode" = wait ] || [ "$mode" = verify ] || usage
 command -v jq >/dev/null || die 69 "jq is needed (apt-get install jq, or make deps)"
 [ -x "$bin/gcu-partition" ] || die 69 "the gcu programs are not built (make)"
-settings
+# What the schedule needs of the settings, as the stages see them, read
+# once, so that a bad config stops the run at once.
+v=$("$bin/gcu-config" "${cfg[@]}" --get platform.limit --get platform.window --get throttle.floor \
+	--get throttle.pause_below --get schedule.gap)
+read -r -d '' limit window kept pause_below gap_setting <<<"$v" || true
 gap=${gap:-$gap_setting}
 is_number "$gap" || die 64 "schedule.gap: not a number of seconds: $gap"
 
@@ -468,7 +383,7 @@ if [ "$mode" = plan ] && [ -n "$snapshot" ]; then platform=snapshot; elif [ "$mo
 [ /dev/fd/9 -ef "$run_dir/.lock" ] || exec 9>>"$run_dir/.lock"
 flock -n 9 || die 75 "$run_dir is in use by another run"
 
-sum=$(sha256sum <"$changes" | cut -d' ' -f1)
+sum=$(sha256sum <"${changes:-/dev/null}" | cut -d' ' -f1)
 if [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$sum" ]; then
 	[ -z "$(state_get non-routing)$(state_get routing)" ] ||
 		die 65 "$changes differs from the change file this run started with; start a new run folder"
@@ -491,14 +406,13 @@ plan)
 		exit 0
 	fi
 	say "planning ${changes#"$PWD"/} in $run_dir; nothing will be sent"
-	resolve
-	partition
+	prepare
 	for s in "${scopes[@]}"; do
 		[ -s "$run_dir/changes.$s.ndjson" ] || continue
-		if [ "$platform" = snapshot ]; then args=(--snapshot "$snapshot"); else ensure_token; args=(); fi
-		stage fetch "$s" "$run_dir/fetched.$s.ndjson" "${args[@]}" "$run_dir/changes.$s.ndjson"
-		stage merge "$s" "$run_dir/requests.$s.ndjson" "$run_dir/fetched.$s.ndjson"
 		check_interrupted
+		ensure_token
+		stage fetch "$s" "$run_dir/fetched.$s.ndjson" ${snapshot:+--snapshot "$snapshot"} "$run_dir/changes.$s.ndjson"
+		stage merge "$s" "$run_dir/requests.$s.ndjson" "$run_dir/fetched.$s.ndjson"
 	done
 	state_set planned "$(now_ms)"
 	[ "$quiet" = 1 ] || echo
@@ -519,10 +433,7 @@ esac
 
 [ "$mode" = run ] || say "resuming $run_dir"
 say "run folder $run_dir; gap $(human "$gap")"
-resolve
-partition
-[ "$(state_get resolve.rejected)" != yes ] || overall=1
-[ "$(state_get partition.rejected)" != yes ] || overall=1
+prepare
 [ "$only_scope" = routing ] || run_scope non-routing
 if [ "$only_scope" != non-routing ]; then
 	[ "$(state_get non-routing)" = 'done' ] ||
@@ -530,13 +441,14 @@ if [ "$only_scope" != non-routing ]; then
 	if [ "$(state_get routing)" != 'done' ] && [ -s "$run_dir/changes.routing.ndjson" ]; then wait_gap; fi
 	run_scope routing
 fi
-# Records that failed in an earlier session of this run still count.
+# What was rejected or failed in an earlier session of this run still counts.
 for s in "${scopes[@]}"; do
 	if [ -s "$run_dir/failed.$s.ndjson" ] || grep -qs -e '"status":"failed"' "$run_dir/results.$s.ndjson" ||
 		grep -qs -e '"verified":false' "$run_dir/verify.$s.ndjson"; then
 		overall=1
 	fi
 done
+[ ! -s "$run_dir/rejects.txt" ] && [ ! -s "$run_dir/rejects.partition.ndjson" ] || overall=1
 undo_file
 report
 exit "$overall"

@@ -17,6 +17,10 @@ umask 077 # the report quotes personal data
 max_failed=20
 scopes=(non-routing routing)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lib=$here/../lib # the source tree; installed, share/gcu
+[ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu
+# shellcheck source=lib/run_folder.sh
+. "$lib/run_folder.sh"
 
 # version: the version every gcu program prints, from the C programs.
 version() {
@@ -81,15 +85,7 @@ if ! [ -f "$dir/state" ]; then
 fi
 command -v jq >/dev/null || { echo "gcu-report: jq is needed" >&2; exit 69; }
 
-state() { awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$dir/state"; }
-human() {
-	awk -v s="$1" 'BEGIN {
-		if (s >= 3600) printf "%d h %02d min\n", s / 3600, (s % 3600) / 60
-		else if (s >= 60) printf "%d min %02d s\n", s / 60, s % 60
-		else printf "%.1f s\n", s }'
-}
-utc() { date -u -d "@$(($1 / 1000))" '+%Y-%m-%d %H:%M:%SZ'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1000 }'; }
+state() { state_get "$1" "$dir"; }
 # nd FILE: FILE when it exists, else /dev/null (jq -s then sees []).
 nd() { if [ -f "$1" ]; then printf '%s\n' "$1"; else printf '/dev/null\n'; fi; }
 # summary NAME: the path of a stage's summary, when it left one.
