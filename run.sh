@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
 # run.sh (installed as gcu-run) - the scheduler of the gcu pipeline.
 #
-# In a run folder, it turns the change file's emails and names into ids
-# (gcu-resolve), splits the changes by scope (gcu-partition), runs the
-# non-routing scope through gcu-fetch, gcu-merge, gcu-send and gcu-verify
-# with a file between every two stages, waits the gap the platform needs to
-# propagate it, runs the routing scope the same way and writes the report.
-# The state file records what is done, so that --resume continues where a
-# run stopped; undo.ndjson, which every run leaves, is what --undo runs.
-#
-# It is only the scheduler: settings, the platform and the token come from
-# gcu-config, the C code the stages use; the token is handed to every stage
-# in the environment, never on a command line. A run against the simulator
-# is hosted by gcu-sim-run, which runs this script again against it. Every
-# stage holds the run folder's lock and ends when this script ends.
+# In a run folder it resolves and splits the change file, runs the
+# non-routing scope through fetch, merge, send and verify with a file
+# between every two stages, waits the gap, runs the routing scope and
+# writes the report; its state file lets --resume go on where a run
+# stopped, and undo.ndjson is what --undo runs. Settings, the platform and
+# the token come from gcu-config, the C code the stages use; the token
+# reaches the stages in the environment, never on a command line. gcu-sim-run
+# hosts a run against the simulator. Every stage holds the run folder's lock
+# and ends when this script ends.
 set -euo pipefail
 umask 077 # what a run writes holds personal data: 0700 folders, 0600 files
 
@@ -21,8 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
 bin=${GCU_BIN:-$here/bin}
 [ -n "${GCU_BIN:-}" ] || [ -x "$bin/gcu-partition" ] || bin=$here # installed beside them
-lib=$here/lib
-[ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu
+lib=$here/lib && [ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu # the source tree, or installed
 # shellcheck source=lib/run_folder.sh
 . "$lib/run_folder.sh"
 scopes=(non-routing routing)
