@@ -103,13 +103,17 @@ check_interrupted() { [ -z "$interrupted" ] || resume_hint 75 "interrupted (SIG$
 # use_platform: gcu-config checks the platform (region, URL policy,
 # credentials) and names its API base. Without credentials, when asked, or
 # when the run began there, the run goes to gcu-sim: gcu-sim-run hosts it
-# and runs this script again, with GCU_RUN_PLATFORM=sim.
+# and runs this script again, with GCU_RUN_PLATFORM=sim. The rollback of a
+# run against gcu-sim goes there too, starting from the org that run left.
 use_platform() {
 	local recorded rc=0
 	platform=${GCU_RUN_PLATFORM:-}
 	[ -z "$platform" ] || return 0
 	recorded=$(state_get platform)
 	if [ "$recorded" = sim ] && [ "$mode" != plan ]; then want_sim=1 sim_why=''; fi
+	if [ -n "$undo_of" ] && [ "$(state_get platform "$undo_of")" = sim ] && [ -z "$sim_org" ]; then
+		want_sim=1 sim_why="rolling back a run against gcu-sim: " sim_org=$undo_of/sim-org.ndjson
+	fi
 	if [ "$want_sim" = 0 ]; then
 		platform=$("$bin/gcu-config" "${cfg[@]}" -q --platform) || rc=$?
 		case $rc in 0) ;; 1) want_sim=1 sim_why='no credentials found; ' ;; *) exit "$rc" ;; esac

@@ -254,3 +254,18 @@ writer() {
 	printf '%s\n' "$output" | jq -e -s --arg x "$x" '[.[] | select(.id == $x) | .status] == ["conflict", "conflict"]'
 	[ "$(jq -r .id "$TMP/u.ndjson")" = "$w" ]
 }
+
+@test "undo: the rollback of a run against gcu-sim starts from the org that run left, and takes it back" {
+	cd "$TMP"
+	run --separate-stderr "$ROOT/run.sh" -q --demo --gap 0 --no-report --run-dir run "$ROOT/testdata/changes.csv"
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$ROOT/run.sh" --undo run --gap 0 --no-report --run-dir back
+	echo "$stderr" | tail -5
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"rolling back a run against gcu-sim: running against gcu-sim"*"run/sim-org.ndjson"* ]]
+	[ "$(cat back/results.*.ndjson | jq -s 'map(select(.status != "ok" and .status != "unchanged")) | length')" -eq 0 ]
+	# The users are as they were before the run, but for what every write
+	# changes (the dump holds the catalogues too).
+	jq -c 'select(.kind == null)' back/sim-org.ndjson >users.ndjson
+	diff <(norm "$ROOT/testdata/org.ndjson") <(norm users.ndjson)
+}
