@@ -362,16 +362,6 @@ out:
 	return rc;
 }
 
-static long to_ms(double s, double dflt)
-{
-	if (!(s > 0))
-		s = dflt;
-	if (s > 86400)
-		s = 86400;
-	long ms = (long)ceil(s * 1000);
-	return ms < 1 ? 1 : ms;
-}
-
 /* One client-credentials grant. */
 static int grant(struct gcu_auth *a, char *err, size_t errlen)
 {
@@ -406,8 +396,9 @@ static int grant(struct gcu_auth *a, char *err, size_t errlen)
 	cc |= curl_easy_setopt(e, CURLOPT_USERAGENT, GCU_USER_AGENT);
 	cc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 	cc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, "grant_type=client_credentials");
-	cc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, to_ms(a->connect_timeout, 10));
-	cc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, to_ms(a->request_timeout, 60));
+	cc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	                       gcu_http_timeout_ms(a->connect_timeout, 10));
+	cc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, gcu_http_timeout_ms(a->request_timeout, 60));
 	cc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer);
 	cc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, &ans);
 	cc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);

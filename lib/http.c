@@ -98,7 +98,7 @@ static void free_headers(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
-static long to_ms(double s, double dflt)
+long gcu_http_timeout_ms(double s, double dflt)
 {
 	if (!(s > 0))
 		s = dflt;
@@ -141,8 +141,8 @@ struct gcu_http *gcu_http_new(const struct gcu_http_options *o, char *err, size_
 	n = strlen(h->base);
 	while (n > 0 && h->base[n - 1] == '/')
 		h->base[--n] = '\0';
-	h->connect_ms = to_ms(o->connect_timeout, 10);
-	h->total_ms = to_ms(o->request_timeout, 60);
+	h->connect_ms = gcu_http_timeout_ms(o->connect_timeout, 10);
+	h->total_ms = gcu_http_timeout_ms(o->request_timeout, 60);
 	h->max_response = o->max_response ? o->max_response : (size_t)8 * 1024 * 1024;
 	h->max_conn = o->max_connections >= 1 ? o->max_connections : 6;
 	h->multi = curl_multi_init();

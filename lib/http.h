@@ -55,6 +55,12 @@ struct gcu_http_response {
 typedef void (*gcu_http_done_fn)(struct gcu_http *h, void *user, const struct gcu_http_response *r);
 
 /*
+ * A timeout for libcurl, in whole milliseconds rounded up: s seconds, dflt
+ * when s is not above 0, at most a day, at least 1 ms (0 would mean none).
+ */
+long gcu_http_timeout_ms(double s, double dflt);
+
+/*
  * Fills o from the settings in c (timeouts, max_response, concurrency as
  * max_connections) for api_base, which is not copied: it must outlive the
  * gcu_http_new call. o and c must not be NULL.

@@ -10,6 +10,7 @@
 
 #include "json_access.h"
 #include "ndjson.h"
+#include "record_loop.h"
 
 struct gcu_resume {
 	json_object *done; /* key -> result line */
@@ -35,51 +36,54 @@ int gcu_resume_key(json_object *rec, char *buf, size_t len)
 	                         buf, len);
 }
 
+/* Keeps a result line of a request that is done: ok or unchanged. */
+static int keep_done(void *ctx, json_object *rec, unsigned long line, char *why, size_t whylen,
+                     char *err, size_t errlen)
+{
+	struct gcu_resume *res = ctx;
+	const char *status = gcu_json_str(rec, "status");
+	char key[2200];
+
+	(void)line, (void)why, (void)whylen, (void)err, (void)errlen;
+	if (gcu_resume_key(rec, key, sizeof key) == 0 && status &&
+	    (strcmp(status, "ok") == 0 || strcmp(status, "unchanged") == 0))
+		json_object_object_add(res->done, key, json_object_get(rec));
+	return 0;
+}
+
+/* A line that is not a result (cut short by the interruption, most
+ * likely) is counted, not fatal: its request is sent again. */
+static void count_bad(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx, (void)name, (void)line, (void)msg;
+}
+
 struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned long *bad, char *err,
                                    size_t errlen)
 {
 	struct ndjson_reader r;
+	struct gcu_loop_stats st = {0};
 	struct gcu_resume *res = calloc(1, sizeof *res);
-	char why[256], key[2200];
+	int rc;
 
 	*bad = 0;
-	if (res == NULL) {
+	if (res == NULL || (res->done = json_object_new_object()) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		gcu_resume_free(res);
 		return NULL;
 	}
-	res->done = json_object_new_object();
 	if (ndjson_reader_open(&r, path, max_line) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		gcu_resume_free(res);
 		return NULL;
 	}
-	for (;;) {
-		enum ndjson_status st = ndjson_read(&r);
-		if (st == NDJSON_EOF)
-			break;
-		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			ndjson_reader_close(&r);
-			gcu_resume_free(res);
-			return NULL;
-		}
-		if (st == NDJSON_TOO_LONG || r.line_len == 0) {
-			*bad += st == NDJSON_TOO_LONG;
-			continue;
-		}
-		json_object *rec = ndjson_parse_object(r.line, r.line_len, why, sizeof why);
-		if (rec == NULL) {
-			(*bad)++;
-			continue;
-		}
-		const char *status = gcu_json_str(rec, "status");
-		if (gcu_resume_key(rec, key, sizeof key) == 0 && status &&
-		    (strcmp(status, "ok") == 0 || strcmp(status, "unchanged") == 0))
-			json_object_object_add(res->done, key, rec);
-		else
-			json_object_put(rec);
-	}
+	rc = gcu_record_loop(&r, keep_done, count_bad, res, 0, &st, err, errlen);
 	ndjson_reader_close(&r);
+	*bad = st.rejected;
+	if (rc < 0) {
+		gcu_resume_free(res);
+		return NULL;
+	}
 	return res;
 }
 

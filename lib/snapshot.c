@@ -12,6 +12,7 @@
 
 #include "json_access.h"
 #include "ndjson.h"
+#include "record_loop.h"
 #include "uuid.h"
 
 struct gcu_snapshot {
@@ -26,62 +27,66 @@ static void lower_id(const char *id, char out[37])
 	out[i] = '\0';
 }
 
+struct loading {
+	struct gcu_snapshot *s;
+	char *err; /* where the first bad line is told, as path:line: why */
+	size_t errlen;
+};
+
+/* Adds one user by its id; a user without one, or twice, is refused. */
+static int add_user(void *ctx, json_object *user, unsigned long line, char *why, size_t whylen,
+                    char *err, size_t errlen)
+{
+	struct loading *l = ctx;
+	const char *id = gcu_json_str(user, "id");
+	char key[37];
+
+	(void)line, (void)err, (void)errlen;
+	if (!gcu_uuid_valid(id)) {
+		snprintf(why, whylen, "user without a UUID id");
+		return 1;
+	}
+	lower_id(id, key);
+	if (json_object_object_get_ex(l->s->by_id, key, NULL)) {
+		snprintf(why, whylen, "user %s appears twice", id);
+		return 1;
+	}
+	json_object_object_add(l->s->by_id, key, json_object_get(user));
+	return 0;
+}
+
+static void refuse(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	struct loading *l = ctx;
+	snprintf(l->err, l->errlen, "%s:%lu: %s", name, line, msg);
+}
+
 struct gcu_snapshot *gcu_snapshot_load(const char *path, size_t max_line, char *err, size_t errlen)
 {
 	struct ndjson_reader r;
+	struct gcu_loop_stats st = {0};
 	struct gcu_snapshot *s = calloc(1, sizeof *s);
-	char why[256], key[37];
+	struct loading l = {s, err, errlen};
+	int rc;
 
-	if (s == NULL) {
+	if (s == NULL || (s->by_id = json_object_new_object()) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		gcu_snapshot_free(s);
 		return NULL;
 	}
-	s->by_id = json_object_new_object();
 	if (ndjson_reader_open(&r, path, max_line) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		gcu_snapshot_free(s);
 		return NULL;
 	}
-	for (;;) {
-		enum ndjson_status st = ndjson_read(&r);
-		if (st == NDJSON_EOF)
-			break;
-		if (st == NDJSON_IO_ERROR || st == NDJSON_AGAIN) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (st == NDJSON_TOO_LONG) {
-			snprintf(err, errlen, "%s:%lu: line longer than %zu bytes", path, r.lineno,
-			         r.max_line);
-			goto fail;
-		}
-		if (r.line_len == 0)
-			continue;
-		json_object *user = ndjson_parse_object(r.line, r.line_len, why, sizeof why);
-		if (user == NULL) {
-			snprintf(err, errlen, "%s:%lu: %s", path, r.lineno, why);
-			goto fail;
-		}
-		const char *id = gcu_json_str(user, "id");
-		if (!gcu_uuid_valid(id)) {
-			snprintf(err, errlen, "%s:%lu: user without a UUID id", path, r.lineno);
-			json_object_put(user);
-			goto fail;
-		}
-		lower_id(id, key);
-		if (json_object_object_get_ex(s->by_id, key, NULL)) {
-			snprintf(err, errlen, "%s:%lu: user %s appears twice", path, r.lineno, id);
-			json_object_put(user);
-			goto fail;
-		}
-		json_object_object_add(s->by_id, key, user);
+	/* An export is all or nothing: the first bad line stops the load. */
+	rc = gcu_record_loop(&r, add_user, refuse, &l, 1, &st, err, errlen);
+	ndjson_reader_close(&r);
+	if (rc != 0) {
+		gcu_snapshot_free(s);
+		return NULL;
 	}
-	ndjson_reader_close(&r);
 	return s;
-fail:
-	ndjson_reader_close(&r);
-	gcu_snapshot_free(s);
-	return NULL;
 }
 
 json_object *gcu_snapshot_get(const struct gcu_snapshot *s, const char *id)

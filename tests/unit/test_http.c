@@ -743,6 +743,16 @@ static void test_connect_refused(void)
 	gcu_http_free(h);
 }
 
+/* Timeouts as libcurl takes them: whole ms, rounded up, never 0 (none). */
+static void test_timeout_ms(void)
+{
+	is_long(gcu_http_timeout_ms(10, 60), 10000, "timeout: 10 s is 10000 ms");
+	is_long(gcu_http_timeout_ms(0.0004, 60), 1, "timeout: a fraction of a ms rounds up to 1");
+	is_long(gcu_http_timeout_ms(0, 60), 60000, "timeout: 0 takes the default");
+	is_long(gcu_http_timeout_ms(-1, 10), 10000, "timeout: below 0 takes the default");
+	is_long(gcu_http_timeout_ms(1e9, 10), 86400000, "timeout: at most a day");
+}
+
 int main(void)
 {
 	struct server s;
@@ -752,6 +762,7 @@ int main(void)
 		printf("Bail out! cannot start the test server\n");
 		return 1;
 	}
+	test_timeout_ms();
 	test_concurrency(&s);
 	test_headers(&s);
 	test_failures(&s);
