@@ -226,6 +226,7 @@ plan_text() {
 			| "\($s): \($users) users, \($m.requests) requests"
 			  + (if $ops != "" then " (\($ops))" else "" end)
 			  + ", \($m.unchanged) already true, \($m.failed) failed lookups"
+			  + (if ($m.conflict // 0) > 0 then ", \($m.conflict) changed since (conflicts, left alone)" else "" end)
 			  + ([$members | to_entries | sort_by(.key)[]
 			      | "\n  \(.value) \(.key) changes: \($m.requests_by_op[.key]) requests"] | add // "")
 			  + "\t\(($m.requests + $reads) / $rate)"')

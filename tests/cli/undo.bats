@@ -56,6 +56,9 @@ writer() {
 	writer "${ids[1]}" title '"Writer title"'
 	sim_state >"$TMP/written.ndjson"
 
+	# The plan of the rollback says what it would leave alone.
+	run --separate-stderr "$ROOT/run.sh" --undo "$TMP/run" --plan --run-dir "$TMP/plan"
+	[[ $output == *"non-routing: 6 users, 4 requests (user 4), 0 already true, 0 failed lookups, 2 changed since (conflicts, left alone); about "* ]]
 	run --separate-stderr "$ROOT/run.sh" --undo "$TMP/run" --run-dir "$TMP/back"
 	echo "$stderr" | tail -20
 	[ "$status" -eq 1 ] # the conflicts are for someone to look at
@@ -189,7 +192,7 @@ writer() {
 	gcu-report -q "$dir"
 	grep -q "^undo: .* change records in undo.ndjson; to roll back: run.sh --undo .*book$" "$dir/report.txt"
 	run make -s -f "$ROOT/examples/runbook.mk" GCU_RUN="$ROOT/run.sh" RUN="$dir" rollback
-	echo "$output"
+
 	[ "$status" -eq 0 ]
 	grep -qx 'routing=done' "$dir-rollback/state"
 	grep -q "^rollback: of .*book: [1-9][0-9]* users rolled back, 0 left as they were" "$dir-rollback/report.txt"
