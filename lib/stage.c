@@ -63,6 +63,26 @@ int gcu_stage_bind(void)
 	return 0;
 }
 
+static volatile sig_atomic_t stops;
+
+static void count_stop(int sig)
+{
+	(void)sig;
+	if (stops < 2)
+		stops++;
+}
+
+volatile sig_atomic_t *gcu_stage_catch_stop(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = count_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &stops;
+}
+
 FILE *gcu_stage_progress(int verbosity)
 {
 	long fd = env_number("GCU_PROGRESS_FD");

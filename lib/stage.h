@@ -8,6 +8,7 @@
 #ifndef GCU_STAGE_H
 #define GCU_STAGE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -19,9 +20,13 @@
 
 /*
  * The options every stage takes, as given on its command line. Zero it,
- * then set verbosity to 1 (the default) before parsing.
+ * then set verbosity to 1 (the default) and, for stage_main.h, the
+ * stage's name, usage and help before parsing.
  */
 struct gcu_stage_cli {
+	const char *name;        /* "gcu-merge", in -V and the summary */
+	void (*usage)(void);     /* the synopsis on stderr, exit 64; never returns */
+	void (*help)(void);      /* --help on stdout, exit 0; never returns */
 	const char *config;      /* -c, --config FILE */
 	const char *concurrency; /* --concurrency N (the stages that talk to the platform) */
 	const char *max_line;    /* --max-line BYTES */
@@ -115,6 +120,14 @@ void gcu_stage_private(void);
  * just died), -1 when the variable is not a process id.
  */
 int gcu_stage_bind(void);
+
+/*
+ * Catches SIGINT and SIGTERM for a stage that drains: each one counts in
+ * the counter it returns, up to 2 (1: finish what is in flight and stop;
+ * 2: stop at once), which the stage hands to lib as its stop flag. Call
+ * before gcu_stage_bind.
+ */
+volatile sig_atomic_t *gcu_stage_catch_stop(void);
 
 /*
  * Where the live progress line goes: the descriptor $GCU_PROGRESS_FD names

@@ -1,13 +1,18 @@
 /*
- * test_stage.c - what a stage's main() gets from lib/stage.c besides its
- * settings: private files whatever the umask, its tie to the run.sh that
- * started it (GCU_RUN_PID), and where its live progress line goes
- * (GCU_PROGRESS_FD).
+ * test_stage.c - what a stage's main() gets from lib/stage.c and
+ * lib/stage_main.c besides its settings: private files whatever the
+ * umask, its tie to the run.sh that started it (GCU_RUN_PID), where its
+ * live progress line goes (GCU_PROGRESS_FD), the count of the signals
+ * that stop it, and the words and exit codes of its command line and of
+ * its messages about the input.
  *
  * The tie is tested in a child process, since it changes the signal
- * dispositions and the parent-death signal of the process that makes it.
+ * dispositions and the parent-death signal of the process that makes it;
+ * so is everything that exits, with its stdout and stderr caught in files.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +20,15 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "stage.h"
+#include "stage_main.h"
 #include "tap.h"
+#include "version.h"
 
 static volatile sig_atomic_t got_term;
 
@@ -160,11 +170,253 @@ static void test_options(void)
 	ok(gcu_stage_option(&cli, '?', NULL, err, sizeof err) == 0, "an unknown option too");
 }
 
+static void test_stop(void)
+{
+	volatile sig_atomic_t *stop = gcu_stage_catch_stop();
+
+	ok(stop != NULL && *stop == 0, "no signal yet: go on");
+	raise(SIGTERM);
+	is_long(*stop, 1, "a first SIGTERM: drain and stop");
+	raise(SIGINT);
+	is_long(*stop, 2, "a second signal, SIGINT too: stop at once");
+	raise(SIGTERM);
+	is_long(*stop, 2, "more signals change nothing");
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+/* --- what exits: run in a child, its output caught --------------------- */
+
+static char dir[] = "/tmp/test_stage_main.XXXXXX";
+
+/* What a child said and how it ended. */
+struct outcome {
+	int status; /* its exit status; -1 when it did not exit */
+	char out[1024], err[1024];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = fp ? fread(buf, 1, len - 1, fp) : 0;
+
+	buf[n] = '\0';
+	if (fp)
+		fclose(fp);
+}
+
+/* Runs body(arg) in a child, stdout and stderr in files; a body that
+ * returns ends the child with 100. */
+static void in_child(void (*body)(void *), void *arg, struct outcome *oc)
+{
+	char out[64], err[64];
+	int status;
+
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	fflush(stdout); /* or the child prints the TAP lines so far again */
+	pid_t pid = fork();
+	if (pid < 0)
+		exit(2);
+	if (pid == 0) {
+		if (freopen(out, "w", stdout) == NULL || freopen(err, "w", stderr) == NULL)
+			_exit(2);
+		body(arg);
+		exit(100);
+	}
+	oc->status =
+	    waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	slurp(out, oc->out, sizeof oc->out);
+	slurp(err, oc->err, sizeof oc->err);
+}
+
+static void usage(void)
+{
+	fputs("usage: gcu-test [-qv] [file | -]\n", stderr);
+	exit(EX_USAGE);
+}
+
+static void help(void)
+{
+	fputs("usage: gcu-test [options] [file | -]\n\nTests.\n", stdout);
+	exit(0);
+}
+
+/* "gcu-test: " as warnx(3) begins its lines here. */
+static const char *said(const char *msg)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof buf, "%s: %s\n", program_invocation_short_name, msg);
+	return buf;
+}
+
+struct option_call {
+	int ch;
+	const char *arg;
+};
+
+static void call_option(void *arg)
+{
+	const struct option_call *c = arg;
+	struct gcu_stage_cli cli = {.name = "gcu-test", .usage = usage, .help = help};
+
+	gcu_stage_default_option(&cli, c->ch, c->arg);
+}
+
+/* The default branch of the getopt loop: -h, -V, bad values, unknowns. */
+static void test_default_option(void)
+{
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-test", .usage = usage, .help = help, .verbosity = 1};
+	struct outcome oc;
+	char version[64];
+
+	in_child(call_option, &(struct option_call){'h', NULL}, &oc);
+	ok(oc.status == 0 &&
+	       strcmp(oc.out, "usage: gcu-test [options] [file | -]\n\nTests.\n") == 0 &&
+	       oc.err[0] == '\0',
+	   "-h: the stage's help on stdout, exit 0");
+	in_child(call_option, &(struct option_call){'V', NULL}, &oc);
+	snprintf(version, sizeof version, "gcu-test %s\n", GCU_VERSION);
+	ok(oc.status == 0 && strcmp(oc.out, version) == 0 && oc.err[0] == '\0',
+	   "-V: the stage's name and the version on stdout, exit 0");
+	in_child(call_option, &(struct option_call){'S', "4x"}, &oc);
+	is_long(oc.status, EX_USAGE, "a bad value is a usage error (64)");
+	is_str(oc.err, said("--seed: '4x' is not a number"), "that says why, and no synopsis");
+	in_child(call_option, &(struct option_call){'?', NULL}, &oc);
+	ok(oc.status == EX_USAGE && strcmp(oc.err, "usage: gcu-test [-qv] [file | -]\n") == 0 &&
+	       oc.out[0] == '\0',
+	   "an unknown option: the stage's synopsis on stderr, exit 64");
+	in_child(call_option, &(struct option_call){'z', "x"}, &oc);
+	is_long(oc.status, EX_USAGE, "an option the stage did not take is one too");
+	gcu_stage_default_option(&cli, 'q', NULL);
+	gcu_stage_default_option(&cli, 'c', "a.yaml");
+	ok(cli.verbosity == 0 && cli.config && strcmp(cli.config, "a.yaml") == 0,
+	   "an option every stage shares is kept, and the loop goes on");
+}
+
+static char *two_operands[] = {"gcu-test", "-q", "a", "b", NULL};
+
+static void call_operand(void *arg)
+{
+	struct gcu_stage_cli cli = {.name = "gcu-test", .usage = usage, .help = help};
+	(void)arg;
+
+	optind = 2;
+	gcu_stage_operand(&cli, 4, two_operands);
+}
+
+static void test_operand(void)
+{
+	struct gcu_stage_cli cli = {.name = "gcu-test", .usage = usage, .help = help};
+	char *one[] = {"gcu-test", "-q", "in.ndjson", NULL}, *none[] = {"gcu-test", "-q", NULL};
+	struct outcome oc;
+	int saved = optind;
+
+	optind = 2;
+	is_str(gcu_stage_operand(&cli, 3, one), "in.ndjson", "the one operand is the input");
+	is_str(gcu_stage_operand(&cli, 2, none), "-", "none: standard input");
+	optind = saved;
+	in_child(call_operand, NULL, &oc);
+	ok(oc.status == EX_USAGE && strcmp(oc.err, "usage: gcu-test [-qv] [file | -]\n") == 0,
+	   "two: the synopsis, exit 64");
+}
+
+/* --- the voice ------------------------------------------------------------ */
+
+static struct gcu_summary sum;
+static char sum_path[64];
+
+struct speech {
+	int verbosity;
+	int live; /* 0: none; 1: stderr; 2: another stream */
+};
+
+/* Opens the summary, rejects a line, says a notice and a note, exits 1. */
+static void speak(void *arg)
+{
+	const struct speech *sp = arg;
+	struct gcu_stage_cli cli = {.name = "gcu-test", .summary = sum_path, .verbosity = 1};
+	FILE *live = sp->live == 1 ? stderr : sp->live == 2 ? stdout : NULL;
+
+	gcu_stage_summary(&cli, &sum);
+	gcu_stage_voice(&sum, sp->verbosity, live);
+	gcu_stage_report(NULL, "in.csv", 3, "no such user");
+	gcu_stage_notice(NULL, "reading 2 pages");
+	gcu_stage_say("%s:%lu: note: %s", "in.csv", 4UL, "inactive");
+	exit(1);
+}
+
+/* The summary a child left: its "program" and its first reject's src and
+ * why, as "program src why". */
+static void summary_words(char *buf, size_t len)
+{
+	json_object *o = json_object_from_file(sum_path), *v = NULL, *r;
+
+	buf[0] = '\0';
+	if (o == NULL)
+		return;
+	if (json_object_object_get_ex(o, "rejects", &v) && json_object_array_length(v) > 0 &&
+	    (r = json_object_array_get_idx(v, 0)) != NULL) {
+		json_object *prog = NULL, *src = NULL, *why = NULL;
+		json_object_object_get_ex(o, "program", &prog);
+		json_object_object_get_ex(r, "src", &src);
+		json_object_object_get_ex(r, "why", &why);
+		snprintf(buf, len, "%s %s %s", json_object_get_string(prog),
+		         json_object_get_string(src), json_object_get_string(why));
+	}
+	json_object_put(o);
+	unlink(sum_path);
+}
+
+static void test_voice(void)
+{
+	struct outcome oc;
+	char want[1024], words[256];
+
+	snprintf(sum_path, sizeof sum_path, "%s/summary.json", dir);
+	in_child(speak, &(struct speech){1, 0}, &oc);
+	/* said() has one buffer: one call at a time. */
+	snprintf(want, sizeof want, "%s", said("in.csv:3: no such user"));
+	strncat(want, said("reading 2 pages"), sizeof want - strlen(want) - 1);
+	strncat(want, said("in.csv:4: note: inactive"), sizeof want - strlen(want) - 1);
+	is_str(oc.err, want, "a reject is name:line: why, a notice and a note as they are");
+	summary_words(words, sizeof words);
+	is_str(words, "gcu-test in.csv:3 no such user",
+	       "the summary is the stage's, and it lists the reject");
+	in_child(speak, &(struct speech){0, 1}, &oc);
+	is_str(oc.err, "", "quiet: nothing on stderr");
+	summary_words(words, sizeof words);
+	is_str(words, "gcu-test in.csv:3 no such user", "quiet: the summary still has the reject");
+	in_child(speak, &(struct speech){1, 1}, &oc);
+	ok(strstr(oc.err, said("\r\033[Kin.csv:3: no such user")) != NULL &&
+	       strstr(oc.err, said("\r\033[Kreading 2 pages")) != NULL &&
+	       strstr(oc.err, said("\r\033[Kin.csv:4: note: inactive")) != NULL,
+	   "the live line on stderr: every message clears it first");
+	unlink(sum_path);
+	in_child(speak, &(struct speech){1, 2}, &oc);
+	ok(strstr(oc.err, "\033[K") == NULL && strstr(oc.err, said("in.csv:3: no such user")),
+	   "the live line elsewhere: stderr is left as it is");
+	unlink(sum_path);
+}
+
 int main(void)
 {
+	if (mkdtemp(dir) == NULL)
+		return 2;
 	test_private();
 	test_options();
 	test_bind();
 	test_progress();
+	test_stop();
+	test_default_option();
+	test_operand();
+	test_voice();
+	snprintf(sum_path, sizeof sum_path, "%s/out", dir);
+	unlink(sum_path);
+	snprintf(sum_path, sizeof sum_path, "%s/err", dir);
+	unlink(sum_path);
+	rmdir(dir);
 	return done_testing();
 }

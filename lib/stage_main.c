@@ -1,0 +1,105 @@
+/*
+ * stage_main.c - the command line and the messages every stage's main()
+ * shares, in the words each stage used to write itself.
+ *
+ * The voice is one per process, as stderr is: the callbacks it backs get
+ * the ctx of the stage's run, which is not theirs to use.
+ */
+#include "stage_main.h"
+
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "version.h"
+
+static struct {
+	struct gcu_summary *sum;
+	int verbosity;
+	FILE *live;
+} voice = {NULL, 1, NULL};
+
+void gcu_stage_default_option(struct gcu_stage_cli *cli, int ch, const char *arg)
+{
+	char err[512];
+	int rc;
+
+	switch (ch) {
+	case 'h':
+		cli->help();
+		exit(0); /* help() exits; this is for the reader and the compiler */
+	case 'V':
+		printf("%s %s\n", cli->name, GCU_VERSION);
+		exit(0);
+	default:
+		rc = gcu_stage_option(cli, ch, arg, err, sizeof err);
+		if (rc < 0)
+			errx(EX_USAGE, "%s", err);
+		if (rc == 0) {
+			cli->usage();
+			exit(EX_USAGE);
+		}
+	}
+}
+
+const char *gcu_stage_operand(const struct gcu_stage_cli *cli, int argc, char **argv)
+{
+	if (argc - optind > 1) {
+		cli->usage();
+		exit(EX_USAGE);
+	}
+	return optind < argc ? argv[optind] : "-";
+}
+
+void gcu_stage_summary(const struct gcu_stage_cli *cli, struct gcu_summary *sum)
+{
+	if (gcu_summary_open(sum, cli->name, cli->summary, warnx) < 0)
+		errx(EX_OSERR, "%s: out of memory", cli->summary);
+}
+
+void gcu_stage_voice(struct gcu_summary *sum, int verbosity, FILE *live)
+{
+	voice.sum = sum;
+	voice.verbosity = verbosity;
+	voice.live = live;
+}
+
+void gcu_stage_say(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	int n;
+
+	if (voice.verbosity <= 0)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) { /* out of memory: the message without the clearing */
+		va_start(ap, fmt);
+		vwarnx(fmt, ap);
+		va_end(ap);
+		return;
+	}
+	/* The live line is cleared before a message when both go to stderr
+	 * (after warnx's "gcu-send: ", which goes with it). */
+	warnx("%s%s", voice.live == stderr ? "\r\033[K" : "", msg);
+	free(msg);
+}
+
+void gcu_stage_report(void *ctx, const char *name, unsigned long line, const char *msg)
+{
+	(void)ctx;
+	if (voice.sum)
+		gcu_summary_reject(voice.sum, name, line, msg);
+	gcu_stage_say("%s:%lu: %s", name, line, msg);
+}
+
+void gcu_stage_notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	gcu_stage_say("%s", msg);
+}

@@ -1,0 +1,67 @@
+/*
+ * stage_main.h - the part of every stage's main() that is the same in all
+ * of them and speaks: the default branch of its getopt loop (the options
+ * every stage shares, -h, -V, usage errors), its one operand, its
+ * --summary file, and its messages about the input (rejected lines and
+ * notices), which clear the live progress line first.
+ *
+ * Unlike the rest of lib/, these print and exit: each stands for code the
+ * stage would write at the same place, and its words and exit codes are
+ * the same for every stage (64 for a usage error, as sysexits.h says).
+ * A stage calls them from main() and hands gcu_stage_report and
+ * gcu_stage_notice to lib as its callbacks.
+ */
+#ifndef GCU_STAGE_MAIN_H
+#define GCU_STAGE_MAIN_H
+
+#include <stdio.h>
+
+#include "stage.h"
+#include "summary.h"
+
+/*
+ * The default branch of a stage's getopt loop, for ch and arg as
+ * getopt_long returned them: an option every stage shares is kept in cli
+ * (gcu_stage_option); -h calls cli->help; -V prints "NAME VERSION" and
+ * exits 0; a bad value exits 64 with why ("--seed: '4x' is not a
+ * number"); anything else (getopt_long has said what) calls cli->usage.
+ * cli->help and cli->usage must not return.
+ */
+void gcu_stage_default_option(struct gcu_stage_cli *cli, int ch, const char *arg);
+
+/*
+ * After the getopt loop: the one operand a stage takes (argv[optind]), or
+ * "-" (standard input) when there is none; more than one calls
+ * cli->usage.
+ */
+const char *gcu_stage_operand(const struct gcu_stage_cli *cli, int argc, char **argv);
+
+/*
+ * Opens the summary cli->summary names (none: sum stays inert) for the
+ * program cli->name, to be written at exit (gcu_summary_open); out of
+ * memory exits 71 (EX_OSERR). sum must be static.
+ */
+void gcu_stage_summary(const struct gcu_stage_cli *cli, struct gcu_summary *sum);
+
+/*
+ * What gcu_stage_report and gcu_stage_notice use from now on: the summary
+ * that records every rejected line (NULL: none), the verbosity (0: they
+ * say nothing), and the live progress line (gcu_stage_progress: NULL or
+ * a stream), cleared before each message when it is stderr. Until it is
+ * called they say everything at verbosity 1 and record nothing.
+ */
+void gcu_stage_voice(struct gcu_summary *sum, int verbosity, FILE *live);
+
+/*
+ * A rejected line (gcu_report_fn, ctx ignored): recorded in the summary,
+ * and "name:line: msg" on stderr unless quiet.
+ */
+void gcu_stage_report(void *ctx, const char *name, unsigned long line, const char *msg);
+
+/* A notice (gcu_pacer_notice_fn, ctx ignored): msg on stderr unless quiet. */
+void gcu_stage_notice(void *ctx, const char *msg);
+
+/* printf-like, as warnx(3), unless quiet; the live line is cleared first. */
+void gcu_stage_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
