@@ -33,12 +33,11 @@
 #include "records.h"
 #include "snapshot.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
-#include "version.h"
 
 static int verbosity = 1;
-static FILE *live; /* the live progress line, or NULL */
-static volatile sig_atomic_t stop;
+static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct fetch_run {
@@ -103,28 +102,6 @@ static void help(void)
 	exit(0);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop < 2)
-		stop++;
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
-}
-
-static void notice(void *ctx, const char *msg)
-{
-	(void)ctx;
-	if (verbosity > 0)
-		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
-}
-
 /* The counts of the --summary file (gcu-fetch(1) lists them). */
 static void summarize(const struct gcu_bulk_stats *st)
 {
@@ -181,7 +158,8 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 		errx(EX_DATAERR, "%s", errbuf);
 	}
 	run.out = out;
-	int rc = gcu_record_loop(in, fetch_one, report, &run, 0, &st, errbuf, sizeof errbuf);
+	int rc =
+	    gcu_record_loop(in, fetch_one, gcu_stage_report, &run, 0, &st, errbuf, sizeof errbuf);
 	if (rc < 0) {
 		gcu_summary_error(&json_summary, "%s", errbuf);
 		warnx("%s", errbuf);
@@ -302,11 +280,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 		err(EX_CANTCREAT, "%s", capture_path);
 	}
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	run.out = out;
@@ -314,14 +288,13 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	o.cfg = cfg;
 	o.auth = &auth;
 	o.in = in;
-	o.stop = &stop;
 	o.seed = seed;
 	o.always_expand = capture_path != NULL;
 	o.accept = accept_record;
 	o.emit = emit;
 	o.user = capture_path ? capture : NULL;
-	o.report = report;
-	o.notice = notice;
+	o.report = gcu_stage_report;
+	o.notice = gcu_stage_notice;
 	o.progress = live ? progress : NULL;
 	o.ctx = &run;
 
@@ -371,7 +344,8 @@ int main(int argc, char **argv)
 	struct gcu_config cfg;
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-fetch", .usage = usage, .help = help, .verbosity = 1};
 	const char *snapshot = NULL, *capture_path = NULL;
 	char errbuf[1024] = "";
 	int ch, rc;
@@ -385,40 +359,26 @@ int main(int argc, char **argv)
 		case 's':
 			snapshot = optarg;
 			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-fetch %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
+	const char *path = gcu_stage_operand(&cli, argc, argv);
 	if (snapshot && (capture_path || cli.concurrency)) {
 		warnx("--snapshot reads offline: --capture and --concurrency do not apply");
 		usage();
 	}
-	if (gcu_summary_open(&json_summary, "gcu-fetch", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&(struct gcu_bulk_stats){0});
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	const char *path = argc == 1 ? argv[0] : "-";
 	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
 	if (rc != 0)
 		errx(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 	live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, live);
 
 	if (snapshot) {
 		gcu_stage_bind(); /* offline: no drain, SIGTERM ends it */

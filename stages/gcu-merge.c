@@ -24,9 +24,9 @@
 #include "record_loop.h"
 #include "records.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
 #include "undo.h"
-#include "version.h"
 
 static int verbosity = 1;
 static struct gcu_summary json_summary; /* --summary: written at exit */
@@ -81,14 +81,6 @@ static void help(void)
 	       "Exit: 0 all merged, 1 some records failed, conflicted or were rejected, 64 usage,\n"
 	       "74 output could not be written.\n");
 	exit(0);
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s:%lu: %s", name, line, msg);
 }
 
 /* Writes lines (an array, consumed) and counts them. Returns 0, or -1
@@ -168,7 +160,8 @@ int main(int argc, char **argv)
 	struct ndjson_writer out;
 	struct gcu_loop_stats st = {0};
 	struct merge_run run = {0};
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-merge", .usage = usage, .help = help, .verbosity = 1};
 	const char *undo_path = NULL;
 	char errbuf[1024], errbuf2[1024];
 	int ch, rc, undo_failed = 0;
@@ -179,30 +172,15 @@ int main(int argc, char **argv)
 		case 'u':
 			undo_path = optarg;
 			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-merge %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-	if (gcu_summary_open(&json_summary, "gcu-merge", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	const char *path = gcu_stage_operand(&cli, argc, argv);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st, &run);
 	signal(SIGPIPE, SIG_IGN);
-	const char *path = argc == 1 ? argv[0] : "-";
 	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
 	if (rc != 0)
 		errx(rc, "%s", errbuf);
@@ -210,11 +188,12 @@ int main(int argc, char **argv)
 	run.out = &out;
 	gcu_stage_bind();
 	run.live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, run.live);
 
 	run.groups = gcu_grouper_new(GCU_GROUPS_HOLD);
 	if (run.groups == NULL || (undo_path && (run.undo = gcu_undo_log_new()) == NULL))
 		errx(EX_OSERR, "out of memory");
-	rc = gcu_record_loop(&in, merge_one, report, &run, 0, &st, errbuf, sizeof errbuf);
+	rc = gcu_record_loop(&in, merge_one, gcu_stage_report, &run, 0, &st, errbuf, sizeof errbuf);
 	/* The group requests still held came from records read: they are
 	 * written whatever stopped the loop, unless the output is what failed. */
 	if (out.error == 0) {

@@ -19,8 +19,8 @@
 #include "config.h"
 #include "partition.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
-#include "version.h"
 
 static int verbosity = 1;
 static struct gcu_summary json_summary; /* --summary: written at exit */
@@ -69,14 +69,6 @@ static void help(void)
 	    "Exit: 0 all good, 1 some records rejected, 64 usage, 65 bad input with --strict\n"
 	    "or a bad CSV header, 66 input unreadable, 74 output could not be written.\n");
 	exit(0);
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s:%lu: %s", name, line, msg);
 }
 
 static FILE *live; /* the live progress line, or NULL */
@@ -161,7 +153,8 @@ int main(int argc, char **argv)
 	struct gcu_partition_opts o = {0};
 	struct gcu_partition_stats st = {0};
 	struct ndjson_writer out[GCU_NSCOPES] = {{0}}, rejects = {0};
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-partition", .usage = usage, .help = help, .verbosity = 1};
 	const char *split = NULL, *rejects_path = NULL;
 	const char *format = "auto";
 	enum gcu_scope only = GCU_SCOPE_NONE;
@@ -190,27 +183,13 @@ int main(int argc, char **argv)
 		case 'x':
 			o.strict = 1;
 			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-partition %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-	if (gcu_summary_open(&json_summary, "gcu-partition", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	const char *path = gcu_stage_operand(&cli, argc, argv);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -226,8 +205,8 @@ int main(int argc, char **argv)
 	}
 
 	const char *name = "stdin";
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		name = argv[0];
+	if (strcmp(path, "-") != 0) {
+		name = path;
 		fd = open(name, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			gcu_summary_error(&json_summary, "%s: %s", name, strerror(errno));
@@ -235,9 +214,10 @@ int main(int argc, char **argv)
 		}
 	}
 	o.cfg = &cfg;
-	o.report = report;
+	o.report = gcu_stage_report;
 	gcu_stage_bind();
 	live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, live);
 	if (live)
 		o.progress = progress;
 	if (open_outputs(out, split, only, &o) < 0) {

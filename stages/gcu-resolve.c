@@ -34,12 +34,11 @@
 #include "ndjson.h"
 #include "resolve.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
-#include "version.h"
 
 static int verbosity = 1;
-static FILE *live; /* the live progress line, or NULL */
-static volatile sig_atomic_t stop;
+static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct resolve_run {
@@ -125,34 +124,6 @@ static void help(void)
 	    "unavailable, 73 the capture could not be written, 74 output could not be\n"
 	    "written, 75 interrupted (nothing written), 77 not authorised.\n");
 	exit(0);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop < 2)
-		stop++;
-}
-
-/* The live line is cleared before a message when both go to stderr. */
-static const char *clear_live(void)
-{
-	return live == stderr ? "\r\033[K" : "";
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", clear_live(), name, line, msg);
-}
-
-static void notice(void *ctx, const char *msg)
-{
-	(void)ctx;
-	if (verbosity > 0)
-		warnx("%s%s", clear_live(), msg);
 }
 
 static void progress(void *ctx, unsigned long pages, unsigned long sent)
@@ -295,19 +266,14 @@ static int read_directory(struct resolve_run *run, uint64_t seed)
 		warnx("%s", errbuf);
 		return open_rc;
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	o.cfg = run->cfg;
 	o.auth = &auth;
-	o.stop = &stop;
 	o.seed = seed;
-	o.notice = notice;
-	o.report = report;
+	o.notice = gcu_stage_notice;
+	o.report = gcu_stage_report;
 	o.needs = &run->needs.dir;
 	o.progress = live ? progress : NULL;
 	int rc = gcu_directory_read(run->dir, &o, &run->cost, &run->reads, errbuf, sizeof errbuf);
@@ -375,7 +341,7 @@ static int reject(struct resolve_run *run, const struct gcu_change_reader *r,
                   const struct gcu_change_item *item, const char *why, char *errbuf, size_t errlen)
 {
 	run->rejected++;
-	report(NULL, run->name, item->line, why);
+	gcu_stage_report(NULL, run->name, item->line, why);
 	if (gcu_rejects_write(&run->rejects, gcu_change_reader_header(r), item->raw, item->raw_len,
 	                      errbuf, errlen) < 0)
 		return -1;
@@ -409,9 +375,9 @@ static int resolve_all(struct resolve_run *run, char *errbuf, size_t errlen)
 			continue;
 		}
 		run->resolved++;
-		if (note[0] && verbosity > 0)
-			warnx("%s%s:%lu: note: %s; the change goes ahead", clear_live(), run->name,
-			      item.line, note);
+		if (note[0])
+			gcu_stage_say("%s:%lu: note: %s; the change goes ahead", run->name,
+			              item.line, note);
 		if (ndjson_write(run->out, out) < 0) {
 			snprintf(errbuf, errlen, "%s: %s", run->out->name,
 			         strerror(run->out->error));
@@ -440,7 +406,8 @@ int main(int argc, char **argv)
 	struct gcu_config cfg;
 	struct resolve_run run = {0};
 	struct ndjson_writer out = {0}, rejects = {0};
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-resolve", .usage = usage, .help = help, .verbosity = 1};
 	const char *format = "auto", *directory = NULL, *capture = NULL;
 	const char *rejects_path = NULL;
 	int ch, rc, offline = 0, owned = -1, fd = STDIN_FILENO;
@@ -467,31 +434,17 @@ int main(int argc, char **argv)
 		case 'x':
 			run.strict = 1;
 			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-resolve %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
+	const char *path = gcu_stage_operand(&cli, argc, argv);
 	if (directory && cli.concurrency) {
 		warnx("--directory reads offline: --concurrency does not apply");
 		usage();
 	}
-	if (gcu_summary_open(&json_summary, "gcu-resolve", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&run);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
@@ -507,8 +460,8 @@ int main(int argc, char **argv)
 	}
 	run.cfg = &cfg;
 	run.name = "stdin";
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		run.name = argv[0];
+	if (strcmp(path, "-") != 0) {
+		run.name = path;
 		fd = open(run.name, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			gcu_summary_error(&json_summary, "%s: %s", run.name, strerror(errno));
@@ -521,6 +474,7 @@ int main(int argc, char **argv)
 		errx(EX_IOERR, "%s", errbuf);
 	}
 	live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, live);
 	off_t start = lseek(run.fd, 0, SEEK_CUR);
 
 	rc = learn_needs(&run);

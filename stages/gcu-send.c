@@ -26,12 +26,11 @@
 #include "resume.h"
 #include "sender.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
-#include "version.h"
 
 static int verbosity = 1;
-static FILE *live; /* the live progress line, or NULL */
-static volatile sig_atomic_t stop;
+static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 static void usage(void)
@@ -101,28 +100,6 @@ static void help(void)
 	    "74 results could not be written, 75 interrupted (use\n"
 	    "--resume), 77 not authorised.\n");
 	exit(0);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop < 2)
-		stop++;
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
-}
-
-static void notice(void *ctx, const char *msg)
-{
-	(void)ctx;
-	if (verbosity > 0)
-		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static unsigned long finished(const struct gcu_send_stats *st)
@@ -253,7 +230,8 @@ int main(int argc, char **argv)
 	struct ndjson_reader in;
 	struct ndjson_writer out, failed = {0};
 	struct gcu_resume *resume = NULL;
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-send", .usage = usage, .help = help, .verbosity = 1};
 	const char *failed_path = NULL, *resume_path = NULL, *undo_path = NULL;
 	char errbuf[1024] = "";
 	int ch, rc;
@@ -273,33 +251,18 @@ int main(int argc, char **argv)
 		case 'd':
 			o.dry_run = 1;
 			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-send %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
 	o.seed = cli.seed;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-	if (gcu_summary_open(&json_summary, "gcu-send", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	const char *path = gcu_stage_operand(&cli, argc, argv);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st, NAN);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	const char *path = argc == 1 ? argv[0] : "-";
 	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
 	if (rc != 0)
 		errx(rc, "%s", errbuf);
@@ -332,14 +295,11 @@ int main(int argc, char **argv)
 		err(EX_CANTCREAT, "%s", failed_path);
 	}
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, live);
 	if (live && strcmp(path, "-") != 0)
 		st.total = count_lines(path);
 	o.cfg = &cfg;
@@ -349,9 +309,8 @@ int main(int argc, char **argv)
 	o.resume = resume;
 	if (undo_path && (o.undo = gcu_undo_log_new()) == NULL)
 		errx(EX_OSERR, "out of memory");
-	o.stop = &stop;
-	o.report = report;
-	o.notice = notice;
+	o.report = gcu_stage_report;
+	o.notice = gcu_stage_notice;
 	o.progress = live ? progress : NULL;
 	o.verbose = verbosity > 1;
 

@@ -29,13 +29,12 @@
 #include "ndjson.h"
 #include "verify.h"
 #include "stage.h"
+#include "stage_main.h"
 #include "summary.h"
 #include "userdoc.h"
-#include "version.h"
 
 static int verbosity = 1;
-static FILE *live; /* the live progress line, or NULL */
-static volatile sig_atomic_t stop;
+static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct verify_run {
@@ -89,28 +88,6 @@ static void help(void)
 	       "rejected, 64 usage, 69 platform unavailable, 74 output could not be written,\n"
 	       "75 interrupted, 77 not authorised.\n");
 	exit(0);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop < 2)
-		stop++;
-}
-
-static void report(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx;
-	gcu_summary_reject(&json_summary, name, line, msg);
-	if (verbosity > 0)
-		warnx("%s%s:%lu: %s", live == stderr ? "\r\033[K" : "", name, line, msg);
-}
-
-static void notice(void *ctx, const char *msg)
-{
-	(void)ctx;
-	if (verbosity > 0)
-		warnx("%s%s", live == stderr ? "\r\033[K" : "", msg);
 }
 
 static enum gcu_bulk_take accept_result(void *ctx, json_object *rec, const char **id,
@@ -211,40 +188,26 @@ int main(int argc, char **argv)
 	struct verify_run run = {0};
 	struct ndjson_reader in;
 	struct ndjson_writer out;
-	struct gcu_stage_cli cli = {.verbosity = 1};
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-verify", .usage = usage, .help = help, .verbosity = 1};
 	char errbuf[1024] = "";
 	int ch, rc;
 
 	gcu_stage_private();
 	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-verify %s\n", GCU_VERSION);
-			return 0;
-		default: /* the options every stage takes, else a usage error */
-			rc = gcu_stage_option(&cli, ch, optarg, errbuf, sizeof errbuf);
-			if (rc < 0)
-				errx(EX_USAGE, "%s", errbuf);
-			if (rc == 0)
-				usage();
+		default: /* the options every stage takes, -h, -V, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
 	verbosity = cli.verbosity;
 	o.seed = cli.seed;
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-	if (gcu_summary_open(&json_summary, "gcu-verify", cli.summary, warnx) < 0)
-		errx(EX_OSERR, "%s: out of memory", cli.summary);
+	const char *path = gcu_stage_operand(&cli, argc, argv);
+	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st, &run);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	const char *path = argc == 1 ? argv[0] : "-";
 	rc = gcu_stage_start(&cli, &json_summary, &cfg, &in, path, errbuf, sizeof errbuf);
 	if (rc != 0)
 		errx(rc, "%s", errbuf);
@@ -255,23 +218,19 @@ int main(int argc, char **argv)
 	}
 	ndjson_writer_open(&out, "-");
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	live = gcu_stage_progress(verbosity);
+	gcu_stage_voice(&json_summary, verbosity, live);
 	run.out = &out;
 	o.cfg = &cfg;
 	o.auth = &auth;
 	o.in = &in;
-	o.stop = &stop;
 	o.accept = accept_result;
 	o.emit = emit;
-	o.report = report;
-	o.notice = notice;
+	o.report = gcu_stage_report;
+	o.notice = gcu_stage_notice;
 	o.progress = live ? progress : NULL;
 	o.ctx = &run;
 
