@@ -22,7 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "stage.h"
-#include "version.h"
+#include "stage_main.h"
 
 /* Logins gcu-config --token tries while the login service is unavailable. */
 #define TOKEN_ATTEMPTS 3
@@ -134,16 +134,14 @@ int main(int argc, char **argv)
 	                                         {"version", no_argument, NULL, 'V'},
 	                                         {NULL, 0, NULL, 0}};
 	struct gcu_config cfg;
-	const char *config = NULL;
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-config", .usage = usage, .help = help, .verbosity = 1};
 	char errbuf[1024];
 	const char *keys[MAX_KEYS];
 	int ch, rc = 0, mode = 0, nkeys = 0;
 
-	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
 		case 'g':
 			if (nkeys == MAX_KEYS)
 				usage();
@@ -155,26 +153,15 @@ int main(int argc, char **argv)
 				usage();
 			mode = ch;
 			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
-			break;
-		case 'h':
-			help();
-			break;
-		case 'V':
-			printf("gcu-config %s\n", GCU_VERSION);
-			return 0;
-		default:
-			usage();
+		default: /* -c, -q, -v, -h, -V as every stage, else a usage error */
+			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
+	verbosity = cli.verbosity;
 	if (optind != argc || (mode != 0 && nkeys > 0))
 		usage();
 
-	if (gcu_stage_config(&cfg, config, NULL, NULL, errbuf, sizeof errbuf) < 0)
+	if (gcu_stage_config(&cfg, cli.config, NULL, NULL, errbuf, sizeof errbuf) < 0)
 		errx(EX_USAGE, "%s", errbuf);
 	if (mode == 'p') {
 		rc = platform(&cfg);
