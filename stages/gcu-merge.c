@@ -28,7 +28,6 @@
 #include "summary.h"
 #include "undo.h"
 
-static int verbosity = 1;
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 struct merge_run {
@@ -176,7 +175,6 @@ int main(int argc, char **argv)
 			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
-	verbosity = cli.verbosity;
 	const char *path = gcu_stage_operand(&cli, argc, argv);
 	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st, &run);
@@ -187,8 +185,8 @@ int main(int argc, char **argv)
 	ndjson_writer_open(&out, "-");
 	run.out = &out;
 	gcu_stage_bind();
-	run.live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, run.live);
+	run.live = gcu_stage_progress(cli.verbosity);
+	gcu_stage_voice(&json_summary, cli.verbosity, run.live);
 
 	run.groups = gcu_grouper_new(GCU_GROUPS_HOLD);
 	if (run.groups == NULL || (undo_path && (run.undo = gcu_undo_log_new()) == NULL))
@@ -223,7 +221,7 @@ int main(int argc, char **argv)
 
 	if (run.live)
 		fputs("\r\033[K", run.live);
-	if (verbosity > 0) {
+	if (cli.verbosity > 0) {
 		char groups[96] = "", conflicts[64] = "";
 		if (run.conflicts > 0)
 			snprintf(conflicts, sizeof conflicts, ", %lu conflict", run.conflicts);

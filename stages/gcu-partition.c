@@ -22,7 +22,6 @@
 #include "stage_main.h"
 #include "summary.h"
 
-static int verbosity = 1;
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
 static void usage(void)
@@ -187,7 +186,6 @@ int main(int argc, char **argv)
 			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
-	verbosity = cli.verbosity;
 	const char *path = gcu_stage_operand(&cli, argc, argv);
 	gcu_stage_summary(&cli, &json_summary);
 	summarize(&st);
@@ -216,8 +214,8 @@ int main(int argc, char **argv)
 	o.cfg = &cfg;
 	o.report = gcu_stage_report;
 	gcu_stage_bind();
-	live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, live);
+	live = gcu_stage_progress(cli.verbosity);
+	gcu_stage_voice(&json_summary, cli.verbosity, live);
 	if (live)
 		o.progress = progress;
 	if (open_outputs(out, split, only, &o) < 0) {
@@ -255,7 +253,7 @@ int main(int argc, char **argv)
 
 	if (live)
 		fputs("\r\033[K", live);
-	if (verbosity > 0)
+	if (cli.verbosity > 0)
 		fprintf(stderr,
 		        "gcu-partition: %lu records: %lu accepted (%lu non-routing, %lu routing), "
 		        "%lu folded, %lu rejected%s\n",

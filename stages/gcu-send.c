@@ -29,7 +29,6 @@
 #include "stage_main.h"
 #include "summary.h"
 
-static int verbosity = 1;
 static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
@@ -255,7 +254,6 @@ int main(int argc, char **argv)
 			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
-	verbosity = cli.verbosity;
 	o.seed = cli.seed;
 	const char *path = gcu_stage_operand(&cli, argc, argv);
 	gcu_stage_summary(&cli, &json_summary);
@@ -274,7 +272,7 @@ int main(int argc, char **argv)
 			gcu_summary_error(&json_summary, "%s", errbuf);
 			errx(EX_NOINPUT, "%s", errbuf);
 		}
-		if (bad && verbosity > 0)
+		if (bad && cli.verbosity > 0)
 			warnx("%s: %lu unreadable lines skipped (a run that was killed leaves one)",
 			      resume_path, bad);
 	}
@@ -298,8 +296,8 @@ int main(int argc, char **argv)
 	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
-	live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, live);
+	live = gcu_stage_progress(cli.verbosity);
+	gcu_stage_voice(&json_summary, cli.verbosity, live);
 	if (live && strcmp(path, "-") != 0)
 		st.total = count_lines(path);
 	o.cfg = &cfg;
@@ -312,7 +310,7 @@ int main(int argc, char **argv)
 	o.report = gcu_stage_report;
 	o.notice = gcu_stage_notice;
 	o.progress = live ? progress : NULL;
-	o.verbose = verbosity > 1;
+	o.verbose = cli.verbosity > 1;
 
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
@@ -342,9 +340,9 @@ int main(int argc, char **argv)
 		}
 		ndjson_writer_free(&failed);
 	}
-	if (verbosity > 0 && !o.dry_run)
+	if (cli.verbosity > 0 && !o.dry_run)
 		summary(&st, &cfg);
-	else if (verbosity > 0)
+	else if (cli.verbosity > 0)
 		fprintf(stderr,
 		        "gcu-send: dry run: %lu requests printed, %lu rejected, nothing sent\n",
 		        st.requests, st.results[GCU_RESULT_REJECTED]);

@@ -33,7 +33,6 @@
 #include "summary.h"
 #include "userdoc.h"
 
-static int verbosity = 1;
 static FILE *live;                      /* the live progress line, or NULL */
 static struct gcu_summary json_summary; /* --summary: written at exit */
 
@@ -200,7 +199,6 @@ int main(int argc, char **argv)
 			gcu_stage_default_option(&cli, ch, optarg);
 		}
 	}
-	verbosity = cli.verbosity;
 	o.seed = cli.seed;
 	const char *path = gcu_stage_operand(&cli, argc, argv);
 	gcu_stage_summary(&cli, &json_summary);
@@ -221,8 +219,8 @@ int main(int argc, char **argv)
 	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
-	live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, live);
+	live = gcu_stage_progress(cli.verbosity);
+	gcu_stage_voice(&json_summary, cli.verbosity, live);
 	run.out = &out;
 	o.cfg = &cfg;
 	o.auth = &auth;
@@ -246,7 +244,7 @@ int main(int argc, char **argv)
 	if (write_failed && rc >= 0)
 		warnx("%s", errbuf);
 	summarize(&st, &run);
-	if (verbosity > 0)
+	if (cli.verbosity > 0)
 		summary(&st, &run);
 	gcu_keyset_free(&run.seen);
 	gcu_http_free(o.http);
