@@ -209,16 +209,3 @@ int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
 	}
 	return 0;
 }
-
-int gcu_stage_close_output(struct ndjson_writer *out, struct gcu_summary *sum, int failed,
-                           char *err, size_t errlen)
-{
-	if (ndjson_writer_close(out) == 0)
-		return 0;
-	if (!failed) {
-		snprintf(err, errlen, "stdout: %s", strerror(out->error));
-		if (sum)
-			gcu_summary_error(sum, "%s", err);
-	}
-	return -1;
-}

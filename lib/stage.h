@@ -77,15 +77,6 @@ int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
                     size_t errlen);
 
 /*
- * Closes a stage's output. A write error, when failed is 0 (nothing
- * else failed first), becomes "stdout: reason" in err and the summary's
- * error (sum may be NULL). Returns 0, or -1 when the output was not all
- * written.
- */
-int gcu_stage_close_output(struct ndjson_writer *out, struct gcu_summary *sum, int failed,
-                           char *err, size_t errlen);
-
-/*
  * Fills cfg: built-in defaults, the settings file (path, else
  * $GCU_CONFIG), the environment, then the flags given on the command line
  * (NULL when a flag was not given). Returns 0, or -1 with why in err

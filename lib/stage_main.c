@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -58,12 +59,12 @@ void gcu_stage_summary(const struct gcu_stage_cli *cli, struct gcu_summary *sum)
 {
 	if (gcu_summary_open(sum, cli->name, cli->summary, warnx) < 0)
 		errx(EX_OSERR, "%s: out of memory", cli->summary);
+	voice.sum = sum;
+	voice.verbosity = cli->verbosity;
 }
 
-void gcu_stage_voice(struct gcu_summary *sum, int verbosity, FILE *live)
+void gcu_stage_live(FILE *live)
 {
-	voice.sum = sum;
-	voice.verbosity = verbosity;
 	voice.live = live;
 }
 
@@ -84,8 +85,8 @@ void gcu_stage_say(const char *fmt, ...)
 		va_end(ap);
 		return;
 	}
-	/* The live line is cleared before a message when both go to stderr
-	 * (after warnx's "gcu-send: ", which goes with it). */
+	/* The live line is cleared before a message when both go to stderr.
+	 * warnx has written "gcu-send: " by then, and it goes with the line. */
 	warnx("%s%s", voice.live == stderr ? "\r\033[K" : "", msg);
 	free(msg);
 }
@@ -102,4 +103,47 @@ void gcu_stage_notice(void *ctx, const char *msg)
 {
 	(void)ctx;
 	gcu_stage_say("%s", msg);
+}
+
+/* gcu_stage_error with a va_list. */
+__attribute__((format(printf, 1, 0))) static void verror(const char *fmt, va_list ap)
+{
+	char why[1024]; /* the summary keeps that much of it */
+	va_list again;
+
+	va_copy(again, ap);
+	if (voice.sum) {
+		vsnprintf(why, sizeof why, fmt, ap);
+		gcu_summary_error(voice.sum, "%s", why);
+	}
+	vwarnx(fmt, again);
+	va_end(again);
+}
+
+void gcu_stage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(fmt, ap);
+	va_end(ap);
+}
+
+void gcu_stage_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+int gcu_stage_close_output(struct ndjson_writer *out, int failed)
+{
+	if (ndjson_writer_close(out) == 0)
+		return 0;
+	if (!failed)
+		gcu_stage_error("stdout: %s", strerror(out->error));
+	return -1;
 }

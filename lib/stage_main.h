@@ -2,13 +2,14 @@
  * stage_main.h - the part of every stage's main() that is the same in all
  * of them and speaks: the default branch of its getopt loop (the options
  * every stage shares, -h, -V, usage errors), its one operand, its
- * --summary file, and its messages about the input (rejected lines and
- * notices), which clear the live progress line first.
+ * --summary file, its messages about the input (rejected lines and
+ * notices, which clear the live progress line first), the error it stops
+ * for, told both in the summary and on stderr, and the close of its output.
  *
  * Unlike the rest of lib/, these print and exit: each stands for code the
  * stage would write at the same place, and its words and exit codes are
  * the same for every stage (64 for a usage error, as sysexits.h says).
- * A stage calls them from main() and hands gcu_stage_report and
+ * A stage calls them from its own code and hands gcu_stage_report and
  * gcu_stage_notice to lib as its callbacks.
  */
 #ifndef GCU_STAGE_MAIN_H
@@ -16,6 +17,7 @@
 
 #include <stdio.h>
 
+#include "ndjson.h"
 #include "stage.h"
 #include "summary.h"
 
@@ -39,18 +41,17 @@ const char *gcu_stage_operand(const struct gcu_stage_cli *cli, int argc, char **
 /*
  * Opens the summary cli->summary names (none: sum stays inert) for the
  * program cli->name, to be written at exit (gcu_summary_open); out of
- * memory exits 71 (EX_OSERR). sum must be static.
+ * memory exits 71 (EX_OSERR). sum must be static. From then on the
+ * messages below record in sum and say what cli->verbosity lets them
+ * (before: nothing is recorded, and they speak at verbosity 1).
  */
 void gcu_stage_summary(const struct gcu_stage_cli *cli, struct gcu_summary *sum);
 
 /*
- * What gcu_stage_report and gcu_stage_notice use from now on: the summary
- * that records every rejected line (NULL: none), the verbosity (0: they
- * say nothing), and the live progress line (gcu_stage_progress: NULL or
- * a stream), cleared before each message when it is stderr. Until it is
- * called they say everything at verbosity 1 and record nothing.
+ * The live progress line (gcu_stage_progress: NULL or a stream): when it
+ * is stderr, the messages below clear it first, from now on.
  */
-void gcu_stage_voice(struct gcu_summary *sum, int verbosity, FILE *live);
+void gcu_stage_live(FILE *live);
 
 /*
  * A rejected line (gcu_report_fn, ctx ignored): recorded in the summary,
@@ -61,7 +62,24 @@ void gcu_stage_report(void *ctx, const char *name, unsigned long line, const cha
 /* A notice (gcu_pacer_notice_fn, ctx ignored): msg on stderr unless quiet. */
 void gcu_stage_notice(void *ctx, const char *msg);
 
-/* printf-like, as warnx(3), unless quiet; the live line is cleared first. */
+/* printf-like, as warnx(3), unless quiet. */
 void gcu_stage_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Why the stage stops, printf-like: the summary's error (unless it has
+ * one already), and on stderr as warnx(3) whatever the verbosity.
+ */
+void gcu_stage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* gcu_stage_error, then exit(code). */
+void gcu_stage_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * Closes the stage's output. A write error, when failed is 0 (nothing
+ * else failed first, which has been said), is the stage's error (as
+ * gcu_stage_error) "stdout: reason". Returns 0, or -1 when the output was
+ * not all written.
+ */
+int gcu_stage_close_output(struct ndjson_writer *out, int failed);
 
 #endif

@@ -153,22 +153,14 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 	char errbuf[1024] = "";
 
 	run.snap = gcu_snapshot_load(snapshot, (size_t)cfg->max_line, errbuf, sizeof errbuf);
-	if (run.snap == NULL) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_DATAERR, "%s", errbuf);
-	}
+	if (run.snap == NULL)
+		gcu_stage_fail(EX_DATAERR, "%s", errbuf);
 	run.out = out;
 	int rc =
 	    gcu_record_loop(in, fetch_one, gcu_stage_report, &run, 0, &st, errbuf, sizeof errbuf);
-	if (rc < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
-	int write_failed = ndjson_writer_close(out) < 0;
-	if (write_failed && rc >= 0) {
-		gcu_summary_error(&json_summary, "stdout: %s", strerror(out->error));
-		warnx("stdout: %s", strerror(out->error));
-	}
+	if (rc < 0)
+		gcu_stage_error("%s", errbuf);
+	int write_failed = gcu_stage_close_output(out, rc < 0) < 0;
 	gcu_snapshot_free(run.snap);
 	summarize(&(struct gcu_bulk_stats){.records = st.records,
 	                                   .rejected = st.rejected,
@@ -271,14 +263,10 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	char errbuf[1024] = "";
 
 	int open_rc = gcu_platform_open(cfg, &auth, &o.http, errbuf, sizeof errbuf);
-	if (open_rc != 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(open_rc, "%s", errbuf);
-	}
-	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", capture_path, strerror(errno));
-		err(EX_CANTCREAT, "%s", capture_path);
-	}
+	if (open_rc != 0)
+		gcu_stage_fail(open_rc, "%s", errbuf);
+	if (capture_path && ndjson_writer_open_atomic(&cap, capture_path) < 0)
+		gcu_stage_fail(EX_CANTCREAT, "%s: %s", capture_path, strerror(errno));
 
 	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
@@ -301,15 +289,9 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 	int rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc != 0 && errbuf[0] != '\0') {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
-	int write_failed = ndjson_writer_close(out) < 0;
-	if (write_failed && rc >= 0) {
-		gcu_summary_error(&json_summary, "stdout: %s", strerror(out->error));
-		warnx("stdout: %s", strerror(out->error));
-	}
+	if (rc != 0 && errbuf[0] != '\0')
+		gcu_stage_error("%s", errbuf);
+	int write_failed = gcu_stage_close_output(out, rc < 0) < 0;
 	summarize(&st);
 	if (cap.fp) {
 		if (ndjson_writer_close(&cap) < 0) {
@@ -378,7 +360,7 @@ int main(int argc, char **argv)
 		errx(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 	live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, live);
+	gcu_stage_live(live);
 
 	if (snapshot) {
 		gcu_stage_bind(); /* offline: no drain, SIGTERM ends it */

@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	run.out = &out;
 	gcu_stage_bind();
 	run.live = gcu_stage_progress(cli.verbosity);
-	gcu_stage_voice(&json_summary, cli.verbosity, run.live);
+	gcu_stage_live(run.live);
 
 	run.groups = gcu_grouper_new(GCU_GROUPS_HOLD);
 	if (run.groups == NULL || (undo_path && (run.undo = gcu_undo_log_new()) == NULL))
@@ -202,19 +202,13 @@ int main(int argc, char **argv)
 	}
 	gcu_grouper_free(run.groups);
 	if (run.undo && gcu_undo_log_write(run.undo, undo_path, errbuf2, sizeof errbuf2) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf2);
-		warnx("%s", errbuf2);
+		gcu_stage_error("%s", errbuf2);
 		undo_failed = 1;
 	}
 	gcu_undo_log_free(run.undo);
-	if (rc < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
-	int write_failed =
-	    gcu_stage_close_output(&out, &json_summary, rc < 0, errbuf, sizeof errbuf) < 0;
-	if (write_failed && rc >= 0)
-		warnx("%s", errbuf);
+	if (rc < 0)
+		gcu_stage_error("%s", errbuf);
+	int write_failed = gcu_stage_close_output(&out, rc < 0) < 0;
 	summarize(&st, &run);
 	ndjson_reader_close(&in);
 	gcu_config_free(&cfg);

@@ -191,31 +191,23 @@ int main(int argc, char **argv)
 	summarize(&st);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (gcu_stage_config(&cfg, cli.config, NULL, cli.max_line, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
-	if (gcu_format_parse(format, &o.format) < 0) {
-		snprintf(errbuf, sizeof errbuf, "--format: '%.64s' is not csv, ndjson or auto",
-		         format);
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
+	if (gcu_stage_config(&cfg, cli.config, NULL, cli.max_line, errbuf, sizeof errbuf) < 0)
+		gcu_stage_fail(EX_USAGE, "%s", errbuf);
+	if (gcu_format_parse(format, &o.format) < 0)
+		gcu_stage_fail(EX_USAGE, "--format: '%.64s' is not csv, ndjson or auto", format);
 
 	const char *name = "stdin";
 	if (strcmp(path, "-") != 0) {
 		name = path;
 		fd = open(name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			gcu_summary_error(&json_summary, "%s: %s", name, strerror(errno));
-			err(EX_NOINPUT, "%s", name);
-		}
+		if (fd < 0)
+			gcu_stage_fail(EX_NOINPUT, "%s: %s", name, strerror(errno));
 	}
 	o.cfg = &cfg;
 	o.report = gcu_stage_report;
 	gcu_stage_bind();
 	live = gcu_stage_progress(cli.verbosity);
-	gcu_stage_voice(&json_summary, cli.verbosity, live);
+	gcu_stage_live(live);
 	if (live)
 		o.progress = progress;
 	if (open_outputs(out, split, only, &o) < 0) {
@@ -224,17 +216,14 @@ int main(int argc, char **argv)
 		exit(EX_CANTCREAT);
 	}
 	if (rejects_path) {
-		if (ndjson_writer_open_atomic(&rejects, rejects_path) < 0) {
-			gcu_summary_error(&json_summary, "%s: %s", rejects_path, strerror(errno));
-			err(EX_CANTCREAT, "%s", rejects_path);
-		}
+		if (ndjson_writer_open_atomic(&rejects, rejects_path) < 0)
+			gcu_stage_fail(EX_CANTCREAT, "%s: %s", rejects_path, strerror(errno));
 		o.rejects = &rejects;
 	}
 
 	rc = gcu_partition(&o, fd, name, &st, errbuf, sizeof errbuf);
 	if (rc < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
+		gcu_stage_error("%s", errbuf);
 	} else if (rc == 1) {
 		gcu_summary_error(&json_summary, "stopped at the first bad record (--strict)");
 	}

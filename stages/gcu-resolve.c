@@ -241,12 +241,10 @@ static int learn_needs(struct resolve_run *run)
 	gcu_change_reader_close(r);
 	if (got == 0)
 		return 0;
-	gcu_summary_error(&json_summary, "%s", errbuf);
-	warnx("%s", errbuf);
+	gcu_stage_error("%s", errbuf);
 	return got == -2 ? EX_DATAERR : EX_IOERR;
 fail:
-	gcu_summary_error(&json_summary, "%s", errbuf);
-	warnx("%s", errbuf);
+	gcu_stage_error("%s", errbuf);
 	return EX_OSERR;
 }
 
@@ -260,10 +258,9 @@ static int read_directory(struct resolve_run *run, uint64_t seed)
 
 	int open_rc = gcu_platform_open(run->cfg, &auth, &o.http, errbuf, sizeof errbuf);
 	if (open_rc != 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
+		gcu_stage_error("%s", errbuf);
 		gcu_http_free(o.http);
 		gcu_auth_free(&auth);
-		warnx("%s", errbuf);
 		return open_rc;
 	}
 	o.stop = gcu_stage_catch_stop();
@@ -279,10 +276,8 @@ static int read_directory(struct resolve_run *run, uint64_t seed)
 	int rc = gcu_directory_read(run->dir, &o, &run->cost, &run->reads, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc != 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
+	if (rc != 0)
+		gcu_stage_error("%s", errbuf);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);
 	return rc < 0 ? EX_IOERR : rc;
@@ -298,8 +293,7 @@ static int get_directory(struct resolve_run *run, const char *capture, int offli
 		run->dir =
 		    gcu_directory_load(capture, (size_t)run->cfg->max_line, errbuf, sizeof errbuf);
 		if (run->dir == NULL) {
-			gcu_summary_error(&json_summary, "%s", errbuf);
-			warnx("%s", errbuf);
+			gcu_stage_error("%s", errbuf);
 			return EX_DATAERR;
 		}
 		run->cost.plan = GCU_PLAN_CAPTURE;
@@ -310,8 +304,7 @@ static int get_directory(struct resolve_run *run, const char *capture, int offli
 	run->dir = gcu_directory_new();
 	run->cost.users = -1;
 	if (run->dir == NULL) {
-		gcu_summary_error(&json_summary, "out of memory");
-		warnx("out of memory");
+		gcu_stage_error("out of memory");
 		return EX_OSERR;
 	}
 	if (!gcu_resolve_needs_any(&run->needs)) {
@@ -326,8 +319,7 @@ static int get_directory(struct resolve_run *run, const char *capture, int offli
 		         "offline, give a capture of it with --directory FILE "
 		         "(gcu-resolve --capture-directory FILE makes one)",
 		         run->name);
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
+		gcu_stage_error("%s", errbuf);
 		return EX_USAGE;
 	}
 	return read_directory(run, seed);
@@ -449,32 +441,23 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
 	if (gcu_stage_config(&cfg, cli.config, cli.concurrency, cli.max_line, errbuf,
-	                     sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_USAGE, "%s", errbuf);
-	}
-	if (gcu_format_parse(format, &run.format) < 0) {
-		gcu_summary_error(&json_summary, "--format: '%.64s' is not csv, ndjson or auto",
-		                  format);
-		errx(EX_USAGE, "--format: '%.64s' is not csv, ndjson or auto", format);
-	}
+	                     sizeof errbuf) < 0)
+		gcu_stage_fail(EX_USAGE, "%s", errbuf);
+	if (gcu_format_parse(format, &run.format) < 0)
+		gcu_stage_fail(EX_USAGE, "--format: '%.64s' is not csv, ndjson or auto", format);
 	run.cfg = &cfg;
 	run.name = "stdin";
 	if (strcmp(path, "-") != 0) {
 		run.name = path;
 		fd = open(run.name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			gcu_summary_error(&json_summary, "%s: %s", run.name, strerror(errno));
-			err(EX_NOINPUT, "%s", run.name);
-		}
+		if (fd < 0)
+			gcu_stage_fail(EX_NOINPUT, "%s: %s", run.name, strerror(errno));
 	}
 	run.fd = gcu_change_input_rewindable(fd, &owned, errbuf, sizeof errbuf);
-	if (run.fd < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(EX_IOERR, "%s", errbuf);
-	}
+	if (run.fd < 0)
+		gcu_stage_fail(EX_IOERR, "%s", errbuf);
 	live = gcu_stage_progress(verbosity);
-	gcu_stage_voice(&json_summary, verbosity, live);
+	gcu_stage_live(live);
 	off_t start = lseek(run.fd, 0, SEEK_CUR);
 
 	rc = learn_needs(&run);
@@ -482,39 +465,31 @@ int main(int argc, char **argv)
 		rc = get_directory(&run, directory, offline, cli.seed);
 	if (rc == 0 && capture &&
 	    gcu_directory_write(run.dir, capture, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
+		gcu_stage_error("%s", errbuf);
 		rc = EX_CANTCREAT;
 	}
 	if (rc == 0 && lseek(run.fd, start, SEEK_SET) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", run.name, strerror(errno));
-		warnx("%s: %s", run.name, strerror(errno));
+		gcu_stage_error("%s: %s", run.name, strerror(errno));
 		rc = EX_IOERR;
 	}
 	int write_failed = 0;
 	if (rc == 0) {
 		ndjson_writer_open(&out, "-");
 		run.out = &out;
-		if (rejects_path && ndjson_writer_open_atomic(&rejects, rejects_path) < 0) {
-			gcu_summary_error(&json_summary, "%s: %s", rejects_path, strerror(errno));
-			err(EX_CANTCREAT, "%s", rejects_path);
-		}
+		if (rejects_path && ndjson_writer_open_atomic(&rejects, rejects_path) < 0)
+			gcu_stage_fail(EX_CANTCREAT, "%s: %s", rejects_path, strerror(errno));
 		run.rejects.w = rejects_path ? &rejects : NULL;
 		int got = resolve_all(&run, errbuf, sizeof errbuf);
 		if (got < 0) {
-			gcu_summary_error(&json_summary, "%s", errbuf);
-			warnx("%s", errbuf);
+			gcu_stage_error("%s", errbuf);
 			rc = EX_IOERR;
 		} else if (got == 1) {
 			gcu_summary_error(&json_summary,
 			                  "stopped at the first bad record (--strict)");
 			rc = 1;
 		}
-		if (ndjson_writer_close(&out) < 0 && rc != EX_IOERR) {
-			gcu_summary_error(&json_summary, "stdout: %s", strerror(out.error));
-			warnx("stdout: %s", strerror(out.error));
+		if (gcu_stage_close_output(&out, rc == EX_IOERR) < 0)
 			write_failed = 1;
-		}
 		if (rejects.fp) {
 			if (rc != 0 && rc != 1 && rejects.error == 0)
 				rejects.error = ECANCELED;

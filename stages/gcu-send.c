@@ -268,10 +268,8 @@ int main(int argc, char **argv)
 		unsigned long bad = 0;
 		resume =
 		    gcu_resume_load(resume_path, (size_t)cfg.max_line, &bad, errbuf, sizeof errbuf);
-		if (resume == NULL) {
-			gcu_summary_error(&json_summary, "%s", errbuf);
-			errx(EX_NOINPUT, "%s", errbuf);
-		}
+		if (resume == NULL)
+			gcu_stage_fail(EX_NOINPUT, "%s", errbuf);
 		if (bad && cli.verbosity > 0)
 			warnx("%s: %lu unreadable lines skipped (a run that was killed leaves one)",
 			      resume_path, bad);
@@ -282,22 +280,19 @@ int main(int argc, char **argv)
 	if (auth_rc != 0) {
 		/* The run goes on without a platform, so that every request still
 		 * gets its (failed) result. */
-		warnx("%s", auth_why);
-		gcu_summary_error(&json_summary, "%s", auth_why);
+		gcu_stage_error("%s", auth_why);
 		o.fail_all = auth_why;
 	}
 	o.auth = o.http ? &auth : NULL;
 	ndjson_writer_open(&out, "-");
-	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0) {
-		gcu_summary_error(&json_summary, "%s: %s", failed_path, strerror(errno));
-		err(EX_CANTCREAT, "%s", failed_path);
-	}
+	if (failed_path && ndjson_writer_open_atomic(&failed, failed_path) < 0)
+		gcu_stage_fail(EX_CANTCREAT, "%s: %s", failed_path, strerror(errno));
 
 	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	live = gcu_stage_progress(cli.verbosity);
-	gcu_stage_voice(&json_summary, cli.verbosity, live);
+	gcu_stage_live(live);
 	if (live && strcmp(path, "-") != 0)
 		st.total = count_lines(path);
 	o.cfg = &cfg;
@@ -315,27 +310,19 @@ int main(int argc, char **argv)
 	rc = gcu_send_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc != 0 && errbuf[0] != '\0') {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
-	int write_failed =
-	    gcu_stage_close_output(&out, &json_summary, rc < 0, errbuf, sizeof errbuf) < 0;
-	if (write_failed && rc >= 0)
-		warnx("%s", errbuf);
+	if (rc != 0 && errbuf[0] != '\0')
+		gcu_stage_error("%s", errbuf);
+	int write_failed = gcu_stage_close_output(&out, rc < 0) < 0;
 	/* Written whatever stopped the run: what was applied can be undone. */
 	if (o.undo && gcu_undo_log_write(o.undo, undo_path, errbuf, sizeof errbuf) < 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
+		gcu_stage_error("%s", errbuf);
 		write_failed = 1;
 	}
 	gcu_undo_log_free(o.undo);
 	summarize(&st, cfg.platform_window);
 	if (failed.fp) {
 		if (ndjson_writer_close(&failed) < 0) {
-			gcu_summary_error(&json_summary, "%s: %s", failed.name,
-			                  strerror(failed.error));
-			warnx("%s: %s", failed.name, strerror(failed.error));
+			gcu_stage_error("%s: %s", failed.name, strerror(failed.error));
 			write_failed = 1;
 		}
 		ndjson_writer_free(&failed);

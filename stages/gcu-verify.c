@@ -210,17 +210,15 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		errx(rc, "%s", errbuf);
 	rc = gcu_platform_open(&cfg, &auth, &o.http, errbuf, sizeof errbuf);
-	if (rc != 0) {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		errx(rc, "%s", errbuf);
-	}
+	if (rc != 0)
+		gcu_stage_fail(rc, "%s", errbuf);
 	ndjson_writer_open(&out, "-");
 
 	o.stop = gcu_stage_catch_stop();
 	gcu_stage_bind();
 
 	live = gcu_stage_progress(cli.verbosity);
-	gcu_stage_voice(&json_summary, cli.verbosity, live);
+	gcu_stage_live(live);
 	run.out = &out;
 	o.cfg = &cfg;
 	o.auth = &auth;
@@ -235,14 +233,9 @@ int main(int argc, char **argv)
 	rc = gcu_bulk_run(&o, &st, errbuf, sizeof errbuf);
 	if (live)
 		fputs("\r\033[K", live);
-	if (rc != 0 && errbuf[0] != '\0') {
-		gcu_summary_error(&json_summary, "%s", errbuf);
-		warnx("%s", errbuf);
-	}
-	int write_failed =
-	    gcu_stage_close_output(&out, &json_summary, rc < 0, errbuf, sizeof errbuf) < 0;
-	if (write_failed && rc >= 0)
-		warnx("%s", errbuf);
+	if (rc != 0 && errbuf[0] != '\0')
+		gcu_stage_error("%s", errbuf);
+	int write_failed = gcu_stage_close_output(&out, rc < 0) < 0;
 	summarize(&st, &run);
 	if (cli.verbosity > 0)
 		summary(&st, &run);

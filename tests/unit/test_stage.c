@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "stage.h"
+#include "ndjson.h"
 #include "stage_main.h"
 #include "tap.h"
 #include "version.h"
@@ -337,19 +338,42 @@ struct speech {
 static void speak(void *arg)
 {
 	const struct speech *sp = arg;
-	struct gcu_stage_cli cli = {.name = "gcu-test", .summary = sum_path, .verbosity = 1};
-	FILE *live = sp->live == 1 ? stderr : sp->live == 2 ? stdout : NULL;
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-test", .summary = sum_path, .verbosity = sp->verbosity};
 
 	gcu_stage_summary(&cli, &sum);
-	gcu_stage_voice(&sum, sp->verbosity, live);
+	gcu_stage_live(sp->live == 1 ? stderr : sp->live == 2 ? stdout : NULL);
 	gcu_stage_report(NULL, "in.csv", 3, "no such user");
 	gcu_stage_notice(NULL, "reading 2 pages");
 	gcu_stage_say("%s:%lu: note: %s", "in.csv", 4UL, "inactive");
 	exit(1);
 }
 
+/* Fails twice, then fails to write its output (to /dev/full), then stops
+ * with 65. */
+static void fail(void *arg)
+{
+	const struct speech *sp = arg;
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-test", .summary = sum_path, .verbosity = sp->verbosity};
+	struct ndjson_writer w;
+	json_object *o = json_object_new_object();
+
+	gcu_stage_summary(&cli, &sum);
+	gcu_stage_live(stderr);
+	gcu_stage_error("%s: %s", "in.csv", "first");
+	gcu_stage_error("second");
+	if (ndjson_writer_open(&w, "/dev/full") < 0)
+		exit(2);
+	ndjson_write(&w, o);
+	json_object_put(o);
+	if (gcu_stage_close_output(&w, sp->live) < 0) /* live: failed before */
+		gcu_stage_fail(EX_DATAERR, "%s", "bad snapshot");
+	exit(3);
+}
+
 /* The summary a child left: its "program" and its first reject's src and
- * why, as "program src why". */
+ * why, as "program src why", else its "exit" and "error", as "exit error". */
 static void summary_words(char *buf, size_t len)
 {
 	json_object *o = json_object_from_file(sum_path), *v = NULL, *r;
@@ -365,6 +389,12 @@ static void summary_words(char *buf, size_t len)
 		json_object_object_get_ex(r, "why", &why);
 		snprintf(buf, len, "%s %s %s", json_object_get_string(prog),
 		         json_object_get_string(src), json_object_get_string(why));
+	} else {
+		json_object *code = NULL, *error = NULL;
+		json_object_object_get_ex(o, "exit", &code);
+		json_object_object_get_ex(o, "error", &error);
+		snprintf(buf, len, "%d %s", json_object_get_int(code),
+		         json_object_get_string(error));
 	}
 	json_object_put(o);
 	unlink(sum_path);
@@ -398,6 +428,22 @@ static void test_voice(void)
 	in_child(speak, &(struct speech){1, 2}, &oc);
 	ok(strstr(oc.err, "\033[K") == NULL && strstr(oc.err, said("in.csv:3: no such user")),
 	   "the live line elsewhere: stderr is left as it is");
+	unlink(sum_path);
+
+	in_child(fail, &(struct speech){0, 0}, &oc);
+	snprintf(want, sizeof want, "%s", said("in.csv: first"));
+	strncat(want, said("second"), sizeof want - strlen(want) - 1);
+	strncat(want, said("stdout: No space left on device"), sizeof want - strlen(want) - 1);
+	strncat(want, said("bad snapshot"), sizeof want - strlen(want) - 1);
+	is_str(oc.err, want,
+	       "errors are said as they are, quiet or not, the live line left alone; "
+	       "a failed output is 'stdout: reason'");
+	is_long(oc.status, EX_DATAERR, "gcu_stage_fail exits with its code");
+	summary_words(words, sizeof words);
+	is_str(words, "65 in.csv: first", "the summary keeps the first error, and the exit");
+	in_child(fail, &(struct speech){1, 1}, &oc);
+	ok(strstr(oc.err, "stdout:") == NULL && strstr(oc.err, said("bad snapshot")) != NULL,
+	   "an output that fails after something else failed is not said again");
 	unlink(sum_path);
 }
 
