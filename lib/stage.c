@@ -209,3 +209,13 @@ int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
 	}
 	return 0;
 }
+
+int gcu_stage_write(struct ndjson_writer *out, json_object *rec, char *err, size_t errlen)
+{
+	int rc = ndjson_write(out, rec);
+
+	json_object_put(rec);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", out->name, strerror(out->error));
+	return rc < 0 ? -1 : 0;
+}

@@ -77,6 +77,13 @@ int gcu_stage_start(const struct gcu_stage_cli *cli, struct gcu_summary *sum,
                     size_t errlen);
 
 /*
+ * Writes rec as one line of out (a stage's output record) and puts it
+ * (json_object_put), whatever happens. Returns 0, or -1 with "NAME:
+ * reason" in err, NAME being out's ("stdout" for standard output).
+ */
+int gcu_stage_write(struct ndjson_writer *out, json_object *rec, char *err, size_t errlen);
+
+/*
  * Fills cfg: built-in defaults, the settings file (path, else
  * $GCU_CONFIG), the environment, then the flags given on the command line
  * (NULL when a flag was not given). Returns 0, or -1 with why in err

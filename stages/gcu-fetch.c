@@ -136,13 +136,7 @@ static int fetch_one(void *ctx, json_object *rec, unsigned long line, char *why,
 		run->missing++;
 		out = gcu_fetched_record(rec, NULL, 404, "user not found in the snapshot");
 	}
-	int rc = ndjson_write(run->out, out);
-	json_object_put(out);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
-		return -1;
-	}
-	return 0;
+	return gcu_stage_write(run->out, out, err, errlen);
 }
 
 static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct ndjson_writer *out,
@@ -193,14 +187,8 @@ static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t 
 	struct fetch_run *run = ctx;
 	json_object *out =
 	    gcu_fetched_record(oc->rec, oc->user, oc->status, oc->message ? oc->message : "");
-	int rc = ndjson_write(run->out, out);
 
-	json_object_put(out);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
-		return -1;
-	}
-	return 0;
+	return gcu_stage_write(run->out, out, err, errlen);
 }
 
 /* Writes each user read once to the capture, whatever its batches. */

@@ -370,12 +370,8 @@ static int resolve_all(struct resolve_run *run, char *errbuf, size_t errlen)
 		if (note[0])
 			gcu_stage_say("%s:%lu: note: %s; the change goes ahead", run->name,
 			              item.line, note);
-		if (ndjson_write(run->out, out) < 0) {
-			snprintf(errbuf, errlen, "%s: %s", run->out->name,
-			         strerror(run->out->error));
+		if (gcu_stage_write(run->out, out, errbuf, errlen) < 0)
 			rc = -1;
-		}
-		json_object_put(out);
 	}
 	if (rc == 0 && got < 0)
 		rc = -1;

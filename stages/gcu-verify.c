@@ -131,13 +131,7 @@ static int emit(void *ctx, const struct gcu_bulk_outcome *oc, char *err, size_t 
 		return -1;
 	}
 	run->verdicts[v]++;
-	int rc = ndjson_write(run->out, out);
-	json_object_put(out);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", run->out->name, strerror(run->out->error));
-		return -1;
-	}
-	return 0;
+	return gcu_stage_write(run->out, out, err, errlen);
 }
 
 static void progress(void *ctx, const struct gcu_bulk_stats *st)

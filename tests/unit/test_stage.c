@@ -447,6 +447,34 @@ static void test_voice(void)
 	unlink(sum_path);
 }
 
+/* A record written: one line, the reference dropped; a failed write named. */
+static void test_write(void)
+{
+	struct ndjson_writer w;
+	char path[64], err[128] = "", line[128] = "";
+	json_object *rec = json_object_new_object();
+
+	snprintf(path, sizeof path, "%s/records", dir);
+	json_object_object_add(rec, "id", json_object_new_string("u1"));
+	json_object_get(rec); /* one reference for the writer to drop, one to count */
+	ok(ndjson_writer_open(&w, path) == 0 && gcu_stage_write(&w, rec, err, sizeof err) == 0,
+	   "a record is written");
+	ok(ndjson_writer_close(&w) == 0, "and the output closes");
+	slurp(path, line, sizeof line);
+	is_str(line, "{\"id\":\"u1\"}\n", "as one line");
+	ok(json_object_put(rec) == 1, "the writer dropped its reference to the record");
+	unlink(path);
+
+	rec = json_object_new_object();
+	if (ndjson_writer_open(&w, "/dev/full") < 0)
+		exit(2);
+	w.error = ENOSPC; /* as after a write that failed: later ones are not tried */
+	ok(gcu_stage_write(&w, rec, err, sizeof err) == -1, "a failed write is -1");
+	is_str(err, "/dev/full: No space left on device", "naming the output and why");
+	w.error = 0;
+	ndjson_writer_close(&w);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -459,6 +487,7 @@ int main(void)
 	test_default_option();
 	test_operand();
 	test_voice();
+	test_write();
 	snprintf(sum_path, sizeof sum_path, "%s/out", dir);
 	unlink(sum_path);
 	snprintf(sum_path, sizeof sum_path, "%s/err", dir);
