@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -187,12 +186,9 @@ int main(int argc, char **argv)
 	int ch, rc;
 
 	gcu_stage_private();
-	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (ch) {
-		default: /* the options every stage takes, -h, -V, else a usage error */
-			gcu_stage_default_option(&cli, ch, optarg);
-		}
-	}
+	/* Only the options every stage takes, -h, -V, else a usage error. */
+	while ((ch = getopt_long(argc, argv, GCU_STAGE_SHORTOPTS, longopts, NULL)) != -1)
+		gcu_stage_default_option(&cli, ch, optarg);
 	o.seed = cli.seed;
 	const char *path = gcu_stage_operand(&cli, argc, argv);
 	gcu_stage_summary(&cli, &json_summary);
