@@ -19,7 +19,7 @@ SIMPKGS   = libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(SIMPKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 SIM_LIBS   = $(shell pkg-config --libs $(SIMPKGS) 2>/dev/null)
-ALL_CPPFLAGS = -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -Ilib -Istages $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = $(WARN) $(CFLAGS)
 
 # Debian packages the build and the tests need, each with a probe.
@@ -36,10 +36,13 @@ LINT_PACKAGES = cppcheck:/usr/bin/cppcheck clang-tidy:/usr/bin/clang-tidy \
 LIB_SRC   = $(sort $(wildcard lib/*.c))
 SIM_SRC   = $(sort $(wildcard lib/sim/*.c))
 STAGE_SRC = $(sort $(wildcard stages/gcu-*.c))
+# What the stages' main()s share and lib/ may not hold: it prints and exits.
+MAIN_SRC  = stages/stage_main.c
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ  = $(MAIN_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ   = $(SIM_SRC:%.c=$(BUILD)/%.o)
 PROGRAMS  = $(STAGE_SRC:stages/%.c=$(BIN)/%) \
             $(patsubst stages/%.sh,$(BIN)/%,$(wildcard stages/gcu-*.sh))
@@ -98,7 +101,7 @@ $(BIN)/gcu-sim: $(BUILD)/stages/gcu-sim.o $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(PKG_LIBS)
 
-$(BIN)/gcu-%: $(BUILD)/stages/gcu-%.o $(BUILD)/libgcu.a
+$(BIN)/gcu-%: $(BUILD)/stages/gcu-%.o $(MAIN_OBJ) $(BUILD)/libgcu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -106,11 +109,11 @@ $(BIN)/%: stages/%.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod +x $@
 
-$(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
+$(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $(MAIN_OBJ) $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(PKG_LIBS)
 
--include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) \
+-include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) \
          $(UNIT_SRC:%.c=$(BUILD)/%.d) $(FUZZ_SRC:%.c=$(BUILD)/%.d)
 
 # --- tests ----------------------------------------------------------------
@@ -180,16 +183,16 @@ fuzz-replay: $(REPLAYS)
 	done; echo "fuzz-replay: corpus replayed through $(words $(REPLAYS)) targets"
 
 # --- lint -----------------------------------------------------------------
-C_FILES  = $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
-           $(wildcard lib/*.h lib/sim/*.h tests/unit/*.h bench/*.c)
+C_FILES  = $(LIB_SRC) $(SIM_SRC) $(MAIN_SRC) $(STAGE_SRC) $(UNIT_SRC) $(FUZZ_SRC) \
+           $(wildcard lib/*.h lib/sim/*.h stages/*.h tests/unit/*.h bench/*.c)
 SH_FILES = run.sh $(wildcard lib/*.sh stages/*.sh bench/*.sh bench/peers/*.sh tests/cli/*.bash \
            tests/faults/*.bash bench/*.bash .ci/run)
 
 lint: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory LINT=1 deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-	  --inline-suppr --suppress=missingIncludeSystem -Ilib $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC)
-	clang-tidy --quiet $(LIB_SRC) $(SIM_SRC) $(STAGE_SRC) -- $(ALL_CPPFLAGS) -std=c11
+	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Istages $(LIB_SRC) $(SIM_SRC) $(MAIN_SRC) $(STAGE_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(SIM_SRC) $(MAIN_SRC) $(STAGE_SRC) -- $(ALL_CPPFLAGS) -std=c11
 	shellcheck -x $(SH_FILES)
 	clang-format --dry-run --Werror $(C_FILES)
 

@@ -1,6 +1,6 @@
 /*
  * stage_main.c - the command line and the messages every stage's main()
- * shares, in the words each stage used to write itself.
+ * shares, in the same words for every stage.
  *
  * The voice is one per process, as stderr is: the callbacks it backs get
  * the ctx of the stage's run, which is not theirs to use.

@@ -6,10 +6,11 @@
  * notices, which clear the live progress line first), the error it stops
  * for, told both in the summary and on stderr, and the close of its output.
  *
- * Unlike the rest of lib/, these print and exit: each stands for code the
- * stage would write at the same place, and its words and exit codes are
- * the same for every stage (64 for a usage error, as sysexits.h says).
- * A stage calls them from its own code and hands gcu_stage_report and
+ It lives beside the stages, not in lib/, because it prints and exits:
+ * each function stands for code the stage would write at the same place,
+ * and its words and exit codes are the same for every stage (64 for a
+ * usage error, as sysexits.h says). Every stage program links it; a stage
+ * calls it from its own code and hands gcu_stage_report and
  * gcu_stage_notice to lib as its callbacks.
  */
 #ifndef GCU_STAGE_MAIN_H
