@@ -9,8 +9,12 @@
  * requests finish, so units leave the engine as soon as they are done, in any order. A version
  * conflict is the sender's own: the user is read again, the changes merged again and the new body
  * sent.
+ *
+ * A group request goes through the same flow; what its members need (a
+ * result each, the request again for those left, --failed for those that
+ * failed) is send_groups.c's, and sender_int.h is what the two share.
  */
-#include "sender.h"
+#include "sender_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,57 +37,6 @@
 /* Units held at most: how far the input is read ahead. */
 #define READAHEAD 256
 
-/* One member of a group request: the user, and its result once it has
- * one. */
-struct member {
-	json_object *m; /* {"id","src","changes"}, borrowed from the record */
-	enum gcu_result_status status;
-	int done; /* has its result */
-};
-
-struct request {
-	json_object *rec; /* the request record */
-	char *raw;        /* its line as read, for --failed */
-	size_t raw_len;
-	unsigned long lineno;        /* its line number in the input */
-	json_object *body_override;  /* the body of a re-merge after a conflict */
-	json_object *undo_override;  /* and its undo, from the values read then */
-	json_object *group_override; /* a group request for the members left, after some
-	                                are done (resumed) or refused */
-	struct member *members;      /* a group request's, else NULL */
-	size_t nmembers;
-	int attempts;   /* sends of this request */
-	int conflicted; /* a conflict was seen: a later success resolves it */
-	double first_sent;
-};
-
-struct unit {
-	struct gcu_job job; /* scope, sealed, held (earlier units sharing a user), ... */
-	char id[40];        /* the user; "" for a group request */
-	char **users;       /* the users it changes, lower case, sorted */
-	size_t nusers;
-	struct request *reqs;
-	size_t n, cap, next;
-	long version;  /* current version after a versioned success, -1 unknown */
-	int conflicts; /* in a row */
-	int parked;    /* 1 once parked: the next conflict is final */
-	int refetch;   /* the next transfer re-reads the user */
-	int reading;   /* the transfer out re-reads the user */
-};
-
-/* The sender's side of a run; core first, so that the engine's callbacks
- * find the rest. */
-struct sender {
-	struct gcu_engine core;
-	const struct gcu_send_opts *o;
-	struct gcu_send_stats *st;
-	long waiting;  /* units that wait for an earlier unit of their user */
-	int unflushed; /* results written since the last flush */
-	/* "scope id" of the users whose record ended in a conflict on what it
-	 * expects, when read again: their group requests are not sent. */
-	json_object *moved_on;
-};
-
 const char *gcu_result_name(enum gcu_result_status s)
 {
 	static const char *const names[] = {"ok",       "unchanged",   "failed",
@@ -96,7 +49,7 @@ static void set_fatal(struct sender *e, const char *what, int errnum)
 	gcu_engine_fatal(&e->core, what, errnum);
 }
 
-static void write_line(struct sender *e, json_object *line)
+void sender_write_line(struct sender *e, json_object *line)
 {
 	if (ndjson_write(e->o->out, line) < 0)
 		set_fatal(e, e->o->out->name, e->o->out->error);
@@ -134,7 +87,7 @@ static int is_versioned(const char *op)
 	return op && (strcmp(op, "user") == 0 || strcmp(op, "state") == 0);
 }
 
-static json_object *result_line(struct request *r, enum gcu_result_status status, long http,
+json_object *sender_result_line(struct request *r, enum gcu_result_status status, long http,
                                 long version, const char *error, double now)
 {
 	json_object *rec = r->rec, *out = json_object_new_object();
@@ -167,7 +120,7 @@ static json_object *result_line(struct request *r, enum gcu_result_status status
 	return out;
 }
 
-static void free_request(struct request *r)
+void sender_free_request(struct request *r)
 {
 	json_object_put(r->rec);
 	json_object_put(r->body_override);
@@ -180,7 +133,7 @@ static void free_request(struct request *r)
 static void free_unit(struct unit *u)
 {
 	for (size_t i = 0; i < u->n; i++)
-		free_request(&u->reqs[i]);
+		sender_free_request(&u->reqs[i]);
 	for (size_t i = 0; i < u->nusers; i++)
 		free(u->users[i]);
 	free(u->users);
@@ -211,8 +164,7 @@ static void retire_unit(struct gcu_engine *core, struct gcu_job *j)
 	free_unit((struct unit *)j);
 }
 
-/* With -v, a result that failed is said: "src: what which: status: why". */
-static void tell(struct sender *e, const char *src, const char *what, const char *which,
+void sender_tell(struct sender *e, const char *src, const char *what, const char *which,
                  enum gcu_result_status status, const char *error)
 {
 	char msg[600];
@@ -225,10 +177,7 @@ static void tell(struct sender *e, const char *src, const char *what, const char
 	e->o->notice(e->o->ctx, msg);
 }
 
-/* The unit's current request has every result it gets: the next one's
- * turn, and once the unit is done, the turn of the later units that
- * waited for it. */
-static void advance(struct sender *e, struct unit *u)
+void sender_advance(struct sender *e, struct unit *u)
 {
 	u->refetch = 0;
 	gcu_job_restart(&u->job);
@@ -239,126 +188,19 @@ static void advance(struct sender *e, struct unit *u)
 				e->waiting--;
 }
 
-/* The request as it goes out: the one made for the members left, or the
- * record itself. */
-static json_object *outgoing(struct request *r)
-{
-	return r->group_override ? r->group_override : r->rec;
-}
-
-/* The result of member m of group request r: a result line with the
- * member's id, src and change, and "line" naming the request. */
-static json_object *member_line(struct sender *e, struct request *r, struct member *m,
-                                enum gcu_result_status status, long http, const char *error,
-                                double now)
-{
-	json_object *out = result_line(r, status, http, -1, error, now);
-	char where[600];
-
-	json_object_object_add(out, "id", json_object_get(gcu_json_get(m->m, "id")));
-	json_object_object_add(out, "src", json_object_get(gcu_json_get(m->m, "src")));
-	json_object_object_add(out, "path", json_object_get(gcu_json_get(outgoing(r), "path")));
-	json_object_object_add(out, "changes", json_object_get(gcu_json_get(m->m, "changes")));
-	if (status == GCU_RESULT_OK && gcu_json_get(m->m, "undo") != NULL)
-		json_object_object_add(out, "undo", json_object_get(gcu_json_get(m->m, "undo")));
-	snprintf(where, sizeof where, "%s:%lu", e->o->in->name, r->lineno);
-	json_object_object_add(out, "line", json_object_new_string(where));
-	return out;
-}
-
-/* Writes the result of member m, which had none. */
-static void member_result(struct sender *e, struct request *r, struct member *m,
-                          enum gcu_result_status status, long http, const char *error)
-{
-	json_object *line = member_line(e, r, m, status, http, error, gcu_now());
-
-	write_line(e, line);
-	json_object_put(line);
-	e->st->results[status]++;
-	m->status = status;
-	m->done = 1;
-	tell(e, gcu_json_str(m->m, "src"), gcu_json_str(r->rec, "op"), gcu_json_str(m->m, "id"),
-	     status, error);
-}
-
-/* A new array of the members of r without a result yet (or, failed set,
- * of those whose result is failed). */
-static json_object *members_where(struct request *r, int failed)
-{
-	json_object *list = json_object_new_array();
-	for (size_t i = 0; i < r->nmembers; i++) {
-		struct member *m = &r->members[i];
-		if (failed ? (m->done && m->status == GCU_RESULT_FAILED) : !m->done)
-			json_object_array_add(list, json_object_get(m->m));
-	}
-	return list;
-}
-
-/* The group request of r for some of its members (list, borrowed): the
- * record with the path, body and members made for them. New reference,
- * or NULL with why filled. */
-static json_object *group_for(struct request *r, json_object *list, char *why, size_t whylen)
-{
-	const char *op = gcu_json_str(r->rec, "op");
-	char group[40];
-
-	if (gcu_endpoint_group_of(op, gcu_json_str(r->rec, "path"), group, sizeof group) < 0) {
-		snprintf(why, whylen, "%s: no group in the path", op ? op : "");
-		return NULL;
-	}
-	json_object *g = gcu_endpoint_group(op, group, list, why, whylen);
-	if (g == NULL)
-		return NULL;
-	json_object *rec = json_object_new_object();
-	json_object_object_foreach(r->rec, key, val)
-	{
-		json_object *mine = gcu_json_get(g, key);
-		if (strcmp(key, "path") == 0 || strcmp(key, "body") == 0 ||
-		    strcmp(key, "members") == 0)
-			json_object_object_add(rec, key, json_object_get(mine));
-		else
-			json_object_object_add(rec, key, json_object_get(val));
-	}
-	json_object_put(g);
-	return rec;
-}
-
-/* Every member of the unit's group request has its result: the failed
- * ones go to --failed as a request of their own, ready to be fed back,
- * and the unit moves on. */
-static void write_failed_members(struct sender *e, struct request *r);
-
-static void group_done(struct sender *e, struct unit *u)
-{
-	write_failed_members(e, &u->reqs[u->next]);
-	advance(e, u);
-}
-
-/* Every member of the current group request without a result gets
- * status, and the request is done. */
-static void finish_members(struct sender *e, struct unit *u, enum gcu_result_status status,
-                           long http, const char *error)
-{
-	struct request *r = &u->reqs[u->next];
-	for (size_t i = 0; i < r->nmembers; i++)
-		if (!r->members[i].done)
-			member_result(e, r, &r->members[i], status, http, error);
-	group_done(e, u);
-}
-
 /* Writes the result of the unit's current request and moves on. */
 static void finish(struct sender *e, struct unit *u, enum gcu_result_status status, long http,
                    long version, const char *error)
 {
 	if (u->reqs[u->next].members != NULL) {
-		finish_members(e, u, status, http, error);
+		sender_finish_members(e, u, status, http, error);
 		return;
 	}
 	struct request *r = &u->reqs[u->next];
 	double now = gcu_now();
-	json_object *line = result_line(r, status, http, version, error, now);
+	json_object *line = sender_result_line(r, status, http, version, error, now);
 
-	write_line(e, line);
+	sender_write_line(e, line);
 	json_object_put(line);
 	e->st->results[status]++;
 	if ((status == GCU_RESULT_FAILED || status == GCU_RESULT_CONFLICT) && e->o->failed &&
@@ -368,9 +210,9 @@ static void finish(struct sender *e, struct unit *u, enum gcu_result_status stat
 		u->conflicts = 0;
 		u->parked = 0;
 	}
-	tell(e, gcu_json_str(r->rec, "src"), gcu_json_str(r->rec, "method"),
-	     gcu_json_str(r->rec, "path"), status, error);
-	advance(e, u);
+	sender_tell(e, gcu_json_str(r->rec, "src"), gcu_json_str(r->rec, "method"),
+	            gcu_json_str(r->rec, "path"), status, error);
+	sender_advance(e, u);
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -408,7 +250,7 @@ static void reject(struct sender *e, json_object *rec, const char *line, size_t 
 	}
 	json_object_object_add(out, "line", json_object_new_string(where));
 	free(where);
-	write_line(e, out);
+	sender_write_line(e, out);
 	json_object_put(out);
 	e->st->results[GCU_RESULT_REJECTED]++;
 	if (line && e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
@@ -427,7 +269,7 @@ static void passthrough(struct sender *e, json_object *rec, const char *status)
 	json_object *error = gcu_json_get(rec, "error");
 	if (error != NULL)
 		json_object_object_add(out, "error", json_object_get(error));
-	write_line(e, out);
+	sender_write_line(e, out);
 	json_object_put(out);
 	e->st->results[strcmp(status, "failed") == 0     ? GCU_RESULT_FAILED
 	               : strcmp(status, "conflict") == 0 ? GCU_RESULT_CONFLICT
@@ -452,7 +294,7 @@ static int check_request(json_object *rec, int request, char *why, size_t len)
 	return request ? gcu_request_check(rec, NULL, why, len) : 0;
 }
 
-static void dry_run_line(struct sender *e, json_object *rec)
+void sender_dry_run_line(struct sender *e, json_object *rec)
 {
 	json_object *body = gcu_json_get(rec, "body");
 	char *line = NULL;
@@ -497,9 +339,7 @@ static int set_users(struct unit *u, const char *id, const struct request *r)
 	return 0;
 }
 
-/* A new unit for user id (or the group request r), after every unit held:
- * it waits until those that change a user of its own are done. */
-static struct unit *new_unit(struct sender *e, const char *id, const struct request *r,
+struct unit *sender_new_unit(struct sender *e, const char *id, const struct request *r,
                              enum gcu_scope scope)
 {
 	struct unit *u = calloc(1, sizeof *u);
@@ -521,9 +361,7 @@ static struct unit *new_unit(struct sender *e, const char *id, const struct requ
 	return u;
 }
 
-/* Appends request r (its contents taken) to unit u. Returns 0, or -1
- * when memory ran out (r is then the caller's still). */
-static int append(struct unit *u, struct request *r)
+int sender_append(struct unit *u, struct request *r)
 {
 	if (u->n == u->cap) {
 		size_t cap = u->cap ? u->cap * 2 : 2;
@@ -550,105 +388,12 @@ static void add_request(struct sender *e, json_object *rec, const char *raw, siz
 	if (r.raw == NULL)
 		goto oom;
 	if (u == NULL || u->id[0] == '\0' || strcasecmp(u->id, id) != 0 || u->job.scope != scope)
-		u = new_unit(e, id, NULL, scope);
-	if (u == NULL || append(u, &r) < 0)
+		u = sender_new_unit(e, id, NULL, scope);
+	if (u == NULL || sender_append(u, &r) < 0)
 		goto oom;
 	return;
 oom:
-	free_request(&r);
-	set_fatal(e, "reading requests", ENOMEM);
-}
-
-/* The members of group request r that --failed gets, as a request of
- * their own: those that failed. */
-static void write_failed_members(struct sender *e, struct request *r)
-{
-	json_object *failed = members_where(r, 1);
-	char why[256];
-
-	if (json_object_array_length(failed) > 0 && e->o->failed) {
-		json_object *again = group_for(r, failed, why, sizeof why);
-		int rc = again ? ndjson_write(e->o->failed, again)
-		               : ndjson_write_raw(e->o->failed, r->raw, r->raw_len);
-		json_object_put(again);
-		if (rc < 0)
-			set_fatal(e, e->o->failed->name, e->o->failed->error);
-	}
-	json_object_put(failed);
-}
-
-/*
- * A group request: one unit of its own, for the members an earlier run
- * (--resume) did not finish; their results are copied from it, and the
- * request goes out for the others only.
- */
-static void add_group(struct sender *e, json_object *rec, const char *raw, size_t len,
-                      unsigned long lineno)
-{
-	json_object *list = gcu_json_get(rec, "members");
-	size_t n = json_object_array_length(list), left = 0;
-	struct request r = {.rec = json_object_get(rec), .raw_len = len, .lineno = lineno};
-	char key[2200], why[256];
-
-	r.raw = strndup(raw, len);
-	r.members = calloc(n, sizeof *r.members);
-	if (r.raw == NULL || r.members == NULL)
-		goto oom;
-	r.nmembers = n;
-	for (size_t i = 0; i < n; i++) {
-		struct member *m = &r.members[i];
-		json_object *done = NULL;
-		m->m = json_object_array_get_idx(list, i);
-		if (e->o->resume &&
-		    gcu_resume_key_of(gcu_json_str(m->m, "src"), gcu_json_str(rec, "op"),
-		                      gcu_json_str(rec, "path"), 0, key, sizeof key) == 0)
-			done = gcu_resume_done(e->o->resume, key);
-		if (done == NULL) {
-			left++;
-			continue;
-		}
-		const char *st = gcu_json_str(done, "status");
-		m->done = 1;
-		m->status = strcmp(st, "ok") == 0 ? GCU_RESULT_OK : GCU_RESULT_UNCHANGED;
-		write_line(e, done);
-		e->st->resumed++;
-		e->st->results[m->status]++;
-	}
-	if (left > 0 && left < n) {
-		json_object *pending = members_where(&r, 0);
-		r.group_override = group_for(&r, pending, why, sizeof why);
-		json_object_put(pending);
-		if (r.group_override == NULL) {
-			for (size_t i = 0; i < n; i++)
-				if (!r.members[i].done)
-					member_result(e, &r, &r.members[i], GCU_RESULT_FAILED, 0,
-					              why);
-			write_failed_members(e, &r);
-			left = 0;
-		}
-	}
-	if (left == 0) {
-		free_request(&r);
-		return;
-	}
-	if (e->o->dry_run || e->o->fail_all) {
-		if (e->o->dry_run)
-			dry_run_line(e, outgoing(&r));
-		for (size_t i = 0; e->o->fail_all && i < n; i++)
-			if (!r.members[i].done)
-				member_result(e, &r, &r.members[i], GCU_RESULT_FAILED, 0,
-				              e->o->fail_all);
-		write_failed_members(e, &r);
-		free_request(&r);
-		return;
-	}
-	struct unit *u = new_unit(e, NULL, &r, gcu_scope_parse(gcu_json_str(rec, "scope")));
-	if (u == NULL || append(u, &r) < 0)
-		goto oom;
-	u->job.sealed = 1; /* nothing joins a group request */
-	return;
-oom:
-	free_request(&r);
+	sender_free_request(&r);
 	set_fatal(e, "reading requests", ENOMEM);
 }
 
@@ -678,7 +423,7 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 	}
 	e->st->requests++;
 	if (gcu_json_get(rec, "members") != NULL) {
-		add_group(e, rec, line, len, lineno);
+		sender_add_group(e, rec, line, len, lineno);
 		json_object_put(rec);
 		return;
 	}
@@ -686,7 +431,7 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 		json_object *done = gcu_resume_done(e->o->resume, key);
 		if (done != NULL) {
 			const char *s = gcu_json_str(done, "status");
-			write_line(e, done);
+			sender_write_line(e, done);
 			e->st->resumed++;
 			e->st->results[strcmp(s, "ok") == 0 ? GCU_RESULT_OK
 			                                    : GCU_RESULT_UNCHANGED]++;
@@ -695,11 +440,12 @@ static void take_line(struct sender *e, const char *line, size_t len, unsigned l
 		}
 	}
 	if (e->o->dry_run) {
-		dry_run_line(e, rec);
+		sender_dry_run_line(e, rec);
 	} else if (e->o->fail_all) {
 		struct request r = {.rec = rec, .raw = (char *)line, .raw_len = len};
-		json_object *out = result_line(&r, GCU_RESULT_FAILED, 0, -1, e->o->fail_all, 0);
-		write_line(e, out);
+		json_object *out =
+		    sender_result_line(&r, GCU_RESULT_FAILED, 0, -1, e->o->fail_all, 0);
+		sender_write_line(e, out);
 		json_object_put(out);
 		e->st->results[GCU_RESULT_FAILED]++;
 		if (e->o->failed && ndjson_write_raw(e->o->failed, line, len) < 0)
@@ -734,7 +480,8 @@ static void too_long(struct gcu_engine *core, unsigned long lineno, const char *
  * this run last saw for a versioned PATCH. New reference or NULL. */
 static json_object *body_for(struct unit *u, struct request *r)
 {
-	json_object *body = r->body_override ? r->body_override : gcu_json_get(outgoing(r), "body");
+	json_object *body =
+	    r->body_override ? r->body_override : gcu_json_get(sender_outgoing(r), "body");
 	if (body == NULL)
 		return NULL;
 	if (u->version >= 0 && is_versioned(gcu_json_str(r->rec, "op")) &&
@@ -748,50 +495,6 @@ static json_object *body_for(struct unit *u, struct request *r)
 	return json_object_get(body);
 }
 
-/* "scope id" of a user, in lower case, into key (len bytes). */
-static void moved_on_key(char *key, size_t len, const char *scope, const char *id)
-{
-	snprintf(key, len, "%s %s", scope ? scope : "", id ? id : "");
-	for (char *c = key; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-}
-
-/*
- * A guarded record is all or nothing in its scope: the members of a group
- * request whose record ended in a conflict when its user was read again
- * get that conflict, unsent, and the request goes for the others. Returns
- * 1 when nothing is left to send.
- */
-static int drop_moved_on(struct sender *e, struct unit *u, struct request *r)
-{
-	const char *scope = gcu_json_str(r->rec, "scope");
-	char key[128], why[256] = "";
-	int dropped = 0;
-
-	for (size_t i = 0; e->moved_on && i < r->nmembers; i++) {
-		struct member *m = &r->members[i];
-		moved_on_key(key, sizeof key, scope, gcu_json_str(m->m, "id"));
-		if (m->done || !json_object_object_get_ex(e->moved_on, key, NULL))
-			continue;
-		member_result(e, r, m, GCU_RESULT_CONFLICT, 0,
-		              "not sent: the user no longer holds what its change expects");
-		dropped++;
-	}
-	if (dropped == 0)
-		return 0;
-	json_object *pending = members_where(r, 0);
-	json_object *again =
-	    json_object_array_length(pending) ? group_for(r, pending, why, sizeof why) : NULL;
-	json_object_put(pending);
-	if (again == NULL) {
-		finish_members(e, u, GCU_RESULT_FAILED, 0, why);
-		return 1;
-	}
-	json_object_put(r->group_override);
-	r->group_override = again;
-	return 0;
-}
-
 static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 {
 	struct unit *u = (struct unit *)j;
@@ -802,15 +505,15 @@ static void send_unit(struct gcu_engine *core, struct gcu_job *j, double now)
 	const char *text = NULL;
 	size_t len = 0;
 
-	if (r->members != NULL && drop_moved_on((struct sender *)core, u, r))
+	if (r->members != NULL && sender_drop_moved_on((struct sender *)core, u, r))
 		return;
 	if (u->refetch) {
 		snprintf(path, sizeof path, "/api/v2/users/%s", u->id);
 		method = "GET";
 		target = path;
 	} else {
-		method = gcu_json_str(outgoing(r), "method");
-		target = gcu_json_str(outgoing(r), "path");
+		method = gcu_json_str(sender_outgoing(r), "method");
+		target = gcu_json_str(sender_outgoing(r), "path");
 		body = body_for(u, r);
 		if (body != NULL)
 			text = ndjson_string(body, &len);
@@ -878,15 +581,11 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 	/* A guarded change is checked again on the user as it is now: when
 	 * it moved on, nothing more of the record is sent. */
 	if (gcu_expect_check(current, expect, why, sizeof why, NULL)) {
-		char key[128];
 		json_object_put(current);
 		json_object_put(user);
 		u->refetch = 0;
 		u->version = version;
-		moved_on_key(key, sizeof key, gcu_json_str(r->rec, "scope"), u->id);
-		if (e->moved_on == NULL)
-			e->moved_on = json_object_new_object();
-		json_object_object_add(e->moved_on, key, json_object_new_boolean(1));
+		sender_moved_on(e, gcu_json_str(r->rec, "scope"), u->id);
 		while (u->next < u->n && !e->core.fatal)
 			finish(e, u, GCU_RESULT_CONFLICT, resp->status, -1, why);
 		return;
@@ -929,110 +628,8 @@ static void reread(struct sender *e, struct unit *u, struct request *r,
 	json_object_put(user);
 }
 
-/* The member of r whose id is id, or NULL. */
-static struct member *member_of(struct request *r, const char *id)
-{
-	for (size_t i = 0; id && i < r->nmembers; i++) {
-		const char *m = gcu_json_str(r->members[i].m, "id");
-		if (m && strcasecmp(m, id) == 0)
-			return &r->members[i];
-	}
-	return NULL;
-}
-
-/*
- * A team join answers per member: those added in "entities", the others
- * in "failures" with the reason. A member the answer does not name is not
- * taken for added.
- */
-static void team_answer(struct sender *e, struct request *r, const struct gcu_http_response *resp)
-{
-	json_object *answer = json_tokener_parse(resp->body ? resp->body : "");
-	json_object *added = gcu_json_get(answer, "entities"),
-	            *refused = gcu_json_get(answer, "failures");
-	char why[200];
-
-	for (size_t i = 0;
-	     json_object_is_type(refused, json_type_array) && i < json_object_array_length(refused);
-	     i++) {
-		json_object *f = json_object_array_get_idx(refused, i);
-		struct member *m = member_of(r, gcu_json_str(f, "id"));
-		const char *reason = gcu_json_str(f, "reason");
-		if (m == NULL || m->done)
-			continue;
-		snprintf(why, sizeof why, "%s", reason ? reason : "refused by the platform");
-		member_result(e, r, m, GCU_RESULT_FAILED, resp->status, why);
-	}
-	for (size_t i = 0; i < json_object_array_length(added); i++) {
-		struct member *m =
-		    member_of(r, gcu_json_str(json_object_array_get_idx(added, i), "id"));
-		if (m != NULL && !m->done)
-			member_result(e, r, m, GCU_RESULT_OK, resp->status, NULL);
-	}
-	for (size_t i = 0; i < r->nmembers; i++)
-		if (!r->members[i].done)
-			member_result(e, r, &r->members[i], GCU_RESULT_FAILED, resp->status,
-			              "the platform's answer does not name this member as added");
-	json_object_put(answer);
-}
-
-/* Calls that apply to all of their members or none (queue and division
- * calls): a 400 names the users it refuses. */
-static int all_or_nothing(const char *op)
-{
-	return op && strcmp(op, "teamJoin") != 0 && strcmp(op, "teamLeave") != 0;
-}
-
-/*
- * The answer to a group request. A 400 to a call that applies to all or
- * none names the members it refused: they fail with it, and the call goes
- * again for the others, who were refused only for their company (each
- * round drops at least one member, so it ends).
- */
-static void group_answer(struct sender *e, struct unit *u, struct request *r,
-                         const struct gcu_http_response *resp, long status)
-{
-	const char *op = gcu_json_str(r->rec, "op");
-	char msg[400], why[256];
-	size_t named = 0, left = 0;
-
-	if (status >= 200 && status < 300) {
-		if (strcmp(op, "teamJoin") == 0)
-			team_answer(e, r, resp);
-		finish_members(e, u, GCU_RESULT_OK, status, NULL);
-		return;
-	}
-	gcu_http_error_message(resp, msg, sizeof msg);
-	if (status == 400 && all_or_nothing(op) && resp->body != NULL) {
-		for (size_t i = 0; i < r->nmembers; i++) {
-			struct member *m = &r->members[i];
-			const char *id = gcu_json_str(m->m, "id");
-			if (m->done)
-				continue;
-			if (id && strcasestr(resp->body, id) != NULL) {
-				member_result(e, r, m, GCU_RESULT_FAILED, status, msg);
-				named++;
-			} else {
-				left++;
-			}
-		}
-	}
-	if (named > 0 && left > 0) {
-		json_object *pending = members_where(r, 0);
-		json_object *again = group_for(r, pending, why, sizeof why);
-		json_object_put(pending);
-		if (again != NULL) {
-			json_object_put(r->group_override);
-			r->group_override = again;
-			gcu_job_restart(&u->job);
-			return;
-		}
-	}
-	finish_members(e, u, GCU_RESULT_FAILED, status, msg);
-}
-
-/* A 2xx to a team join lists the members added; one without that list is
- * not the platform's answer (a proxy's 200 for a throttled call). */
+/* A 2xx the engine may take for the platform's answer; a group
+ * request's has more to show for it (sender_group_usable). */
 static int usable(struct gcu_engine *core, struct gcu_job *j, const struct gcu_http_response *resp,
                   char *why, size_t whylen)
 {
@@ -1040,15 +637,9 @@ static int usable(struct gcu_engine *core, struct gcu_job *j, const struct gcu_h
 	struct request *r = &u->reqs[u->next];
 	(void)core;
 
-	if (u->reading || r->members == NULL || strcmp(gcu_json_str(r->rec, "op"), "teamJoin") != 0)
+	if (u->reading || r->members == NULL)
 		return 0;
-	json_object *answer = json_tokener_parse(resp->body ? resp->body : "");
-	int listed = json_object_is_type(gcu_json_get(answer, "entities"), json_type_array);
-	json_object_put(answer);
-	if (listed)
-		return 0;
-	snprintf(why, whylen, "without the list of members added");
-	return -1;
+	return sender_group_usable(r, resp, why, whylen);
 }
 
 /* A success, or an answer the engine leaves to the sender. */
@@ -1062,7 +653,7 @@ static void answered(struct gcu_engine *core, struct gcu_job *j,
 	char msg[400];
 
 	if (r->members != NULL) {
-		group_answer(e, u, r, resp, status);
+		sender_group_answer(e, u, r, resp, status);
 		return;
 	}
 
