@@ -28,6 +28,8 @@
 #include "json_access.h"
 #include "resume.h"
 
+/* --- the members' results ----------------------------------------------- */
+
 json_object *sender_outgoing(struct request *r)
 {
 	return r->group_override ? r->group_override : r->rec;
@@ -148,6 +150,8 @@ void sender_finish_members(struct sender *e, struct unit *u, enum gcu_result_sta
 	group_done(e, u);
 }
 
+/* --- input -------------------------------------------------------------- */
+
 void sender_add_group(struct sender *e, json_object *rec, const char *raw, size_t len,
                       unsigned long lineno)
 {
@@ -218,6 +222,8 @@ oom:
 	gcu_engine_fatal(&e->core, "reading requests", ENOMEM);
 }
 
+/* --- sending ------------------------------------------------------------ */
+
 /* "scope id" of a user, in lower case, into key (len bytes). */
 static void moved_on_key(char *key, size_t len, const char *scope, const char *id)
 {
@@ -265,6 +271,8 @@ int sender_drop_moved_on(struct sender *e, struct unit *u, struct request *r)
 	r->group_override = again;
 	return 0;
 }
+
+/* --- answers ------------------------------------------------------------ */
 
 /* The member of r whose id is id, or NULL. */
 static struct member *member_of(struct request *r, const char *id)
