@@ -4,8 +4,8 @@
  * sending them, a version conflict's re-read and re-merge, and each
  * request's result) and send_groups.c (a group request and its members:
  * their results, the request again for the members left, and --failed
- * for those that failed). No other file includes it; what the stage sees
- * is sender.h.
+ * for those that failed). No other file includes it but their unit test;
+ * what the stage sees is sender.h.
  *
  * sender.c drives every unit through the engine and hands a group
  * request to send_groups.c at four points: when its line is read
