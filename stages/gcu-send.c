@@ -159,11 +159,14 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 	        st->results[GCU_RESULT_INTERRUPTED], st->results[GCU_RESULT_REJECTED]);
 	if (st->resumed)
 		fprintf(stderr, " (%lu resumed)", st->resumed);
+	/* The limit counts over a sliding window, which lets a burst through:
+	 * say what the window allowed, not a rate the average may pass. */
 	fprintf(stderr,
 	        "; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu parked); "
-	        "%.1f s, %.3g req/s against a limit of %.3g req/s%s\n",
+	        "%.1f s, %.3g req/s; the platform allows at most %ld in any %g s%s\n",
 	        st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
-	        st->elapsed, rate, allowed, st->blind ? " (no rate headers: blind)" : "");
+	        st->elapsed, rate, st->limit > 0 ? st->limit : cfg->platform_limit,
+	        cfg->platform_window, st->blind ? " (no rate headers: blind)" : "");
 	/* The bottleneck: time with work waiting on the in-flight bound, while
 	 * the quota would have allowed more. */
 	double conc = st->blocked[GCU_PACE_CONCURRENCY], quota = st->blocked[GCU_PACE_QUOTA];

@@ -251,7 +251,7 @@ holds_every_change() {
 	grep -qx 'platform.window=6' "$dir/state"
 	grep -qx 'gap=0.5' "$dir/state"
 	# The stages were handed the same file: gcu-send paced for 600 per 6 s.
-	grep -q 'against a limit of 100 req/s' "$dir/send.non-routing.log"
+	grep -q 'the platform allows at most 600 in any 6 s' "$dir/send.non-routing.log"
 	grep -q 'at most 600 in any 6 s' "$dir/report.txt"
 	holds_every_change "$dir"
 }
