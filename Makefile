@@ -105,9 +105,15 @@ $(BIN)/gcu-%: $(BUILD)/stages/gcu-%.o $(MAIN_OBJ) $(BUILD)/libgcu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/%: stages/%.sh
+# The shell stages source lib/run_folder.sh from beside them, as installed
+# (share/gcu) or built (BIN), wherever BIN is.
+$(BIN)/%: stages/%.sh $(BIN)/run_folder.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod +x $@
+
+$(BIN)/run_folder.sh: lib/run_folder.sh
+	@mkdir -p $(@D)
+	cp $< $@ && chmod 644 $@
 
 $(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $(MAIN_OBJ) $(BUILD)/libgcusim.a $(BUILD)/libgcu.a
 	@mkdir -p $(@D)

@@ -17,7 +17,7 @@ umask 077 # the report quotes personal data
 max_failed=20
 scopes=(non-routing routing)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lib=$here/../lib # the source tree; installed, share/gcu
+lib=$here # built; installed, share/gcu
 [ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu
 # shellcheck source=lib/run_folder.sh
 . "$lib/run_folder.sh"
