@@ -71,24 +71,16 @@ void gcu_stage_live(FILE *live)
 void gcu_stage_say(const char *fmt, ...)
 {
 	va_list ap;
-	char *msg = NULL;
-	int n;
 
 	if (voice.verbosity <= 0)
 		return;
+	/* The live line is cleared before a message when both go to stderr,
+	 * before the program's name, so that the name stays. */
+	if (voice.live == stderr)
+		fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	if (n < 0) { /* out of memory: the message without the clearing */
-		va_start(ap, fmt);
-		vwarnx(fmt, ap);
-		va_end(ap);
-		return;
-	}
-	/* The live line is cleared before a message when both go to stderr.
-	 * warnx has written "gcu-send: " by then, and it goes with the line. */
-	warnx("%s%s", voice.live == stderr ? "\r\033[K" : "", msg);
-	free(msg);
 }
 
 void gcu_stage_report(void *ctx, const char *name, unsigned long line, const char *msg)

@@ -252,6 +252,15 @@ static const char *said(const char *msg)
 	return buf;
 }
 
+/* msg as said() has it, after the sequence that clears the live line. */
+static const char *cleared(const char *msg)
+{
+	static char buf[520];
+
+	snprintf(buf, sizeof buf, "\r\033[K%s", said(msg));
+	return buf;
+}
+
 struct option_call {
 	int ch;
 	const char *arg;
@@ -420,9 +429,9 @@ static void test_voice(void)
 	summary_words(words, sizeof words);
 	is_str(words, "gcu-test in.csv:3 no such user", "quiet: the summary still has the reject");
 	in_child(speak, &(struct speech){1, 1}, &oc);
-	ok(strstr(oc.err, said("\r\033[Kin.csv:3: no such user")) != NULL &&
-	       strstr(oc.err, said("\r\033[Kreading 2 pages")) != NULL &&
-	       strstr(oc.err, said("\r\033[Kin.csv:4: note: inactive")) != NULL,
+	ok(strstr(oc.err, cleared("in.csv:3: no such user")) != NULL &&
+	       strstr(oc.err, cleared("reading 2 pages")) != NULL &&
+	       strstr(oc.err, cleared("in.csv:4: note: inactive")) != NULL,
 	   "the live line on stderr: every message clears it first");
 	unlink(sum_path);
 	in_child(speak, &(struct speech){1, 2}, &oc);
