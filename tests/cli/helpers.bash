@@ -58,3 +58,13 @@ sim_state() {
 sim_stats() {
 	curl -sf "$GCU_API_BASE/__sim/stats"
 }
+
+# non_routing_sent_once DIR: the run in DIR sent its 40 user PATCHes in one
+# session of gcu-send, all ok, and the platform received what that session
+# says it sent: no PATCH went out twice, a retry after a 429 aside.
+non_routing_sent_once() {
+	local sum=$1/send.non-routing.1.summary.json
+	[ ! -e "$1/send.non-routing.2.summary.json" ]
+	jq -e '.requests == 40 and .results.ok == 40' "$sum"
+	[ "$(sim_stats | jq '.requests.by_route["PATCH /api/v2/users/{id}"]')" -eq "$(jq .sent "$sum")" ]
+}
