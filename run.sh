@@ -149,21 +149,17 @@ ensure_token() {
 }
 
 # --- stages ---------------------------------------------------------------
-stage_flags=() overall=0
-
-# last_session LOG: the lines a stage wrote in this session of the run.
-last_session() {
-	awk '/^--- / { n = 0; delete l; next } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' "$1"
-}
+stage_flags=()
 
 # stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT,
 # stderr to RUNDIR/NAME.SCOPE.log and its counts to NAME.SCOPE.summary.json
 # (gcu-send: send.SCOPE.N.summary.json, one per session; resolve and
 # partition, run once for both scopes, have SCOPE ''); says its summary
-# line. Returns 0, also when some records failed (then the run's exit is
-# 1); stops the run with the stage's code otherwise, saying why.
+# line. Returns 0, also when some records failed (exit 1, which its summary
+# keeps for records_failed); stops the run with the stage's code otherwise,
+# saying why.
 stage() {
-	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 summary how=failed why
+	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 from summary how=failed why
 	shift 3
 	base=$run_dir/$name${scope:+.$scope}
 	log=$base.log sum=$base.summary.json
@@ -172,17 +168,18 @@ stage() {
 		sum=$base.$n.summary.json
 	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
+	from=$(($(wc -l <"$log") + 1)) # the lines after it are this session's
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
 	[ "$name" != send ] || undo_file
-	summary=$(last_session "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
+	summary=$(tail -n "+$from" "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
 	[ -z "$summary" ] || say "${scope:+$scope: }${summary#gcu-}"
-	case $rc in 0) return 0 ;; 1) overall=1; return 0 ;; esac
+	case $rc in 0 | 1) return 0 ;; esac
 	[ "$rc" != 75 ] || how=interrupted
 	[ -z "$scope" ] || state_set "$scope" "$how:$name"
 	[ "$how" = failed ] || resume_hint 75 "${scope:+$scope: }gcu-$name was interrupted"
 	# Why: the error its summary names, else its last line before the summary.
 	why=$(jq -r '.error // empty' "$sum" 2>/dev/null || true)
-	[ -n "$why" ] || why=$(last_session "$log" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
+	[ -n "$why" ] || why=$(tail -n "+$from" "$log" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
 	why=${why#gcu-*: }
 	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): ${why:-no message}"
 	resume_hint $((rc > 128 ? 75 : rc)) "${scope:+$scope: }the log is $log; fix the cause"
@@ -289,6 +286,13 @@ wait_gap() {
 	[ -z "$progress_fd" ] || printf '\r\033[K' >&3
 }
 
+# records_failed SUMMARY...: 1 when a stage said, in its latest summary,
+# that some of its records failed or were rejected (its exit 1), else 0;
+# what a session of the run found before this one still counts.
+records_failed() {
+	if [ -e "${1:-}" ]; then jq -s 'if any(.[]; .exit == 1) then 1 else 0 end' "$@"; else echo 0; fi
+}
+
 report() {
 	[ "$no_report" = 0 ] || return 0
 	"$bin/gcu-report" "$run_dir" || warn "gcu-report failed (exit $?)"
@@ -327,11 +331,10 @@ while [ $# -gt 0 ]; do
 done
 changes=${1:-}
 [ $# -le 1 ] || usage
-[ -z "$gap" ] || is_number "$gap" || die 64 "--gap: not a number of seconds: $gap"
 case $only_scope in '' | non-routing | routing) ;; *) die 64 "--scope: non-routing or routing, not $only_scope" ;; esac
-if [ "$mode" = resume ] && ! [ -f "$run_dir/state" ]; then die 66 "$run_dir: no run to resume (no state file)"; fi
-if { [ "$mode" = wait ] || [ "$mode" = verify ]; } && ! [ -f "$run_dir/state" ]; then
-	die 64 "--${mode/wait/wait-gap} needs --run-dir of a started run"
+if [[ $mode =~ ^(resume|wait|verify)$ ]]; then # these go on with a run that has started
+	[ -n "$run_dir" ] || usage
+	[ -f "$run_dir/state" ] || die 66 "$run_dir: not a run that has started (no state file)"
 fi
 # A rollback is a run of the undo file, with the config and the gap of the
 # run it undoes; a new run folder, unless one is named.
@@ -367,7 +370,7 @@ v=$("$bin/gcu-config" "${cfg[@]}" --get platform.limit --get platform.window --g
 	--get throttle.pause_below --get schedule.gap)
 read -r -d '' limit window kept pause_below gap_setting <<<"$v" || true
 gap=${gap:-$gap_setting}
-is_number "$gap" || die 64 "schedule.gap: not a number of seconds: $gap"
+is_number "$gap" || die 64 "--gap: not a number of seconds: $gap"
 
 # --- the run folder -------------------------------------------------------
 if [ -z "$run_dir" ]; then
@@ -416,7 +419,7 @@ plan)
 	state_set planned "$(now_ms)"
 	[ "$quiet" = 1 ] || echo
 	"$bin/gcu-report" --plan "$run_dir" || warn "gcu-report --plan failed (exit $?)"
-	exit "$overall"
+	exit "$(records_failed "$run_dir"/*.summary.json)"
 	;;
 wait) wait_gap; exit 0 ;;
 verify)
@@ -426,7 +429,7 @@ verify)
 		stage verify "$s" "$run_dir/verify.$s.ndjson" "$run_dir/results.$s.ndjson"
 	done
 	report
-	exit "$overall"
+	exit "$(records_failed "$run_dir"/verify.*.summary.json)"
 	;;
 esac
 
@@ -440,14 +443,6 @@ if [ "$only_scope" != non-routing ]; then
 	if [ "$(state_get routing)" != 'done' ] && [ -s "$run_dir/changes.routing.ndjson" ]; then wait_gap; fi
 	run_scope routing
 fi
-# What was rejected or failed in an earlier session of this run still counts.
-for s in "${scopes[@]}"; do
-	if [ -s "$run_dir/failed.$s.ndjson" ] || grep -qs -e '"status":"failed"' "$run_dir/results.$s.ndjson" ||
-		grep -qs -e '"verified":false' "$run_dir/verify.$s.ndjson"; then
-		overall=1
-	fi
-done
-[ ! -s "$run_dir/rejects.txt" ] && [ ! -s "$run_dir/rejects.partition.ndjson" ] || overall=1
 undo_file
 report
-exit "$overall"
+exit "$(records_failed "$run_dir"/*.summary.json)"
