@@ -9,7 +9,6 @@
  * full or at the end.
  */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>

@@ -7,7 +7,6 @@
  * a token and reports; the reads are lib/bulkread.c's, the check is
  * lib/verify.c's.
  */
-#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
