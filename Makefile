@@ -262,28 +262,9 @@ define bench-section
 bench/assemble.sh
 endef
 
-bench-offline: $(PROGRAMS)
-	$(call bench-section,offline)
-
-bench-sim: $(PROGRAMS)
-	$(call bench-section,sim)
-
-bench-send: $(PROGRAMS)
-	$(call bench-section,send)
-
-bench-compare: $(PROGRAMS)
-	$(call bench-section,compare)
-
-bench-cost: $(PROGRAMS)
-	$(call bench-section,cost)
-
-bench-resolve: $(PROGRAMS)
-	$(call bench-section,resolve)
-
-# What a reorganisation of 2,000 users costs in requests (queue, team and
-# division changes in group requests), next to a request per change.
-bench-groups: $(PROGRAMS)
-	$(call bench-section,groups)
-
-bench-pacing: $(PROGRAMS)
-	$(call bench-section,pacing)
+# bench-NAME runs bench/NAME.sh; bench-groups is what a reorganisation of
+# 2,000 users costs in requests (queue, team and division changes in group
+# requests), next to a request per change.
+BENCH_SECTIONS = offline sim send compare cost resolve groups pacing
+$(addprefix bench-,$(BENCH_SECTIONS)): bench-%: $(PROGRAMS)
+	$(call bench-section,$*)
