@@ -287,10 +287,11 @@ wait_gap() {
 }
 
 # records_failed SUMMARY...: 1 when a stage said, in its latest summary,
-# that some of its records failed or were rejected (its exit 1), else 0;
-# what a session of the run found before this one still counts.
+# that some of its records failed or were rejected (its exit 1), or a
+# summary cannot be read, else 0; what an earlier session found still counts.
 records_failed() {
-	if [ -e "${1:-}" ]; then jq -s 'if any(.[]; .exit == 1) then 1 else 0 end' "$@"; else echo 0; fi
+	[ -e "${1:-}" ] || { echo 0; return; }
+	jq -s 'if any(.[]; .exit == 1) then 1 else 0 end' "$@" 2>/dev/null || echo 1
 }
 
 report() {
