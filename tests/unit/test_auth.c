@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "http.h"
 #include "tap.h"
+#include "test_server.h"
 
 extern char **environ;
 
@@ -49,11 +50,6 @@ struct login {
 	volatile int stopping;
 };
 
-struct upload {
-	char body[1024];
-	size_t len;
-};
-
 static int secret_leaked;
 
 /* Checks a message for the secret; counts a leak. */
@@ -63,51 +59,20 @@ static void no_secret(const char *msg)
 		secret_leaked++;
 }
 
-static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                    enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body)
-{
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
+static const char *const json_type[] = {"Content-Type", "application/json", NULL};
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_size, void **con_cls)
 {
 	struct login *l = cls;
-	struct upload *u = *con_cls;
 	char buf[512];
+	enum MHD_Result ret;
 
 	(void)version;
-	if (u == NULL) {
-		if ((u = calloc(1, sizeof *u)) == NULL)
-			return MHD_NO;
-		*con_cls = u;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		size_t n = *upload_size;
-		if (n > sizeof u->body - 1 - u->len)
-			n = sizeof u->body - 1 - u->len;
-		memcpy(u->body + u->len, upload_data, n);
-		u->len += n;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	u->body[u->len] = '\0';
+	if (upload_gather(con_cls, upload_data, upload_size, &ret))
+		return ret;
+	const struct upload *u = *con_cls;
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 
@@ -124,24 +89,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		pthread_mutex_lock(&l->mu);
 		l->bad_requests++;
 		pthread_mutex_unlock(&l->mu);
-		return reply(c, 400, "{\"error\":\"invalid_request\"}");
+		return reply(c, 400, "{\"error\":\"invalid_request\"}", json_type);
 	}
 	if (auth == NULL || strcmp(auth, BASIC) != 0)
 		return reply(c, 401,
-		             "{\"error\":\"invalid_client\",\"description\":\"client not found\"}");
+		             "{\"error\":\"invalid_client\",\"description\":\"client not found\"}",
+		             json_type);
 	switch (mode) {
 	case M_SERVER_ERROR:
-		return reply(c, 503, "{\"message\":\"down\"}");
+		return reply(c, 503, "{\"message\":\"down\"}", json_type);
 	case M_NO_TOKEN:
-		return reply(c, 200, "{\"token_type\":\"bearer\"}");
+		return reply(c, 200, "{\"token_type\":\"bearer\"}", json_type);
 	case M_BAD_TOKEN:
-		return reply(c, 200, "{\"access_token\":\"a b\\r\\nX-Evil: 1\",\"expires_in\":60}");
+		return reply(c, 200, "{\"access_token\":\"a b\\r\\nX-Evil: 1\",\"expires_in\":60}",
+		             json_type);
 	case M_SLOW:
 		for (int i = 0; i < 200 && !l->stopping; i++) {
 			struct timespec ts = {0, 10000000L};
 			nanosleep(&ts, NULL);
 		}
-		return reply(c, 503, "{}");
+		return reply(c, 503, "{}", json_type);
 	case M_TOKEN:
 		break;
 	}
@@ -151,7 +118,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)snprintf(buf, sizeof buf,
 	               "{\"access_token\":\"tok-%d\",\"token_type\":\"bearer\",\"expires_in\":%g}",
 	               n, expires);
-	return reply(c, 200, buf);
+	return reply(c, 200, buf, json_type);
 }
 
 static int login_start(struct login *l)
@@ -166,7 +133,7 @@ static int login_start(struct login *l)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	l->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
 	                        NULL, NULL, handler, l, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, on_done, l, MHD_OPTION_END);
+	                        MHD_OPTION_NOTIFY_COMPLETED, upload_done, l, MHD_OPTION_END);
 	if (l->d == NULL)
 		return -1;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);

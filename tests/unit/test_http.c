@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "http.h"
 #include "tap.h"
+#include "test_server.h"
 
 #define BIG  ((size_t)100 * 1024)
 #define HUGE ((size_t)70 * 1024)
@@ -38,11 +39,6 @@ struct server {
 	int cur, peak;
 	long connections, requests;
 	volatile int stopping;
-};
-
-struct upload {
-	char body[4096];
-	size_t len;
 };
 
 static void msleep(int ms)
@@ -63,16 +59,6 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 		s->connections++;
 		pthread_mutex_unlock(&s->mu);
 	}
-}
-
-static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                    enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
 }
 
 static ssize_t chunked_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -96,46 +82,18 @@ static ssize_t cut_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
-                             const char *const *headers)
-{
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	for (; headers != NULL && headers[0] != NULL; headers += 2)
-		MHD_add_response_header(r, headers[0], headers[1]);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_size, void **con_cls)
 {
 	struct server *s = cls;
-	struct upload *u = *con_cls;
 	enum MHD_Result ret;
 	char buf[8192];
 
 	(void)version;
-	if (u == NULL) {
-		u = calloc(1, sizeof *u);
-		if (u == NULL)
-			return MHD_NO;
-		*con_cls = u;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		size_t n = *upload_size;
-		if (n > sizeof u->body - 1 - u->len)
-			n = sizeof u->body - 1 - u->len;
-		memcpy(u->body + u->len, upload_data, n);
-		u->len += n;
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (upload_gather(con_cls, upload_data, upload_size, &ret))
+		return ret;
+	const struct upload *u = *con_cls;
 
 	pthread_mutex_lock(&s->mu);
 	long nreq = ++s->requests;
@@ -222,7 +180,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
 		const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
-		u->body[u->len] = '\0';
 		(void)snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%s", method, auth ? auth : "-",
 		               ctype ? ctype : "-", ua ? ua : "-", q ? q : "-", u->body);
 		ret = reply(c, 200, buf, NULL);
@@ -250,7 +207,7 @@ static int server_start(struct server *s)
 	s->d = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler,
 	    s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_CONNECTION, on_conn, s,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, upload_done, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)(1024 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	if (s->d == NULL)
 		return -1;
