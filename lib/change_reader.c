@@ -29,6 +29,7 @@
 
 #include "change.h"
 #include "fields.h"
+#include "grow.h"
 #include "json_access.h"
 #include "ndjson.h"
 #include "text.h"
@@ -101,16 +102,10 @@ int gcu_format_parse(const char *s, enum gcu_format *fmt)
 static void on_cell(void *s, size_t len, void *data)
 {
 	struct gcu_change_reader *r = data;
-	if (r->ncells == r->cap_cells) {
-		size_t cap = r->cap_cells ? r->cap_cells * 2 : 16;
-		struct cell *grown = realloc(r->cells, cap * sizeof *grown);
-		if (grown == NULL) {
-			r->row_bad = 1;
-			snprintf(r->row_err, sizeof r->row_err, "out of memory");
-			return;
-		}
-		r->cells = grown;
-		r->cap_cells = cap;
+	if (gcu_grow(&r->cells, &r->cap_cells, r->ncells, sizeof *r->cells, 16) < 0) {
+		r->row_bad = 1;
+		snprintf(r->row_err, sizeof r->row_err, "out of memory");
+		return;
 	}
 	struct cell *c = &r->cells[r->ncells++];
 	c->text = NULL;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "json_access.h"
 #include "keyset.h"
 #include "ndjson.h"
@@ -186,14 +187,8 @@ void gcu_directory_free(struct gcu_directory *d)
 /* A new item slot at the end (zeroed), or NULL. */
 static struct gcu_dir_item *new_item(struct gcu_directory *d)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		struct gcu_dir_item *grown = realloc(d->items, cap * sizeof *grown);
-		if (grown == NULL)
-			return NULL;
-		d->items = grown;
-		d->cap = cap;
-	}
+	if (gcu_grow(&d->items, &d->cap, d->n, sizeof *d->items, 256) < 0)
+		return NULL;
 	struct gcu_dir_item *it = &d->items[d->n];
 	memset(it, 0, sizeof *it);
 	return it;

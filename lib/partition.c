@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "change.h"
+#include "grow.h"
 #include "json_access.h"
 #include "uuid.h"
 
@@ -143,15 +144,10 @@ static int find_duplicates(struct run *r, int fd)
 			goto out;
 		}
 		if (id != NULL) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				uint64_t *grown = realloc(hashes, cap * sizeof *grown);
-				if (grown == NULL) {
-					json_object_put(item.record);
-					snprintf(r->err, r->errlen, "out of memory");
-					goto out;
-				}
-				hashes = grown;
+			if (gcu_grow(&hashes, &cap, n, sizeof *hashes, 4096) < 0) {
+				json_object_put(item.record);
+				snprintf(r->err, r->errlen, "out of memory");
+				goto out;
 			}
 			hashes[n++] = gcu_uuid_hash(id);
 		}

@@ -16,6 +16,7 @@
 
 #include "change.h"
 #include "fields.h"
+#include "grow.h"
 #include "json_access.h"
 #include "uuid.h"
 
@@ -166,15 +167,9 @@ static int need_value(struct gcu_resolve_needs *n, enum gcu_key_kind k, const ch
 		free(f);
 		return added;
 	}
-	if (n->dir.nvalues[k] == n->cap[k]) {
-		size_t cap = n->cap[k] ? n->cap[k] * 2 : 64;
-		char **grown = realloc(n->values[k], cap * sizeof *grown);
-		if (grown == NULL) {
-			free(f);
-			return -1;
-		}
-		n->values[k] = grown;
-		n->cap[k] = cap;
+	if (gcu_grow(&n->values[k], &n->cap[k], n->dir.nvalues[k], sizeof *n->values[k], 64) < 0) {
+		free(f);
+		return -1;
 	}
 	n->values[k][n->dir.nvalues[k]++] = f;
 	n->dir.values[k] = (const char *const *)n->values[k];

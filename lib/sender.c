@@ -24,11 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json_access.h"
 #include "clock.h"
 #include "endpoints.h"
 #include "engine.h"
 #include "expect.h"
+#include "grow.h"
+#include "json_access.h"
 #include "merge.h"
 #include "undo.h"
 #include "userdoc.h"
@@ -363,14 +364,8 @@ struct unit *sender_new_unit(struct sender *e, const char *id, const struct requ
 
 int sender_append(struct unit *u, struct request *r)
 {
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 2;
-		struct request *grown = realloc(u->reqs, cap * sizeof *grown);
-		if (grown == NULL)
-			return -1;
-		u->reqs = grown;
-		u->cap = cap;
-	}
+	if (gcu_grow(&u->reqs, &u->cap, u->n, sizeof *u->reqs, 2) < 0)
+		return -1;
 	u->reqs[u->n++] = *r;
 	u->job.done = 0;
 	return 0;

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 int sim_auth_init(struct sim_auth *a, const char *client_id, const char *client_secret, double ttl)
 {
 	memset(a, 0, sizeof *a);
@@ -136,16 +138,10 @@ int sim_auth_issue(struct sim_auth *a, double now, char *out)
 	}
 	t->expires = now + a->ttl;
 	pthread_mutex_lock(&a->lock);
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct sim_token **tokens = realloc(
-		    a->tokens, cap * sizeof *tokens); /* NOLINT(bugprone-sizeof-expression) */
-		if (tokens == NULL) {
-			pthread_mutex_unlock(&a->lock);
-			goto out;
-		}
-		a->tokens = tokens;
-		a->cap = cap;
+	/* An array of pointers: each item is a struct sim_token *. */
+	if (gcu_grow(&a->tokens, &a->cap, a->n, sizeof(struct sim_token *), 16) < 0) {
+		pthread_mutex_unlock(&a->lock);
+		goto out;
 	}
 	a->tokens[a->n++] = t;
 	memcpy(out, t->token, SIM_TOKEN_LEN + 1);

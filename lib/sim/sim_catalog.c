@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "uuid.h"
 
 /* How a listing's "name" parameter matches, per the platform's
@@ -153,15 +154,9 @@ long sim_catalog_add(struct sim_catalog *c, enum sim_cat k, const char *id, cons
 		c->e[k][i].derived = 0;
 		return i;
 	}
-	if (c->n[k] == c->cap[k]) {
-		size_t cap = c->cap[k] ? c->cap[k] * 2 : 16;
-		e = realloc(c->e[k], cap * sizeof *e);
-		if (e == NULL) {
-			free(copy);
-			goto oom;
-		}
-		c->e[k] = e;
-		c->cap[k] = cap;
+	if (gcu_grow(&c->e[k], &c->cap[k], c->n[k], sizeof *c->e[k], 16) < 0) {
+		free(copy);
+		goto oom;
 	}
 	e = &c->e[k][c->n[k]];
 	memset(e, 0, sizeof *e);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "grow.h"
 #include "ndjson.h"
 #include "sim_groups.h"
 #include "sim_json.h"
@@ -157,14 +158,8 @@ static int insert(struct sim_org *org, struct sim_user *u, char *err, size_t err
 {
 	if ((org->n + 1) * 2 > org->nslots && slots_grow(org) < 0)
 		goto oom;
-	if (org->n == org->cap) {
-		size_t cap = org->cap ? org->cap * 2 : 256;
-		struct sim_user *users = realloc(org->users, cap * sizeof *users);
-		if (users == NULL)
-			goto oom;
-		org->users = users;
-		org->cap = cap;
-	}
+	if (gcu_grow(&org->users, &org->cap, org->n, sizeof *org->users, 256) < 0)
+		goto oom;
 	org->users[org->n] = *u;
 	size_t mask = org->nslots - 1;
 	size_t i = gcu_uuid_hash(u->id) & mask;

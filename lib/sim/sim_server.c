@@ -27,6 +27,7 @@
 
 #include <microhttpd.h>
 
+#include "grow.h"
 #include "sim_api.h"
 #include "sim_groups.h"
 
@@ -68,14 +69,8 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	struct conn *c = cls;
 
 	(void)kind;
-	if (c->nquery == c->capquery) {
-		size_t cap = c->capquery ? c->capquery * 2 : 8;
-		struct sim_query *q = realloc(c->query, cap * sizeof *q);
-		if (q == NULL)
-			return MHD_NO;
-		c->query = q;
-		c->capquery = cap;
-	}
+	if (gcu_grow(&c->query, &c->capquery, c->nquery, sizeof *c->query, 8) < 0)
+		return MHD_NO;
 	c->query[c->nquery].key = key;
 	c->query[c->nquery].value = value;
 	c->nquery++;
