@@ -31,6 +31,7 @@
 #include "merge.h"
 #include "ndjson.h"
 #include "tap.h"
+#include "test_json.h"
 
 #define U1 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01"
 #define U2 "0b9e8a7c-1d2e-4f30-8a41-5b6c7d8e9f02"
@@ -49,17 +50,6 @@
 #define VERSIONED(...) "{\"id\":\"" U1 "\",\"version\":3" __VA_ARGS__ "}"
 
 static char why[512];
-
-static json_object *parse(const char *text)
-{
-	char err[256];
-	json_object *o = ndjson_parse_object(text, strlen(text), err, sizeof err);
-	if (o == NULL) {
-		printf("# bad JSON in the test: %s: %s\n", err, text);
-		exit(2);
-	}
-	return o;
-}
 
 /* "ok", or why the line is refused. The line is parsed by json-c alone,
  * not by the strict NDJSON reader, so that the check is seen to stand on
@@ -92,7 +82,7 @@ static void refused(const char *line, const char *part, const char *name)
  * when one was refused (said) or the merge failed. */
 static int merged_pass(const char *current, const char *changes, const char *name)
 {
-	json_object *cur = parse(current), *ch = parse(changes);
+	json_object *cur = test_json(current), *ch = test_json(changes);
 	char err[512];
 	int n = -1;
 	json_object *reqs = gcu_merge(U1, cur, ch, err, sizeof err);
@@ -486,7 +476,7 @@ static void test_routing_bodies(void)
 
 static const char *gcheck(const char *line)
 {
-	json_object *rec = parse(line);
+	json_object *rec = test_json(line);
 	why[0] = '\0';
 	const char *r = gcu_request_check(rec, NULL, why, sizeof why) == 0 ? "ok" : why;
 	json_object_put(rec);
@@ -661,7 +651,7 @@ static void test_group_rows(void)
 	static const struct gcu_shape none = {GCU_SHAPE_NONE};
 	static const struct gcu_endpoint one[] = {
 	    {"teamLeave", "DELETE", "/api/v2/teams/{id}/members?id={members}", &none, 25}};
-	json_object *rec = parse(REC("user", "PATCH", P, VERSIONED(",\"title\":\"x\"")));
+	json_object *rec = test_json(REC("user", "PATCH", P, VERSIONED(",\"title\":\"x\"")));
 	ok(gcu_request_check_in(one, 1, rec, NULL, why, sizeof why) < 0,
 	   "group: a table without the user row refuses a user PATCH");
 	json_object_put(rec);

@@ -23,6 +23,7 @@
 #include "merge.h"
 #include "ndjson.h"
 #include "tap.h"
+#include "test_json.h"
 
 #define U1   "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01"
 #define S1   "3cbb7daa-64c1-44fa-88a7-c8252abc5619"
@@ -33,23 +34,13 @@
 static char err[512];
 static char got[8192];
 
-static json_object *J(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-	if (o == NULL) {
-		printf("# bad JSON in the test: %s\n", text);
-		exit(2);
-	}
-	return o;
-}
-
 typedef json_object *(*merge_fn)(const char *, json_object *, json_object *, char *, size_t);
 
 /* What fn makes of current and changes, as compact JSON ("ERROR: …" on
  * error), without the undo of each request (test_undo.c has those). */
 static const char *merged(merge_fn fn, const char *current, const char *changes)
 {
-	json_object *cur = J(current), *ch = J(changes);
+	json_object *cur = test_json(current), *ch = test_json(changes);
 	err[0] = '\0';
 	json_object *reqs = fn(U1, cur, ch, err, sizeof err);
 	for (size_t i = 0; reqs && i < json_object_array_length(reqs); i++)
@@ -72,7 +63,7 @@ static const char *merge(const char *current, const char *changes)
 
 static const char *mismatch(const char *current, const char *changes)
 {
-	json_object *cur = J(current), *ch = J(changes);
+	json_object *cur = test_json(current), *ch = test_json(changes);
 	json_object *m = gcu_merge_mismatch(cur, ch);
 	snprintf(got, sizeof got, "%s", ndjson_string(m, NULL));
 	json_object_put(m);
@@ -194,7 +185,7 @@ static void skill_id(char *buf, size_t len, int i)
 
 static void test_skills(void)
 {
-	json_object *cur = J("{\"routingSkills\":{}}"), *ch = json_object_new_object();
+	json_object *cur = test_json("{\"routingSkills\":{}}"), *ch = json_object_new_object();
 	json_object *want = json_object_new_object();
 	char id[40];
 
@@ -314,7 +305,8 @@ static void test_errors(void)
 	is_str(merge("{\"version\":1}", "{\"title\":7}"), "ERROR: title: expected a string",
 	       "a change of the wrong kind: error");
 
-	json_object *cur = J("{\"version\":1,\"title\":\"A\"}"), *ch = J("{\"title\":\"B\"}");
+	json_object *cur = test_json("{\"version\":1,\"title\":\"A\"}"),
+	            *ch = test_json("{\"title\":\"B\"}");
 	json_object *r = gcu_merge("../../authorization/roles", cur, ch, err, sizeof err);
 	ok(r == NULL && strstr(err, "is not a UUID") != NULL, "non-UUID id: error");
 	json_object_put(r);

@@ -25,6 +25,7 @@
 #include "ndjson.h"
 #include "resolve.h"
 #include "tap.h"
+#include "test_json.h"
 
 #define ANN   "a0000000-0000-4000-8000-000000000001"
 #define BO    "a0000000-0000-4000-8000-000000000002"
@@ -41,20 +42,9 @@
 static struct gcu_config cfg;
 static char why[1024], note[512], line[2048];
 
-static json_object *parse(const char *text)
-{
-	char err[256];
-	json_object *o = ndjson_parse_object(text, strlen(text), err, sizeof err);
-	if (o == NULL) {
-		printf("# bad test JSON: %s: %s\n", text, err);
-		exit(2);
-	}
-	return o;
-}
-
 static void add_user(struct gcu_directory *d, const char *json)
 {
-	json_object *u = parse(json);
+	json_object *u = test_json(json);
 	gcu_directory_add_user(d, u);
 	json_object_put(u);
 }
@@ -91,7 +81,7 @@ static const char *resolve(const struct gcu_directory *d, const char *text,
                            struct gcu_resolve_tally *t)
 {
 	struct gcu_resolve_tally scratch = {{0}, {0}, 0};
-	json_object *rec = parse(text);
+	json_object *rec = test_json(text);
 	json_object *out = gcu_resolve_record(&cfg, d, rec, "hr.csv:7", t ? t : &scratch, note,
 	                                      sizeof note, why, sizeof why);
 	snprintf(line, sizeof line, "%s", out ? ndjson_string(out, NULL) : "");
@@ -271,7 +261,7 @@ static void test_needs(void)
 
 	memset(&n, 0, sizeof n);
 	for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
-		json_object *r = parse(recs[i]);
+		json_object *r = test_json(recs[i]);
 		ok(gcu_resolve_need(&n, r) == 0, "need: a record is taken");
 		json_object_put(r);
 	}
@@ -290,8 +280,8 @@ static void test_needs(void)
 	ok(gcu_resolve_needs_any(&n), "need: something to read");
 	gcu_resolve_needs_free(&n);
 
-	json_object *r = parse("{\"id\":\"" ANN "\",\"changes\":{\"manager\":\"" BO "\","
-	                       "\"routingSkills\":{\"" TECH "\":2}}}");
+	json_object *r = test_json("{\"id\":\"" ANN "\",\"changes\":{\"manager\":\"" BO "\","
+	                           "\"routingSkills\":{\"" TECH "\":2}}}");
 	gcu_resolve_need(&n, r);
 	json_object_put(r);
 	ok(!gcu_resolve_needs_any(&n), "need: every user and reference an id: nothing to read");

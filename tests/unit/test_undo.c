@@ -29,6 +29,7 @@
 #include "merge.h"
 #include "ndjson.h"
 #include "tap.h"
+#include "test_json.h"
 #include "undo.h"
 
 #define U1 "6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01"
@@ -38,22 +39,13 @@
 
 static char got[8192];
 
-static json_object *J(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-	if (o == NULL) {
-		printf("# bad JSON in the test: %s\n", text);
-		exit(2);
-	}
-	return o;
-}
-
 /* The undo of each request fn makes, in order, as compact JSON. */
 static const char *undos(json_object *(*fn)(const char *, json_object *, json_object *, char *,
                                             size_t),
                          const char *current, const char *changes)
 {
-	json_object *cur = J(current), *ch = J(changes), *out = json_object_new_array();
+	json_object *cur = test_json(current), *ch = test_json(changes),
+	            *out = json_object_new_array();
 	char err[256] = "";
 	json_object *reqs = fn(U1, cur, ch, err, sizeof err);
 
@@ -145,9 +137,9 @@ static void test_fold(void)
 
 	gcu_undo_add(&u, "team", json_object_new_string("old"), NULL);
 	gcu_undo_add(&u, "team", json_object_new_string("old"), json_object_new_string("new"));
-	gcu_undo_add(&u, "routingSkills", J("{\"" S1 "\":3}"), J("{\"" S1 "\":5}"));
-	gcu_undo_add(&u, "routingSkills", J("{\"" S1 "\":5,\"" S2 "\":null}"),
-	             J("{\"" S1 "\":4,\"" S2 "\":1}"));
+	gcu_undo_add(&u, "routingSkills", test_json("{\"" S1 "\":3}"), test_json("{\"" S1 "\":5}"));
+	gcu_undo_add(&u, "routingSkills", test_json("{\"" S1 "\":5,\"" S2 "\":null}"),
+	             test_json("{\"" S1 "\":4,\"" S2 "\":1}"));
 	is_str(ndjson_string(u, NULL),
 	       UNDO("{\"team\":\"old\",\"routingSkills\":{\"" S1 "\":3,\"" S2 "\":null}}",
 	            "{\"team\":\"new\",\"routingSkills\":{\"" S1 "\":4,\"" S2 "\":1}}"),
@@ -155,11 +147,12 @@ static void test_fold(void)
 
 	struct gcu_undo_log *l = gcu_undo_log_new();
 	json_object *res =
-	    J("{\"id\":\"" U1 "\",\"src\":\"c:1\",\"scope\":\"routing\","
-	      "\"status\":\"ok\",\"undo\":" UNDO("{\"routingStatus\":\"IDLE\"}",
-	                                         "{\"routingStatus\":\"AWAY\"}") "}");
-	json_object *failed = J("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"failed\","
-	                        "\"undo\":" UNDO("{\"title\":\"x\"}", "{\"title\":\"y\"}") "}");
+	    test_json("{\"id\":\"" U1 "\",\"src\":\"c:1\",\"scope\":\"routing\","
+	              "\"status\":\"ok\",\"undo\":" UNDO("{\"routingStatus\":\"IDLE\"}",
+	                                                 "{\"routingStatus\":\"AWAY\"}") "}");
+	json_object *failed =
+	    test_json("{\"id\":\"" U1 "\",\"scope\":\"routing\",\"status\":\"failed\","
+	              "\"undo\":" UNDO("{\"title\":\"x\"}", "{\"title\":\"y\"}") "}");
 	gcu_undo_log_result(l, res);
 	gcu_undo_log_result(l, failed);
 	json_object_object_add(res, "id",
@@ -180,7 +173,7 @@ static void test_fold(void)
  * by scope, or the reason. */
 static const char *split(const struct gcu_config *c, const char *record)
 {
-	json_object *rec = J(record), *changes[GCU_NSCOPES], *out[GCU_NSCOPES];
+	json_object *rec = test_json(record), *changes[GCU_NSCOPES], *out[GCU_NSCOPES];
 	const char *id;
 	char why[256] = "";
 
@@ -202,7 +195,7 @@ static const char *split(const struct gcu_config *c, const char *record)
 
 static const char *check(const char *current, const char *expect)
 {
-	json_object *cur = J(current), *ex = J(expect);
+	json_object *cur = test_json(current), *ex = test_json(expect);
 	char why[256] = "";
 	int rc = gcu_expect_check(cur, ex, why, sizeof why, NULL);
 
@@ -243,8 +236,8 @@ static void test_expect(void)
 	is_str(check("{\"queues\":{\"" S1 "\":false}}", "{\"queues\":{\"" S1 "\":true}}"),
 	       "1 expected queues." S1 " true, found false", "check: a queue membership");
 
-	json_object *ch = J("{\"queues\":{\"" S1 "\":true},\"title\":\"a\"}"),
-	            *ex = J("{\"queues\":{\"" S2 "\":true},\"team\":\"x\"}");
+	json_object *ch = test_json("{\"queues\":{\"" S1 "\":true},\"title\":\"a\"}"),
+	            *ex = test_json("{\"queues\":{\"" S2 "\":true},\"team\":\"x\"}");
 	json_object *f = gcu_expect_fields(ch, ex);
 	is_str(ndjson_string(f, NULL),
 	       "{\"queues\":{\"" S1 "\":true,\"" S2 "\":true},\"title\":\"a\",\"team\":\"x\"}",
