@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "change.h"
+#include "change_input.h"
 #include "grow.h"
 #include "json_access.h"
 #include "uuid.h"

@@ -27,6 +27,7 @@
 
 #include "auth.h"
 #include "change.h"
+#include "change_input.h"
 #include "change_reader.h"
 #include "config.h"
 #include "directory.h"
