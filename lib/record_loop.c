@@ -39,7 +39,8 @@ int gcu_record_loop(struct ndjson_reader *in, gcu_record_fn fn, gcu_report_fn re
 			return -1;
 		if (rc == 1) {
 			st->rejected++;
-			report(ctx, in->name, in->lineno, why);
+			if (report)
+				report(ctx, in->name, in->lineno, why);
 			if (stop_on_reject)
 				return 1;
 		}

@@ -32,7 +32,8 @@ struct gcu_loop_stats {
 };
 
 /*
- * Runs fn over every record of in. With stop_on_reject the first
+ * Runs fn over every record of in; a rejection is counted in st and told
+ * to report (NULL: counted only). With stop_on_reject the first
  * rejection ends the loop (returns 1). Returns 0 at the end of input, 1
  * when stopped by a rejection, -1 on a read error or when fn asked to stop
  * (err filled).

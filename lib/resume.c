@@ -51,13 +51,6 @@ static int keep_done(void *ctx, json_object *rec, unsigned long line, char *why,
 	return 0;
 }
 
-/* A line that is not a result (cut short by the interruption, most
- * likely) is counted, not fatal: its request is sent again. */
-static void count_bad(void *ctx, const char *name, unsigned long line, const char *msg)
-{
-	(void)ctx, (void)name, (void)line, (void)msg;
-}
-
 struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned long *bad, char *err,
                                    size_t errlen)
 {
@@ -77,7 +70,9 @@ struct gcu_resume *gcu_resume_load(const char *path, size_t max_line, unsigned l
 		gcu_resume_free(res);
 		return NULL;
 	}
-	rc = gcu_record_loop(&r, keep_done, count_bad, res, 0, &st, err, errlen);
+	/* A line that is not a result (cut short by the interruption, most
+	 * likely) is counted, not fatal: its request is sent again. */
+	rc = gcu_record_loop(&r, keep_done, NULL, res, 0, &st, err, errlen);
 	ndjson_reader_close(&r);
 	*bad = st.rejected;
 	if (rc < 0) {
