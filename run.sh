@@ -154,12 +154,12 @@ stage_flags=()
 # stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT,
 # stderr to RUNDIR/NAME.SCOPE.log and its counts to NAME.SCOPE.summary.json
 # (gcu-send: send.SCOPE.N.summary.json, one per session; resolve and
-# partition, run once for both scopes, have SCOPE ''); says its summary
-# line. Returns 0, also when some records failed (exit 1, which its summary
-# keeps for records_failed); stops the run with the stage's code otherwise,
-# saying why.
+# partition, run once for both scopes, have SCOPE ''); says the summary
+# line that its summary keeps. Returns 0, also when some records failed
+# (exit 1, which its summary keeps for records_failed); stops the run with
+# the stage's code otherwise, saying the error its summary names.
 stage() {
-	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 from summary how=failed why
+	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 line how=failed why
 	shift 3
 	base=$run_dir/$name${scope:+.$scope}
 	log=$base.log sum=$base.summary.json
@@ -168,20 +168,16 @@ stage() {
 		sum=$base.$n.summary.json
 	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
-	from=$(($(wc -l <"$log") + 1)) # the lines after it are this session's
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
 	[ "$name" != send ] || undo_file
-	summary=$(tail -n "+$from" "$log" | grep "^gcu-$name: [0-9]" | tail -n 1 || true)
-	[ -z "$summary" ] || say "${scope:+$scope: }${summary#gcu-}"
+	line=$(jq -r '.line // empty' "$sum" 2>/dev/null || true)
+	[ -z "$line" ] || say "${scope:+$scope: }$name: $line"
 	case $rc in 0 | 1) return 0 ;; esac
 	[ "$rc" != 75 ] || how=interrupted
 	[ -z "$scope" ] || state_set "$scope" "$how:$name"
 	[ "$how" = failed ] || resume_hint 75 "${scope:+$scope: }gcu-$name was interrupted"
-	# Why: the error its summary names, else its last line before the summary.
 	why=$(jq -r '.error // empty' "$sum" 2>/dev/null || true)
-	[ -n "$why" ] || why=$(tail -n "+$from" "$log" | grep -Ev '^gcu-[a-z]+: [0-9]+ [a-z]+:' | tail -n 1)
-	why=${why#gcu-*: }
-	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): ${why:-no message}"
+	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): ${why:-it left no summary}"
 	resume_hint $((rc > 128 ? 75 : rc)) "${scope:+$scope: }the log is $log; fix the cause"
 }
 

@@ -81,6 +81,7 @@ int gcu_summary_open(struct gcu_summary *s, const char *program, const char *pat
 	put(s, s->obj, "exit", NULL, 0);
 	put(s, s->obj, "elapsed", NULL, 0);
 	put(s, s->obj, "error", NULL, 0);
+	put(s, s->obj, "line", NULL, 0);
 	put(s, s->obj, "rejects", json_object_new_array(), 1);
 	/* on_exit, not atexit: the handler needs the exit status. */
 	if (s->oom || on_exit(at_exit, s) != 0) {

@@ -5,10 +5,12 @@
  * The one-line summary on stderr is for people and may be reworded; this
  * file is for programs, so that nobody reads numbers out of wording. The
  * object always holds
- *   {"program","version","exit","elapsed","error","rejects", ...counts}
+ *   {"program","version","exit","elapsed","error","line","rejects", ...counts}
  * exit being the stage's exit status, elapsed the seconds since
  * gcu_summary_open, error the reason the stage stopped (null when it did
- * not), rejects the first GCU_SUMMARY_MAX_REJECTS rejected input lines as
+ * not), line the summary line the stage said for people (null before it
+ * said one; run.sh shows it as it is, never reads numbers in it), rejects
+ * the first GCU_SUMMARY_MAX_REJECTS rejected input lines as
  * {"src":"file:line","why"}, and then the stage's own counts, which its
  * man page lists.
  *

@@ -160,9 +160,8 @@ static int run_snapshot(const char *snapshot, struct ndjson_reader *in, struct n
 	                                   .rejected = st.rejected,
 	                                   .results[GCU_BULK_FOUND] = run.found,
 	                                   .results[GCU_BULK_NOT_FOUND] = run.missing});
-	if (verbosity > 0)
-		fprintf(stderr, "gcu-fetch: %lu records: %lu read, %lu not found, %lu rejected\n",
-		        st.records, run.found, run.missing, st.rejected);
+	gcu_stage_summary_line("%lu records: %lu read, %lu not found, %lu rejected", st.records,
+	                       run.found, run.missing, st.rejected);
 	if (rc < 0 || write_failed)
 		return EX_IOERR;
 	return (st.rejected || run.missing) ? 1 : 0;
@@ -230,14 +229,13 @@ static void summary(const struct gcu_bulk_stats *st)
 {
 	char queues[96];
 
-	fprintf(stderr,
-	        "gcu-fetch: %lu records: %lu read, %lu not found, %lu failed, %lu interrupted, "
-	        "%lu rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
-	        st->records, st->results[GCU_BULK_FOUND], st->results[GCU_BULK_NOT_FOUND],
-	        st->results[GCU_BULK_FAILED], st->results[GCU_BULK_INTERRUPTED], st->rejected,
-	        st->batches_ok, gcu_bulk_queue_words(st, queues, sizeof queues), st->sent,
-	        st->http_429, st->retries, st->elapsed,
-	        st->blind ? " (no rate headers: blind)" : "");
+	gcu_stage_summary_line(
+	    "%lu records: %lu read, %lu not found, %lu failed, %lu interrupted, "
+	    "%lu rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s",
+	    st->records, st->results[GCU_BULK_FOUND], st->results[GCU_BULK_NOT_FOUND],
+	    st->results[GCU_BULK_FAILED], st->results[GCU_BULK_INTERRUPTED], st->rejected,
+	    st->batches_ok, gcu_bulk_queue_words(st, queues, sizeof queues), st->sent, st->http_429,
+	    st->retries, st->elapsed, st->blind ? " (no rate headers: blind)" : "");
 }
 
 static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
@@ -288,8 +286,7 @@ static int run_platform(struct ndjson_reader *in, struct ndjson_writer *out,
 		}
 		ndjson_writer_free(&cap);
 	}
-	if (verbosity > 0)
-		summary(&st);
+	summary(&st);
 	gcu_keyset_free(&run.captured);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);

@@ -214,20 +214,16 @@ int main(int argc, char **argv)
 
 	if (run.live)
 		fputs("\r\033[K", run.live);
-	if (cli.verbosity > 0) {
-		char groups[96] = "", conflicts[64] = "";
-		if (run.conflicts > 0)
-			snprintf(conflicts, sizeof conflicts, ", %lu conflict", run.conflicts);
-		if (run.group_requests > 0)
-			snprintf(groups, sizeof groups,
-			         " (%lu group requests for %lu member changes)", run.group_requests,
-			         run.members);
-		fprintf(stderr,
-		        "gcu-merge: %lu records: %lu requests%s, %lu unchanged, %lu failed%s, %lu "
-		        "rejected\n",
-		        st.records, run.requests, groups, run.unchanged, run.failed, conflicts,
-		        st.rejected);
-	}
+	char groups[96] = "", conflicts[64] = "";
+	if (run.conflicts > 0)
+		snprintf(conflicts, sizeof conflicts, ", %lu conflict", run.conflicts);
+	if (run.group_requests > 0)
+		snprintf(groups, sizeof groups, " (%lu group requests for %lu member changes)",
+		         run.group_requests, run.members);
+	gcu_stage_summary_line("%lu records: %lu requests%s, %lu unchanged, %lu failed%s, %lu "
+	                       "rejected",
+	                       st.records, run.requests, groups, run.unchanged, run.failed,
+	                       conflicts, st.rejected);
 	if (rc < 0 || write_failed || undo_failed)
 		return EX_IOERR;
 	return (st.rejected || run.failed || run.conflicts) ? 1 : 0;

@@ -242,13 +242,11 @@ int main(int argc, char **argv)
 
 	if (live)
 		fputs("\r\033[K", live);
-	if (cli.verbosity > 0)
-		fprintf(stderr,
-		        "gcu-partition: %lu records: %lu accepted (%lu non-routing, %lu routing), "
-		        "%lu folded, %lu rejected%s\n",
-		        st.records, st.accepted, st.written[GCU_SCOPE_NON_ROUTING],
-		        st.written[GCU_SCOPE_ROUTING], st.folded, st.rejected,
-		        rc == 1 ? " (stopped: --strict)" : "");
+	gcu_stage_summary_line("%lu records: %lu accepted (%lu non-routing, %lu routing), "
+	                       "%lu folded, %lu rejected%s",
+	                       st.records, st.accepted, st.written[GCU_SCOPE_NON_ROUTING],
+	                       st.written[GCU_SCOPE_ROUTING], st.folded, st.rejected,
+	                       rc == 1 ? " (stopped: --strict)" : "");
 	if (rc == -2)
 		return EX_DATAERR;
 	if (rc < 0 || write_failed)

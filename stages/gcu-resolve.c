@@ -205,15 +205,15 @@ static void summary_line(const struct resolve_run *run, int rc)
 	char keys[512];
 
 	keys_text(run, keys, sizeof keys);
-	fprintf(stderr,
-	        "gcu-resolve: %lu records: %lu resolved%s%s%s, %lu rejected, %lu with an "
-	        "inactive user; %s: %lu user page%s, %lu search%s, %lu catalogue page%s (%lu "
-	        "requests, %lu 429s)%s\n",
-	        run->records, run->resolved, keys[0] ? " (" : "", keys, keys[0] ? ")" : "",
-	        run->rejected, run->tally.inactive, gcu_dir_plan_name(c->plan), c->user_pages,
-	        plural(c->user_pages, "s"), c->searches, plural(c->searches, "es"),
-	        c->catalogue_pages, plural(c->catalogue_pages, "s"), run->reads.sent,
-	        run->reads.http_429, rc == 1 ? " (stopped: --strict)" : "");
+	gcu_stage_summary_line(
+	    "%lu records: %lu resolved%s%s%s, %lu rejected, %lu with an "
+	    "inactive user; %s: %lu user page%s, %lu search%s, %lu catalogue page%s (%lu "
+	    "requests, %lu 429s)%s",
+	    run->records, run->resolved, keys[0] ? " (" : "", keys, keys[0] ? ")" : "",
+	    run->rejected, run->tally.inactive, gcu_dir_plan_name(c->plan), c->user_pages,
+	    plural(c->user_pages, "s"), c->searches, plural(c->searches, "es"), c->catalogue_pages,
+	    plural(c->catalogue_pages, "s"), run->reads.sent, run->reads.http_429,
+	    rc == 1 ? " (stopped: --strict)" : "");
 }
 
 /* --- the first pass ------------------------------------------------------ */
@@ -498,7 +498,7 @@ int main(int argc, char **argv)
 		}
 	}
 	summarize(&run);
-	if (verbosity > 0 && (rc == 0 || rc == 1))
+	if (rc == 0 || rc == 1)
 		summary_line(&run, rc);
 	gcu_directory_free(run.dir);
 	gcu_resolve_needs_free(&run.needs);

@@ -150,33 +150,31 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 	double rate = st->elapsed > 0 ? st->sent / st->elapsed : 0;
 	double allowed = st->limit > 0 ? st->limit / cfg->platform_window
 	                               : cfg->platform_limit / cfg->platform_window;
+	char resumed[48] = "";
 
-	fprintf(stderr,
-	        "gcu-send: %lu requests: %lu ok, %lu unchanged, %lu failed, %lu conflict, "
-	        "%lu interrupted, %lu rejected",
-	        st->requests, st->results[GCU_RESULT_OK], st->results[GCU_RESULT_UNCHANGED],
-	        st->results[GCU_RESULT_FAILED], st->results[GCU_RESULT_CONFLICT],
-	        st->results[GCU_RESULT_INTERRUPTED], st->results[GCU_RESULT_REJECTED]);
 	if (st->resumed)
-		fprintf(stderr, " (%lu resumed)", st->resumed);
+		snprintf(resumed, sizeof resumed, " (%lu resumed)", st->resumed);
 	/* The limit counts over a sliding window, which lets a burst through:
 	 * say what the window allowed, not a rate the average may pass. */
-	fprintf(stderr,
-	        "; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu parked); "
-	        "%.1f s, %.3g req/s; the platform allows at most %ld in any %g s%s\n",
-	        st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
-	        st->elapsed, rate, st->limit > 0 ? st->limit : cfg->platform_limit,
-	        cfg->platform_window, st->blind ? " (no rate headers: blind)" : "");
+	gcu_stage_summary_line(
+	    "%lu requests: %lu ok, %lu unchanged, %lu failed, %lu conflict, %lu interrupted, "
+	    "%lu rejected%s; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu "
+	    "parked); %.1f s, %.3g req/s; the platform allows at most %ld in any %g s%s",
+	    st->requests, st->results[GCU_RESULT_OK], st->results[GCU_RESULT_UNCHANGED],
+	    st->results[GCU_RESULT_FAILED], st->results[GCU_RESULT_CONFLICT],
+	    st->results[GCU_RESULT_INTERRUPTED], st->results[GCU_RESULT_REJECTED], resumed,
+	    st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
+	    st->elapsed, rate, st->limit > 0 ? st->limit : cfg->platform_limit,
+	    cfg->platform_window, st->blind ? " (no rate headers: blind)" : "");
 	/* The bottleneck: time with work waiting on the in-flight bound, while
 	 * the quota would have allowed more. */
 	double conc = st->blocked[GCU_PACE_CONCURRENCY], quota = st->blocked[GCU_PACE_QUOTA];
 	if (st->elapsed > 1 && conc > 0.5 * st->elapsed && quota < 0.1 * st->elapsed &&
 	    rate < 0.8 * allowed)
-		fprintf(
-		    stderr,
-		    "gcu-send: concurrency, not the rate limit, was the bottleneck (%.0f%% of the "
+		gcu_stage_say(
+		    "concurrency, not the rate limit, was the bottleneck (%.0f%% of the "
 		    "time at %ld in flight); raise --concurrency (or concurrency: in the config) "
-		    "to go faster\n",
+		    "to go faster",
 		    100 * conc / st->elapsed, cfg->concurrency);
 }
 
@@ -330,12 +328,11 @@ int main(int argc, char **argv)
 		}
 		ndjson_writer_free(&failed);
 	}
-	if (cli.verbosity > 0 && !o.dry_run)
+	if (!o.dry_run)
 		summary(&st, &cfg);
-	else if (cli.verbosity > 0)
-		fprintf(stderr,
-		        "gcu-send: dry run: %lu requests printed, %lu rejected, nothing sent\n",
-		        st.requests, st.results[GCU_RESULT_REJECTED]);
+	else
+		gcu_stage_summary_line("dry run: %lu requests printed, %lu rejected, nothing sent",
+		                       st.requests, st.results[GCU_RESULT_REJECTED]);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);
 	gcu_resume_free(resume);

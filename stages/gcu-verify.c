@@ -143,15 +143,14 @@ static void summary(const struct gcu_bulk_stats *st, const struct verify_run *ru
 {
 	char queues[96];
 
-	fprintf(stderr,
-	        "gcu-verify: %lu results: %lu verified, %lu mismatched, %lu unreadable, "
-	        "%lu skipped (not ok), %lu repeated, %lu "
-	        "rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s\n",
-	        st->records, run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH],
-	        run->verdicts[GCU_UNREADABLE], run->not_ok, run->repeated, st->rejected,
-	        st->batches_ok, gcu_bulk_queue_words(st, queues, sizeof queues), st->sent,
-	        st->http_429, st->retries, st->elapsed,
-	        st->blind ? " (no rate headers: blind)" : "");
+	gcu_stage_summary_line(
+	    "%lu results: %lu verified, %lu mismatched, %lu unreadable, "
+	    "%lu skipped (not ok), %lu repeated, %lu "
+	    "rejected; %lu bulk reads%s (%lu requests, %lu 429s, %lu retries), %.1f s%s",
+	    st->records, run->verdicts[GCU_VERIFIED], run->verdicts[GCU_MISMATCH],
+	    run->verdicts[GCU_UNREADABLE], run->not_ok, run->repeated, st->rejected, st->batches_ok,
+	    gcu_bulk_queue_words(st, queues, sizeof queues), st->sent, st->http_429, st->retries,
+	    st->elapsed, st->blind ? " (no rate headers: blind)" : "");
 }
 
 /* The counts of the --summary file (gcu-verify(1) lists them). */
@@ -226,8 +225,7 @@ int main(int argc, char **argv)
 		gcu_stage_error("%s", errbuf);
 	int write_failed = gcu_stage_close_output(&out, rc < 0) < 0;
 	summarize(&st, &run);
-	if (cli.verbosity > 0)
-		summary(&st, &run);
+	summary(&st, &run);
 	gcu_keyset_free(&run.seen);
 	gcu_http_free(o.http);
 	gcu_auth_free(&auth);

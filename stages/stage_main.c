@@ -97,6 +97,19 @@ void gcu_stage_notice(void *ctx, const char *msg)
 	gcu_stage_say("%s", msg);
 }
 
+void gcu_stage_summary_line(const char *fmt, ...)
+{
+	char line[1024]; /* the summary keeps that much of it */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (voice.sum)
+		gcu_summary_text(voice.sum, NULL, "line", line);
+	gcu_stage_say("%s", line);
+}
+
 /* gcu_stage_error with a va_list. */
 __attribute__((format(printf, 1, 0))) static void verror(const char *fmt, va_list ap)
 {

@@ -67,6 +67,13 @@ void gcu_stage_notice(void *ctx, const char *msg);
 void gcu_stage_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * The stage's one-line summary, printf-like, without the program's name:
+ * on stderr as "NAME: line" unless quiet, and always the summary's line,
+ * so that run.sh shows what the stage said without reading its stderr.
+ */
+void gcu_stage_summary_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * Why the stage stops, printf-like: the summary's error (unless it has
  * one already), and on stderr as warnx(3) whatever the verbosity.
  */

@@ -207,17 +207,25 @@ holds_every_change() {
 
 @test "run: a failed stage stops the scope, names the stage and its reason, and --resume finishes" {
 	sim_start --users "$ROOT/testdata/org.ndjson" --limit 100 --window 2
-	# A gcu-send that finds the platform unavailable.
+	# A gcu-send that finds the platform unavailable, and says so in its
+	# summary, as every stage does.
 	fake=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$fake"
 	for p in "$GCU_BIN"/gcu-*; do ln -s "$p" "$fake/"; done
 	rm "$fake/gcu-send"
-	printf '#!/bin/sh\necho "gcu-send: the platform answers 503 to everything" >&2\necho "gcu-send: 40 requests: 0 ok, 0 unchanged, 40 failed" >&2\nexit 69\n' >"$fake/gcu-send"
+	cat >"$fake/gcu-send" <<-'SH'
+		#!/bin/sh
+		while [ $# -gt 1 ]; do [ "$1" != --summary ] || sum=$2; shift; done
+		echo "gcu-send: the platform answers 503 to everything" >&2
+		printf '{"exit":69,"error":"the platform answers 503 to everything","line":"40 requests: 0 ok"}\n' >"$sum"
+		exit 69
+	SH
 	chmod +x "$fake/gcu-send"
 	dir=$BATS_TEST_TMPDIR/fail
 	GCU_BIN=$fake run "$RUN" --gap 0.5 --run-dir "$dir" "$CHANGES"
 	echo "$output"
 	[ "$status" -eq 69 ]
+	[[ $output == *"non-routing: send: 40 requests: 0 ok"* ]]
 	[[ $output == *"non-routing: stopped at gcu-send (exit 69): the platform answers 503 to everything"* ]]
 	grep -qx 'non-routing=failed:send' "$dir/state"
 	[ ! -f "$dir/fetched.routing.ndjson" ]
@@ -227,12 +235,28 @@ holds_every_change() {
 	holds_every_change "$dir"
 }
 
-@test "run: a stage that stops shows the reason from its log, not its summary" {
+@test "run: a stage that stops shows the reason its summary names" {
 	printf 'id,tittle\na06bcdfe-7533-40fd-a339-11c082f5e35d,Lead\n' >"$BATS_TEST_TMPDIR/typo.csv"
 	run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$BATS_TEST_TMPDIR/typo" "$BATS_TEST_TMPDIR/typo.csv"
 	echo "$output"
 	[ "$status" -eq 65 ]
 	[[ $output == *"stopped at gcu-resolve (exit 65): $BATS_TEST_TMPDIR/typo.csv:1: unknown column 'tittle'"* ]]
+}
+
+@test "run: a stage that dies before its summary is said to have left none, and its log is named" {
+	fake=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$fake"
+	for p in "$GCU_BIN"/gcu-*; do ln -s "$p" "$fake/"; done
+	rm "$fake/gcu-merge"
+	printf '#!/bin/sh\necho "gcu-merge: assertion failed" >&2\nexit 70\n' >"$fake/gcu-merge"
+	chmod +x "$fake/gcu-merge"
+	dir=$BATS_TEST_TMPDIR/died
+	GCU_BIN=$fake run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$dir" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 70 ]
+	[[ $output == *"non-routing: stopped at gcu-merge (exit 70): it left no summary"* ]]
+	[[ $output == *"the log is $dir/merge.non-routing.log"* ]]
+	grep -q 'assertion failed' "$dir/merge.non-routing.log"
 }
 
 @test "run: a flow-style config is read by run.sh and by the stages alike" {

@@ -456,6 +456,51 @@ static void test_voice(void)
 	unlink(sum_path);
 }
 
+/* Says its summary line at the verbosity given, exits 0. */
+static void tell(void *arg)
+{
+	const struct speech *sp = arg;
+	struct gcu_stage_cli cli = {
+	    .name = "gcu-test", .summary = sum_path, .verbosity = sp->verbosity};
+
+	gcu_stage_summary(&cli, &sum);
+	gcu_stage_summary_line("%lu records: %lu ok", 3UL, 2UL);
+	exit(0);
+}
+
+/* The summary's "line" a child left ("(null)" when it is null, "" when
+ * there is no summary or no such key). */
+static void summary_line(char *buf, size_t len)
+{
+	json_object *o = json_object_from_file(sum_path), *v = NULL;
+
+	buf[0] = '\0';
+	if (o && json_object_object_get_ex(o, "line", &v))
+		snprintf(buf, len, "%s", v ? json_object_get_string(v) : "(null)");
+	json_object_put(o);
+	unlink(sum_path);
+}
+
+static void test_summary_line(void)
+{
+	struct outcome oc;
+	char line[256];
+
+	in_child(tell, &(struct speech){1, 0}, &oc);
+	is_str(oc.err, said("3 records: 2 ok"),
+	       "the summary line is said after the program's name");
+	summary_line(line, sizeof line);
+	is_str(line, "3 records: 2 ok",
+	       "and kept in the summary as it was said, for run.sh to show");
+	in_child(tell, &(struct speech){0, 0}, &oc);
+	is_str(oc.err, "", "quiet: the summary line is not said");
+	summary_line(line, sizeof line);
+	is_str(line, "3 records: 2 ok", "quiet: the summary still keeps it");
+	in_child(speak, &(struct speech){1, 0}, &oc);
+	summary_line(line, sizeof line);
+	is_str(line, "(null)", "a stage that said no summary line leaves a null one");
+}
+
 /* A record written: one line, the reference dropped; a failed write named. */
 static void test_write(void)
 {
@@ -496,6 +541,7 @@ int main(void)
 	test_default_option();
 	test_operand();
 	test_voice();
+	test_summary_line();
 	test_write();
 	snprintf(sum_path, sizeof sum_path, "%s/out", dir);
 	unlink(sum_path);
