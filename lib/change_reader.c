@@ -19,7 +19,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +26,7 @@
 
 #include <csv.h>
 
+#include "cell.h"
 #include "change.h"
 #include "fields.h"
 #include "grow.h"
@@ -223,136 +223,7 @@ int gcu_change_reader_key(const struct gcu_change_reader *r)
 	return r->fmt == GCU_FORMAT_CSV && r->key_ready ? (int)r->key_kind : -1;
 }
 
-/* --- CSV cells to JSON values ---------------------------------------------- */
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static int parse_number(const char *text, json_object **out)
-{
-	char *end = NULL;
-	errno = 0;
-	long long ll = strtoll(text, &end, 10);
-	if (errno == 0 && end != text && *end == '\0') {
-		*out = json_object_new_int64(ll);
-		return 0;
-	}
-	errno = 0;
-	double d = strtod(text, &end);
-	if (errno == 0 && end != text && *end == '\0' && isfinite(d)) {
-		*out = json_object_new_double(d);
-		return 0;
-	}
-	return -1;
-}
-
-static int parse_bool(const char *t, json_object **out)
-{
-	static const char *const yes[] = {"true", "yes", "y", "1"};
-	static const char *const no[] = {"false", "no", "n", "0"};
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(t, yes[i]) == 0) {
-			*out = json_object_new_boolean(1);
-			return 0;
-		}
-		if (strcasecmp(t, no[i]) == 0) {
-			*out = json_object_new_boolean(0);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* "a;b;c" -> ["a","b","c"] (empty items dropped) */
-static json_object *parse_list(char *text, const char *sep)
-{
-	json_object *list = json_object_new_array();
-	char *save = NULL;
-	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
-		tok = trim(tok);
-		if (*tok)
-			json_object_array_add(list, json_object_new_string(tok));
-	}
-	return list;
-}
-
-/* "id:4;id2:\N" -> {"id":4,"id2":null} */
-static int parse_skills(char *text, const struct gcu_config *c, json_object **out, char *err,
-                        size_t errlen)
-{
-	json_object *map = json_object_new_object();
-	char *save = NULL;
-	for (char *tok = strtok_r(text, c->csv_separator, &save); tok;
-	     tok = strtok_r(NULL, c->csv_separator, &save)) {
-		tok = trim(tok);
-		if (*tok == '\0')
-			continue;
-		char *colon = strrchr(tok, ':');
-		if (colon == NULL) {
-			snprintf(err, errlen, "'%.80s' is not id:proficiency", tok);
-			json_object_put(map);
-			return -1;
-		}
-		*colon = '\0';
-		char *id = trim(tok), *level = trim(colon + 1);
-		json_object *v = NULL;
-		if (strcmp(level, c->csv_null) != 0 && strcmp(level, "null") != 0 &&
-		    parse_number(level, &v) < 0) {
-			snprintf(err, errlen, "'%.80s' is not a proficiency", level);
-			json_object_put(map);
-			return -1;
-		}
-		json_object *prev = NULL;
-		if (json_object_object_get_ex(map, id, &prev) && !gcu_json_same(prev, v)) {
-			snprintf(err, errlen, "'%.64s' is listed twice with different levels", id);
-			json_object_put(v);
-			json_object_put(map);
-			return -1;
-		}
-		json_object_object_add(map, id, v);
-	}
-	*out = map;
-	return 0;
-}
-
-/* "A;-B" -> {"A":true,"B":false}: the groups to be in, and with a
- * leading '-' the ones to leave. */
-static int parse_memberships(char *text, const char *sep, json_object **out, char *err,
-                             size_t errlen)
-{
-	json_object *map = json_object_new_object();
-	char *save = NULL;
-
-	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
-		tok = trim(tok);
-		if (*tok == '\0')
-			continue;
-		int in = *tok != '-';
-		char *name = in ? tok : trim(tok + 1);
-		json_object *prev = NULL;
-		if (*name == '\0') {
-			snprintf(err, errlen, "'-' names nothing to leave");
-			json_object_put(map);
-			return -1;
-		}
-		if (json_object_object_get_ex(map, name, &prev) &&
-		    json_object_get_boolean(prev) != in) {
-			snprintf(err, errlen, "'%.64s' is both joined and left", name);
-			json_object_put(map);
-			return -1;
-		}
-		json_object_object_add(map, name, json_object_new_boolean(in));
-	}
-	*out = map;
-	return 0;
-}
+/* --- columns, and what their cells hold ------------------------------------- */
 
 static int implicit_column(struct column *col, const char *name)
 {
@@ -547,7 +418,7 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 	}
 	if (col->members) {
 		char why[256];
-		if (parse_memberships(text, c->csv_separator, out, why, sizeof why) == 0)
+		if (gcu_cell_memberships(text, c->csv_separator, out, why, sizeof why) == 0)
 			return 0;
 		snprintf(err, errlen, "column '%s': %s", col->name, why);
 		return -1;
@@ -565,30 +436,30 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 		*out = json_object_new_string(text);
 		return 0;
 	case GCU_COL_NUMBER:
-		t = trim(text);
-		if (parse_number(t, out) == 0)
+		t = gcu_cell_trim(text);
+		if (gcu_cell_number(t, out) == 0)
 			return 0;
 		snprintf(err, errlen, "column '%s': '%.80s' is not a number", col->name, t);
 		return -1;
 	case GCU_COL_BOOLEAN:
-		t = trim(text);
-		if (parse_bool(t, out) == 0)
+		t = gcu_cell_trim(text);
+		if (gcu_cell_bool(t, out) == 0)
 			return 0;
 		snprintf(err, errlen, "column '%s': '%.80s' is not true or false", col->name, t);
 		return -1;
 	case GCU_COL_LIST:
-		*out = parse_list(text, c->csv_separator);
+		*out = gcu_cell_list(text, c->csv_separator);
 		return 0;
 	case GCU_COL_SKILLS: {
 		char why[256];
-		if (parse_skills(text, c, out, why, sizeof why) == 0)
+		if (gcu_cell_skills(text, c->csv_separator, c->csv_null, out, why, sizeof why) == 0)
 			return 0;
 		snprintf(err, errlen, "column '%s': %s", col->name, why);
 		return -1;
 	}
 	case GCU_COL_CONTACT: {
 		json_object *e = json_object_new_object();
-		json_object_object_add(e, "address", json_object_new_string(trim(text)));
+		json_object_object_add(e, "address", json_object_new_string(gcu_cell_trim(text)));
 		json_object_object_add(e, "mediaType", json_object_new_string(col->media));
 		json_object_object_add(e, "type", json_object_new_string(col->kind));
 		*out = e;
@@ -650,7 +521,7 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 			continue; /* empty cell: no change */
 		if (col->field == NULL) {
 			json_object_object_add(rec, gcu_key_name(r->key_kind),
-			                       json_object_new_string(trim(text)));
+			                       json_object_new_string(gcu_cell_trim(text)));
 			continue;
 		}
 		json_object *v = NULL, *into = changes;
