@@ -62,84 +62,87 @@ int gcu_cell_bool(const char *t, json_object **out)
 	return -1;
 }
 
-/* "a;b;c" -> ["a","b","c"] (empty items dropped) */
+/* The next item of a split cell, trimmed, empty ones skipped: text on the
+ * first call and NULL after, as strtok_r; NULL at the end. */
+static char *next_item(char *text, const char *sep, char **save)
+{
+	char *tok;
+
+	while ((tok = strtok_r(text, sep, save)) != NULL) {
+		text = NULL;
+		tok = gcu_cell_trim(tok);
+		if (*tok)
+			return tok;
+	}
+	return NULL;
+}
+
 json_object *gcu_cell_list(char *text, const char *sep)
 {
 	json_object *list = json_object_new_array();
 	char *save = NULL;
-	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
-		tok = gcu_cell_trim(tok);
-		if (*tok)
-			json_object_array_add(list, json_object_new_string(tok));
-	}
+
+	for (char *tok = next_item(text, sep, &save); tok; tok = next_item(NULL, sep, &save))
+		json_object_array_add(list, json_object_new_string(tok));
 	return list;
 }
 
-/* "id:4;id2:\N" -> {"id":4,"id2":null} */
 int gcu_cell_skills(char *text, const char *sep, const char *null, json_object **out, char *err,
                     size_t errlen)
 {
-	json_object *map = json_object_new_object();
+	json_object *map = json_object_new_object(), *v = NULL, *prev = NULL;
 	char *save = NULL;
-	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
-		tok = gcu_cell_trim(tok);
-		if (*tok == '\0')
-			continue;
+
+	for (char *tok = next_item(text, sep, &save); tok; tok = next_item(NULL, sep, &save)) {
 		char *colon = strrchr(tok, ':');
 		if (colon == NULL) {
 			snprintf(err, errlen, "'%.80s' is not id:proficiency", tok);
-			json_object_put(map);
-			return -1;
+			goto refused;
 		}
 		*colon = '\0';
 		char *id = gcu_cell_trim(tok), *level = gcu_cell_trim(colon + 1);
-		json_object *v = NULL;
+		v = NULL;
 		if (strcmp(level, null) != 0 && strcmp(level, "null") != 0 &&
 		    gcu_cell_number(level, &v) < 0) {
 			snprintf(err, errlen, "'%.80s' is not a proficiency", level);
-			json_object_put(map);
-			return -1;
+			goto refused;
 		}
-		json_object *prev = NULL;
 		if (json_object_object_get_ex(map, id, &prev) && !gcu_json_same(prev, v)) {
 			snprintf(err, errlen, "'%.64s' is listed twice with different levels", id);
 			json_object_put(v);
-			json_object_put(map);
-			return -1;
+			goto refused;
 		}
 		json_object_object_add(map, id, v);
 	}
 	*out = map;
 	return 0;
+refused:
+	json_object_put(map);
+	return -1;
 }
 
-/* "A;-B" -> {"A":true,"B":false}: the groups to be in, and with a
- * leading '-' the ones to leave. */
 int gcu_cell_memberships(char *text, const char *sep, json_object **out, char *err, size_t errlen)
 {
-	json_object *map = json_object_new_object();
+	json_object *map = json_object_new_object(), *prev = NULL;
 	char *save = NULL;
 
-	for (char *tok = strtok_r(text, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
-		tok = gcu_cell_trim(tok);
-		if (*tok == '\0')
-			continue;
+	for (char *tok = next_item(text, sep, &save); tok; tok = next_item(NULL, sep, &save)) {
 		int in = *tok != '-';
 		char *name = in ? tok : gcu_cell_trim(tok + 1);
-		json_object *prev = NULL;
 		if (*name == '\0') {
 			snprintf(err, errlen, "'-' names nothing to leave");
-			json_object_put(map);
-			return -1;
+			goto refused;
 		}
 		if (json_object_object_get_ex(map, name, &prev) &&
 		    json_object_get_boolean(prev) != in) {
 			snprintf(err, errlen, "'%.64s' is both joined and left", name);
-			json_object_put(map);
-			return -1;
+			goto refused;
 		}
 		json_object_object_add(map, name, json_object_new_boolean(in));
 	}
 	*out = map;
 	return 0;
+refused:
+	json_object_put(map);
+	return -1;
 }

@@ -43,31 +43,37 @@ static const char *list(const char *text)
 	return text_of(gcu_cell_list(cell, ";"));
 }
 
-/* A skills cell, or "error: why". */
-static const char *skills(const char *text)
+/* What a cell function that can refuse gave: the value, or "error: why". */
+static const char *outcome(int rc, json_object *v, const char *err)
 {
 	static char out[256];
-	char cell[128], err[128];
-	json_object *v = NULL;
 
-	snprintf(cell, sizeof cell, "%s", text);
-	if (gcu_cell_skills(cell, ";", "\\N", &v, err, sizeof err) == 0)
+	if (rc == 0)
 		return text_of(v);
 	snprintf(out, sizeof out, "error: %s", err);
 	return out;
 }
 
-static const char *memberships(const char *text)
+/* The cell functions on a copy of text (they cut it), with ";" between
+ * items and "\\N" for null. */
+static const char *skills(const char *text)
 {
-	static char out[256];
-	char cell[128], err[128];
+	char cell[128], err[128] = "";
 	json_object *v = NULL;
 
 	snprintf(cell, sizeof cell, "%s", text);
-	if (gcu_cell_memberships(cell, ";", &v, err, sizeof err) == 0)
-		return text_of(v);
-	snprintf(out, sizeof out, "error: %s", err);
-	return out;
+	int rc = gcu_cell_skills(cell, ";", "\\N", &v, err, sizeof err);
+	return outcome(rc, v, err);
+}
+
+static const char *memberships(const char *text)
+{
+	char cell[128], err[128] = "";
+	json_object *v = NULL;
+
+	snprintf(cell, sizeof cell, "%s", text);
+	int rc = gcu_cell_memberships(cell, ";", &v, err, sizeof err);
+	return outcome(rc, v, err);
 }
 
 int main(void)
