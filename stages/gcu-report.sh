@@ -22,11 +22,14 @@ lib=$here # built; installed, share/gcu
 # shellcheck source=lib/run_folder.sh
 . "$lib/run_folder.sh"
 
+# tool NAME: the gcu program NAME beside this script, else on the PATH
+# (else false, which fails).
+tool() { if [ -x "$here/$1" ]; then echo "$here/$1"; else command -v "$1" || echo false; fi; }
+
 # version: the version every gcu program prints, from the C programs.
 version() {
-	local merge=$here/gcu-merge v
-	[ -x "$merge" ] || merge=$(command -v gcu-merge || true)
-	v=$("${merge:-false}" --version 2>/dev/null || true)
+	local v
+	v=$("$(tool gcu-merge)" --version 2>/dev/null || true)
 	v=${v##* }
 	printf 'gcu-report %s\n' "${v:-unknown}"
 }
@@ -46,7 +49,8 @@ NDJSON and their --summary files.
                     the requests by kind and the time they take at the limit
       --no-plot     no picture (timeline.tsv is still written)
   -c, --config FILE taken as by every gcu program; the report uses the
-                    settings the run recorded in rundir/state
+                    settings the run recorded in rundir/state, and this
+                    file's (through gcu-config) for any it did not record
   -q, --quiet       do not print the report or the plan
   -v, --verbose     list every failed record, not only the first 20
   -h, --help        this text
@@ -58,12 +62,13 @@ USAGE
 	exit "$status"
 }
 
-quiet=0 plot=1 mode=report
+quiet=0 plot=1 mode=report config=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config)
 		[ $# -ge 2 ] || usage
 		[ -r "$2" ] || { echo "gcu-report: $2: cannot read" >&2; exit 64; }
+		config=$2
 		shift 2
 		;;
 	-q | --quiet) quiet=1; shift ;;
@@ -159,16 +164,22 @@ partition_stop() {
 }
 
 # --- the limit ------------------------------------------------------------
-# What each window keeps unspent; a run folder from before throttle.floor
-# names the reserve, which was then kept whole.
+# The limit, the window and what each window keeps unspent (a run folder
+# from before throttle.floor names the reserve, which was then kept whole):
+# the run's config as the state file recorded it, what a plan counts with.
+# What a folder did not record (stages run by hand) is what gcu-config
+# gives, from -c or the built-in settings. For the report, the limit is
+# what the rate headers said to gcu-send (its summaries), the config only
+# when no header gave one.
 kept=$(state throttle.floor)
 [ -n "$kept" ] || kept=$(state throttle.reserve)
-kept=${kept:-2}
-# The limit and window: the run's config as the state file recorded it
-# (what a plan counts with), and for the report what the rate headers said
-# to gcu-send (its summaries), the config only when no header gave a limit.
 cfg_limit=$(state platform.limit) cfg_window=$(state platform.window)
-cfg_limit=${cfg_limit:-300} cfg_window=${cfg_window:-60}
+if [ -z "$kept" ] || [ -z "$cfg_limit" ] || [ -z "$cfg_window" ]; then
+	v=$("$(tool gcu-config)" ${config:+-c "$config"} --get platform.limit --get platform.window \
+		--get throttle.floor) || exit 64
+	read -r -d '' l w f <<<"$v" || true
+	cfg_limit=${cfg_limit:-$l} cfg_window=${cfg_window:-$w} kept=${kept:-$f}
+fi
 limit='' window='' limit_from=''
 for s in "${scopes[@]}"; do
 	while IFS= read -r f; do

@@ -147,6 +147,22 @@ rel() {
 	grep -q '^  sent         15 in 1 session (no rate headers: blind)$' full/report.txt
 }
 
+@test "report: a run folder that recorded no limit takes it from gcu-config, -c's or the built-in" {
+	fixture full
+	sed -i '/^platform\.limit=\|^platform\.window=\|^throttle\.floor=/d' full/state
+	for f in full/send.*.summary.json; do
+		jq -c '.limit = null | .window = null | .blind = true' "$f" >"$f.new" && mv "$f.new" "$f"
+	done
+	printf 'platform: {limit: 120, window: 30}\n' >"$TMP/cfg.yaml"
+	chmod 600 "$TMP/cfg.yaml"
+	unset GCU_CONFIG GCU_PLATFORM_LIMIT GCU_PLATFORM_WINDOW
+	gcu-report -q --no-plot -c "$TMP/cfg.yaml" full
+	grep -qx '# limit: at most 120 in any 30 s (from the config; no rate headers came)' full/timeline.tsv
+	gcu-report -q --no-plot full
+	want=$(gcu-config --get platform.limit --get platform.window | paste -sd' ')
+	grep -qx "# limit: at most ${want% *} in any ${want#* } s (from the config; no rate headers came)" full/timeline.tsv
+}
+
 @test "report: the picture draws every dashed line as one piece, as convert renders it" {
 	command -v gnuplot >/dev/null || skip "gnuplot not installed"
 	fixture full
