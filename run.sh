@@ -176,8 +176,8 @@ stage() {
 	[ "$rc" != 75 ] || how=interrupted
 	[ -z "$scope" ] || state_set "$scope" "$how:$name"
 	[ "$how" = failed ] || resume_hint 75 "${scope:+$scope: }gcu-$name was interrupted"
-	why=$(jq -r '.error // empty' "$sum" 2>/dev/null || true)
-	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): ${why:-it left no summary}"
+	why=$(jq -r '.error // "no reason given"' "$sum" 2>/dev/null || echo 'it left no summary')
+	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): $why"
 	resume_hint $((rc > 128 ? 75 : rc)) "${scope:+$scope: }the log is $log; fix the cause"
 }
 

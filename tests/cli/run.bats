@@ -243,7 +243,7 @@ holds_every_change() {
 	[[ $output == *"stopped at gcu-resolve (exit 65): $BATS_TEST_TMPDIR/typo.csv:1: unknown column 'tittle'"* ]]
 }
 
-@test "run: a stage that dies before its summary is said to have left none, and its log is named" {
+@test "run: a stage that dies before its summary is said to have left none, one whose summary names no reason says so, and its log is named" {
 	fake=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$fake"
 	for p in "$GCU_BIN"/gcu-*; do ln -s "$p" "$fake/"; done
@@ -257,6 +257,12 @@ holds_every_change() {
 	[[ $output == *"non-routing: stopped at gcu-merge (exit 70): it left no summary"* ]]
 	[[ $output == *"the log is $dir/merge.non-routing.log"* ]]
 	grep -q 'assertion failed' "$dir/merge.non-routing.log"
+	# A summary that names no reason is not taken for a missing one.
+	printf '#!/bin/sh\nwhile [ $# -gt 1 ]; do [ "$1" != --summary ] || sum=$2; shift; done\necho '\''{"exit":74,"error":null}'\'' >"$sum"\nexit 74\n' >"$fake/gcu-merge"
+	GCU_BIN=$fake run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$dir-2" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 74 ]
+	[[ $output == *"stopped at gcu-merge (exit 74): no reason given"* ]]
 }
 
 @test "run: a flow-style config is read by run.sh and by the stages alike" {
