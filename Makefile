@@ -105,13 +105,14 @@ $(BIN)/gcu-%: $(BUILD)/stages/gcu-%.o $(MAIN_OBJ) $(BUILD)/libgcu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The shell stages source lib/run_folder.sh from beside them, as installed
+# The shell stages source lib/*.sh from beside them, as installed
 # (share/gcu) or built (BIN), wherever BIN is.
-$(BIN)/%: stages/%.sh $(BIN)/run_folder.sh
+SH_LIBS = $(wildcard lib/*.sh)
+$(BIN)/%: stages/%.sh $(SH_LIBS:lib/%=$(BIN)/%)
 	@mkdir -p $(@D)
 	cp $< $@ && chmod +x $@
 
-$(BIN)/run_folder.sh: lib/run_folder.sh
+$(BIN)/%.sh: lib/%.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod 644 $@
 
@@ -212,7 +213,7 @@ install: $(PROGRAMS)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 run.sh $(DESTDIR)$(PREFIX)/bin/gcu-run
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 lib/run_folder.sh config/gcu.yaml testdata/org.ndjson testdata/changes.csv testdata/hr-export.csv \
+	install -m 644 $(SH_LIBS) config/gcu.yaml testdata/org.ndjson testdata/changes.csv testdata/hr-export.csv \
 	  $(DESTDIR)$(PREFIX)/share/gcu/
 
 uninstall:

@@ -64,39 +64,14 @@ die() { warn "${*:2}"; exit "$1"; }
 resume_hint() { die "$1" "${*:2}; continue with: run.sh --resume $run_dir"; }
 
 # --- children and signals -------------------------------------------------
-# A stage keeps the run folder's lock (fd 9) and, told by GCU_RUN_PID, ends
-# when this script does and leaves Ctrl-C to it: run.sh passes one SIGTERM
-# on, the stage drains what is in flight and exits 75, and the run can be
-# resumed. Its stderr is a log; its live progress line goes to the terminal
-# through GCU_PROGRESS_FD.
-child='' interrupted='' progress_fd=''
-# shellcheck disable=SC2317 # invoked by the traps
-on_signal() {
-	interrupted=$1
-	[ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true
-}
-trap 'on_signal INT' INT
-trap 'on_signal TERM' TERM
-trap 'on_signal HUP' HUP
-
-# run_child CMD...: runs CMD in the background and waits for it, through
-# signals; returns its exit status.
-run_child() {
-	local rc=0 again
-	GCU_RUN_PID=$$ GCU_PROGRESS_FD=$progress_fd "$@" &
-	child=$!
-	wait "$child" || rc=$?
-	# A trapped signal ends the wait, not the child: wait again until the
-	# status is the child's own (the same twice, or no longer known).
-	while [ "$rc" -gt 128 ]; do
-		again=0
-		wait "$child" 2>/dev/null || again=$?
-		if [ "$again" = "$rc" ] || [ "$again" = 127 ]; then break; fi
-		rc=$again
-	done
-	child=''
-	return "$rc"
-}
+# A stage keeps the run folder's lock (fd 9), ends when this script does
+# and leaves Ctrl-C to it (child.sh): run.sh passes one SIGTERM on, the
+# stage drains what is in flight and exits 75, and the run can be resumed.
+# Its stderr is a log; its live progress line goes to the terminal through
+# GCU_PROGRESS_FD.
+# shellcheck source=lib/child.sh
+. "$lib/child.sh"
+progress_fd=''
 check_interrupted() { [ -z "$interrupted" ] || resume_hint 75 "interrupted (SIG$interrupted)"; }
 
 # --- the platform and the token -------------------------------------------
@@ -395,6 +370,7 @@ for kv in changes="$changes" changes.sha256="$sum" config="$config" directory="$
 	state_set "${kv%%=*}" "${kv#*=}"
 done
 if [ -t 2 ] && [ "$quiet" = 0 ]; then exec 3>&2; progress_fd=3; fi
+export GCU_PROGRESS_FD=$progress_fd
 
 case $mode in
 plan)

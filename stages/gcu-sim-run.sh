@@ -19,6 +19,10 @@ umask 077 # the org holds personal data
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${GCU_BIN:-$here}
+lib=$here # built; installed, share/gcu
+[ -r "$lib/child.sh" ] || lib=$here/../share/gcu
+# shellcheck source=lib/child.sh
+. "$lib/child.sh"
 
 usage() {
 	local status=${1:-64}
@@ -41,7 +45,7 @@ the simulator stops), else org.ndjson; say so first, after text.
   -V, --version      the version
 The simulator's credentials: GCU_SIM_CLIENT_ID, GCU_SIM_CLIENT_SECRET.
 Exit: the command's, or 64 usage, 66 no org, 69 gcu-sim did not start,
-75 dir is in use by another run.
+75 dir is in use by another run, or a signal came before the command began.
 USAGE
 	exit "$status"
 }
@@ -125,23 +129,17 @@ unset GCU_REGION GCU_LOGIN_BASE GCU_ACCESS_TOKEN
 export GCU_RUN_PLATFORM=sim GCU_API_BASE=$url \
 	GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
 
-# The command ends with this script too (setpriv); a signal here reaches it
-# as one SIGTERM (a background command ignores the terminal's SIGINT).
-child=''
-# shellcheck disable=SC2317 # invoked by the trap
-on_signal() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; }
-trap on_signal INT TERM HUP
+# The command ends with this script too (setpriv, and GCU_RUN_PID for a
+# stage); a signal here reaches it as one SIGTERM (a background command
+# ignores the terminal's SIGINT). Told to stop before it began, it does
+# not begin: 75, as for a run interrupted.
 bound=()
 command -v setpriv >/dev/null && bound=(setpriv --pdeathsig TERM --)
-"${bound[@]}" "$@" &
-child=$!
-rc=0
-wait "$child" || rc=$?
-# A trapped signal ends the wait; the command, told, is still draining.
-until [ "$rc" -le 128 ] || ! kill -0 "$child" 2>/dev/null; do
+rc=75
+if [ -z "$interrupted" ]; then
 	rc=0
-	wait "$child" || rc=$?
-done
+	run_child "${bound[@]}" "$@" || rc=$?
+fi
 
 # The counters and per-second timeline for the report, named after when
 # they were read; then the dump, and the report drawn again with them.

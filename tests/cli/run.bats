@@ -342,10 +342,30 @@ holds_every_change() {
 	grep -q '1 not sent (lookup failed)' "$dir/report.txt"
 }
 
-@test "run: run.sh and gcu-report are shellcheck clean" {
+@test "run: run.sh, gcu-report and gcu-sim-run are shellcheck clean" {
 	command -v shellcheck >/dev/null || skip "shellcheck not installed"
 	cd "$ROOT"
-	shellcheck -x run.sh stages/gcu-report.sh lib/run_folder.sh
+	shellcheck -x run.sh stages/gcu-report.sh stages/gcu-sim-run.sh lib/run_folder.sh lib/child.sh
+}
+
+@test "run: gcu-sim-run told to stop exits with its command's own status, also when the command ends at once" {
+	local i pid rc dir
+	# A command that stops with 75 the moment a SIGTERM reaches it, as a
+	# stage with nothing in flight does; the status must not be the signal's.
+	for i in 1 2 3 4 5 6 7 8; do
+		dir=$BATS_TEST_TMPDIR/sim-run.$i
+		gcu-sim-run -q --org "$ROOT/testdata/org.ndjson" --run-dir "$dir" -- \
+			perl -e '$SIG{TERM} = sub { exit 75 }; open(my $f, ">", $ARGV[0]); close $f; sleep 30' \
+			"$dir/started" &
+		pid=$!
+		for _ in $(seq 1 100); do [ -e "$dir/started" ] && break; sleep 0.05; done
+		[ -e "$dir/started" ]
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 75 ] || { echo "try $i: exit $rc, not the command's 75"; return 1; }
+		[ -s "$dir/sim-org.ndjson" ]
+	done
 }
 
 @test "run: usage errors exit 64" {
