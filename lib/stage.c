@@ -51,7 +51,11 @@ int gcu_stage_bind(void)
 		return 0;
 	if (pid <= 1)
 		return -1;
+	/* run.sh passes a Ctrl-C or a hangup on as one SIGTERM; taken here as
+	 * well, a hangup (an ssh session that drops) would kill the stage with
+	 * requests in flight and no line for them. */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		return -1;
 	/* run.sh may have died before the prctl: then this process has been

@@ -4,7 +4,9 @@
 # gcu-sim are tied to it), a resume refuses while any of them still runs,
 # and the resumed run applies every change exactly once, as the
 # simulator's state and counters show; against the demo's simulator it
-# continues from the org as the killed session left it.
+# continues from the org as the killed session left it. A hangup of the
+# run's process group (an ssh session that drops) is an interrupt: the
+# send drains and the run resumes.
 
 load faults
 
@@ -109,6 +111,35 @@ applied_once() {
 		"$BATS_TEST_TMPDIR/stats.json"
 	[ "$(jq -s 'map(select(.op and .status != "ok")) | length' "$dir/results.non-routing.ndjson" "$dir/results.routing.ndjson")" -eq 0 ]
 	[ "$(jq -s 'map(select(.verified == false)) | length' "$dir/verify.non-routing.ndjson" "$dir/verify.routing.ndjson")" -eq 0 ]
+}
+
+@test "hangup: an ssh session that drops mid-send stops the run as an interrupt, with a line for every request, and --resume applies every change once" {
+	local dir=$BATS_TEST_TMPDIR/run pid rc
+	fsim --latency 2000
+	export GCU_CONCURRENCY=20 GCU_PLATFORM_LIMIT=300
+	# Its own process group, as a login shell gives a command: the hangup
+	# reaches run.sh and its stages at once.
+	setsid "$RUN" --gap 0.5 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/first.out" 2>&1 &
+	pid=$!
+	wait_sent "$dir/results.non-routing.ndjson" 5
+	kill -HUP -- "-$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/first.out"
+	[ "$rc" -eq 75 ]
+	grep -q 'gcu-send was interrupted; continue with: run.sh --resume' "$BATS_TEST_TMPDIR/first.out"
+	gone_within 5 "$dir"
+	# gcu-send drained: every request has its line, and said so.
+	[ "$(wc -l <"$dir/results.non-routing.ndjson")" -eq 50 ]
+	jq -e '.exit == 75' "$dir/send.non-routing.1.summary.json"
+	grep -qx 'non-routing=interrupted:send' "$dir/state"
+
+	run "$RUN" --resume "$dir"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sim_state >"$BATS_TEST_TMPDIR/after.ndjson"
+	applied_once "$ORG" "$BATS_TEST_TMPDIR/after.ndjson" "$dir/requests.non-routing.ndjson"
+	sim_stats | jq -e '.requests.by_route["PATCH /api/v2/users/{id}"] == 40'
 }
 
 @test "kill -9: a killed demo leaves no simulator behind and resumes from the org as it was" {

@@ -65,7 +65,8 @@ static void test_private(void)
 /*
  * Runs gcu_stage_bind in a child with GCU_RUN_PID set to value ("" for
  * the child's real parent); returns what the child reports: its return
- * value * 10 + 1 when SIGTERM was raised, + 2 when SIGINT is ignored, + 4
+ * value * 10 + 1 when SIGTERM was raised, + 2 when SIGINT and SIGHUP are
+ * ignored, + 4
  * when a parent-death signal is set.
  */
 static int bind_in_child(const char *value)
@@ -77,7 +78,7 @@ static int bind_in_child(const char *value)
 		exit(2);
 	if (pid == 0) {
 		char me[32];
-		struct sigaction sa = {0}, old;
+		struct sigaction sa = {0}, old_int, old_hup;
 		int pdeath = 0;
 
 		snprintf(me, sizeof me, "%ld", (long)getppid());
@@ -89,9 +90,11 @@ static int bind_in_child(const char *value)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, NULL);
 		int rc = gcu_stage_bind();
-		sigaction(SIGINT, NULL, &old);
+		sigaction(SIGINT, NULL, &old_int);
+		sigaction(SIGHUP, NULL, &old_hup);
 		prctl(PR_GET_PDEATHSIG, &pdeath);
-		_exit(100 + rc * 10 + (got_term ? 1 : 0) + (old.sa_handler == SIG_IGN ? 2 : 0) +
+		_exit(100 + rc * 10 + (got_term ? 1 : 0) +
+		      (old_int.sa_handler == SIG_IGN && old_hup.sa_handler == SIG_IGN ? 2 : 0) +
 		      (pdeath == SIGTERM ? 4 : 0));
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
@@ -103,7 +106,7 @@ static void test_bind(void)
 {
 	is_long(bind_in_child(NULL), 0, "no GCU_RUN_PID: not tied, signals as they were");
 	is_long(bind_in_child(""), 6,
-	        "started by that run.sh: SIGTERM when it dies, SIGINT left to it");
+	        "started by that run.sh: SIGTERM when it dies, SIGINT and SIGHUP left to it");
 	is_long(bind_in_child("999999"), 10 + 1 + 2 + 4,
 	        "that run.sh is gone already: SIGTERM now, so the stage stops");
 	is_long(bind_in_child("not-a-pid"), -10, "a variable that is no pid is an error");
