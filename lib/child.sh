@@ -7,8 +7,9 @@
 # SIGTERM or SIGHUP to the script is remembered in $interrupted and passed
 # to the running child as one SIGTERM; the child drains what it has in
 # flight and ends with a status of its own (75 for a stage), which is what
-# run_child returns, not the signal's. Sourced by bash; it sets two
-# variables, the traps, and functions.
+# run_child returns, not the signal's. A script itself started by
+# run_child takes only SIGTERM. Sourced by bash; it sets three variables,
+# the traps, and functions.
 
 child='' interrupted='' child_gone=''
 
@@ -18,9 +19,16 @@ on_signal() {
 	interrupted=$1
 	[ -z "$child" ] || kill -TERM "$child" 2>/dev/null || child_gone=1
 }
-trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
-trap 'on_signal HUP' HUP
+# Started by such a script itself (run.sh under gcu-sim-run), it leaves a
+# Ctrl-C and a hangup to that one, as a stage does, which passes them on
+# as one SIGTERM; taken here too, a stage would be told twice.
+if [ -n "${GCU_RUN_PID:-}" ]; then
+	trap '' INT HUP
+else
+	trap 'on_signal INT' INT
+	trap 'on_signal HUP' HUP
+fi
 
 # run_child CMD...: runs CMD in the background, with GCU_RUN_PID naming this
 # script (a stage ends when it does), and returns CMD's exit status; or

@@ -368,6 +368,26 @@ holds_every_change() {
 	done
 }
 
+@test "run: a hangup of the whole process group reaches the innermost child once, through gcu-sim-run and a script under it" {
+	local dir=$BATS_TEST_TMPDIR/hup pid
+	# The script stands for run.sh, the perl for its stage: the stage exits
+	# 70 + the number of SIGTERMs it got, a second of quiet after the first.
+	cat >"$BATS_TEST_TMPDIR/script" <<'SCRIPT'
+. "$ROOT/lib/child.sh"
+rc=0
+run_child perl -e '$n = 0; $SIG{TERM} = sub { $n++ }; open(my $f, ">", $ARGV[0]); close $f;
+	sleep 1 while $n < 1; sleep 1; exit 70 + $n' "$1/started" || rc=$?
+echo "$rc" >"$1/stage-exit"
+SCRIPT
+	setsid gcu-sim-run -q --org "$ROOT/testdata/org.ndjson" --run-dir "$dir" -- \
+		bash "$BATS_TEST_TMPDIR/script" "$dir" &
+	pid=$!
+	for _ in $(seq 1 100); do [ -e "$dir/started" ] && break; sleep 0.05; done
+	kill -HUP -- "-$pid"
+	wait "$pid" || true
+	[ "$(cat "$dir/stage-exit")" = 71 ]
+}
+
 @test "run: usage errors exit 64" {
 	run "$RUN" --scope sideways "$CHANGES"
 	[ "$status" -eq 64 ]
