@@ -57,7 +57,7 @@ HELP
 }
 
 run_dir='' quiet=0
-logged() { [ ! -d "$run_dir" ] || printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >>"$run_dir/run.log"; }
+logged() { [ ! -d "$run_dir" ] || run_log "$run_dir" "$*"; }
 say() { [ "$quiet" = 1 ] || printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
 warn() { printf 'gcu: %s\n' "$*" >&2; logged "$*"; }
 die() { warn "${*:2}"; exit "$1"; }
@@ -353,9 +353,7 @@ if [ -z "$run_dir" ]; then
 fi
 mkdir -p "$run_dir"
 if [ "$mode" = plan ] && [ -n "$snapshot" ]; then platform=snapshot; elif [ "$mode" != wait ]; then use_platform; fi
-# The lock, kept by every stage; gcu-sim-run may hold it for us already.
-[ /dev/fd/9 -ef "$run_dir/.lock" ] || exec 9>>"$run_dir/.lock"
-flock -n 9 || die 75 "$run_dir is in use by another run"
+run_lock "$run_dir" || die 75 "$run_dir is in use by another run"
 
 sum=$(sha256sum <"${changes:-/dev/null}" | cut -d' ' -f1)
 if [ -n "$(state_get changes.sha256)" ] && [ "$(state_get changes.sha256)" != "$sum" ]; then

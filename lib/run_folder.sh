@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# run_folder.sh - the run folder's state file and the times it holds, for
-# the two scripts that read it: run.sh writes it, gcu-report explains it.
+# run_folder.sh - the run folder's state file and the times it holds, its
+# lock and its log, for the scripts that use a run folder: run.sh writes
+# it, gcu-sim-run hosts a run in it, gcu-report explains it.
 #
 # RUNDIR/state holds key=value lines, one per key, rewritten whole on every
 # change so that a reader never sees half a line; it is parsed, never
@@ -22,6 +23,17 @@ state_set() {
 		END { if (!done) print k "=" v }' "$run_dir/state" >"$run_dir/.state.tmp"
 	mv -f "$run_dir/.state.tmp" "$run_dir/state"
 }
+
+# run_lock DIR: takes DIR's lock on descriptor 9, which every stage of the
+# run inherits and keeps, unless this shell holds it already (gcu-sim-run
+# takes it for the run.sh it hosts); fails when another run holds it.
+run_lock() {
+	[ /dev/fd/9 -ef "$1/.lock" ] || exec 9>>"$1/.lock"
+	flock -n 9
+}
+
+# run_log DIR TEXT: TEXT at the end of DIR/run.log, after the UTC time.
+run_log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$2" >>"$1/run.log"; }
 
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }

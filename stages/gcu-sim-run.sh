@@ -21,6 +21,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${GCU_BIN:-$here}
 lib=$here # built; installed, share/gcu
 [ -r "$lib/child.sh" ] || lib=$here/../share/gcu
+# shellcheck source=lib/run_folder.sh
+. "$lib/run_folder.sh"
 # shellcheck source=lib/child.sh
 . "$lib/child.sh"
 
@@ -76,8 +78,7 @@ done
 if [ -z "$dir" ] || [ $# -eq 0 ]; then usage; fi
 
 mkdir -p "$dir"
-[ /dev/fd/9 -ef "$dir/.lock" ] || exec 9>>"$dir/.lock"
-flock -n 9 || die 75 "$dir is in use by another run"
+run_lock "$dir" || die 75 "$dir is in use by another run"
 
 # The org: as the last session left it, else the one asked for, copied
 # into the run folder so that every later session starts from the copy.
@@ -122,7 +123,7 @@ if [ -n "${GCU_CLIENT_ID:-}${GCU_CLIENT_SECRET:-}${GCU_ACCESS_TOKEN:-}" ]; then
 fi
 msg="${why}running against gcu-sim on $url with ${from#"$PWD"/}"
 [ "$quiet" = 1 ] || printf 'gcu: %s\n' "$msg" >&2
-printf '%s %s\n' "$(date -u +%H:%M:%S)" "$msg" >>"$dir/run.log"
+run_log "$dir" "$msg"
 
 # Never let production credentials near the simulator, or the reverse.
 unset GCU_REGION GCU_LOGIN_BASE GCU_ACCESS_TOKEN
