@@ -155,17 +155,21 @@ static void summary(const struct gcu_send_stats *st, const struct gcu_config *cf
 	if (st->resumed)
 		snprintf(resumed, sizeof resumed, " (%lu resumed)", st->resumed);
 	/* The limit counts over a sliding window, which lets a burst through:
-	 * say what the window allowed, not a rate the average may pass. */
+	 * say what the window allowed, not a rate the average may pass. The
+	 * statuses count results, which the requests are not: merge's
+	 * unchanged lines pass through, and a group request has one a member. */
 	gcu_stage_summary_line(
-	    "%lu requests: %lu ok, %lu unchanged, %lu failed, %lu conflict, %lu interrupted, "
-	    "%lu rejected%s; %lu sent, %lu 429s, %lu retries, %lu conflicts (%lu resolved, %lu "
-	    "parked); %.1f s, %.3g req/s; the platform allows at most %ld in any %g s%s",
-	    st->requests, st->results[GCU_RESULT_OK], st->results[GCU_RESULT_UNCHANGED],
-	    st->results[GCU_RESULT_FAILED], st->results[GCU_RESULT_CONFLICT],
-	    st->results[GCU_RESULT_INTERRUPTED], st->results[GCU_RESULT_REJECTED], resumed,
-	    st->sent, st->http_429, st->retries, st->conflicts, st->resolved, st->parked,
-	    st->elapsed, rate, st->limit > 0 ? st->limit : cfg->platform_limit,
-	    cfg->platform_window, st->blind ? " (no rate headers: blind)" : "");
+	    "%lu requests, %lu results: %lu ok, %lu unchanged, %lu failed, %lu conflict, "
+	    "%lu interrupted, %lu rejected%s; %lu sent, %lu 429s, %lu retries, "
+	    "%lu conflicts (%lu resolved, %lu parked); %.1f s, %.3g req/s; the platform allows at "
+	    "most %ld in any %g s%s",
+	    st->requests, finished(st), st->results[GCU_RESULT_OK],
+	    st->results[GCU_RESULT_UNCHANGED], st->results[GCU_RESULT_FAILED],
+	    st->results[GCU_RESULT_CONFLICT], st->results[GCU_RESULT_INTERRUPTED],
+	    st->results[GCU_RESULT_REJECTED], resumed, st->sent, st->http_429, st->retries,
+	    st->conflicts, st->resolved, st->parked, st->elapsed, rate,
+	    st->limit > 0 ? st->limit : cfg->platform_limit, cfg->platform_window,
+	    st->blind ? " (no rate headers: blind)" : "");
 	/* The bottleneck: time with work waiting on the in-flight bound, while
 	 * the quota would have allowed more. */
 	double conc = st->blocked[GCU_PACE_CONCURRENCY], quota = st->blocked[GCU_PACE_QUOTA];

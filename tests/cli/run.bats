@@ -296,7 +296,7 @@ holds_every_change() {
 	cat "$BATS_TEST_TMPDIR/screen"
 	grep -Eq '^gcu-send: [0-9]+/50 done, [0-9.]+ req/s, quota [0-9]+/100, ETA [0-9]+s' "$BATS_TEST_TMPDIR/screen"
 	grep -Eq '^gcu-send: [0-9]+/38 done' "$BATS_TEST_TMPDIR/screen"
-	grep -q '^gcu: routing: send: 36 requests: 36 ok' "$BATS_TEST_TMPDIR/screen"
+	grep -q '^gcu: routing: send: 36 requests, 38 results: 36 ok, 2 unchanged' "$BATS_TEST_TMPDIR/screen"
 	# The logs hold the summary, not the progress line.
 	! grep -q 'done, ' "$dir/send.non-routing.log"
 	! grep -q $'\033' "$dir/send.non-routing.log"

@@ -568,7 +568,7 @@ slow_run() {
 	requests 4
 	run --separate-stderr gcu-send "$D/req.ndjson"
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"4 requests: 4 ok, 0 unchanged, 0 failed, 0 conflict, 0 interrupted"* ]]
+	[[ "$stderr" == *"4 requests, 4 results: 4 ok, 0 unchanged, 0 failed, 0 conflict, 0 interrupted"* ]]
 	[[ "$stderr" == *"4 sent, 0 429s, 0 retries, 0 conflicts"* ]]
 }
 

@@ -141,7 +141,7 @@ EOF
 	for i in $(seq 1 "$n"); do
 		grep -q "m.ndjson:$i: " "$w/send.err"
 	done
-	grep -q "gcu-send: 0 requests: 0 ok, 0 unchanged, 0 failed, 0 conflict, 0 interrupted, $n rejected" \
+	grep -q "gcu-send: 0 requests, $n results: 0 ok, 0 unchanged, 0 failed, 0 conflict, 0 interrupted, $n rejected" \
 		"$w/send.err"
 	# --failed holds every line as it was, but the over-long one, which was
 	# never read whole.
