@@ -143,7 +143,11 @@ stage() {
 		sum=$base.$n.summary.json
 	fi
 	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
+	rm -f "$sum" # what an earlier try left is not this one's
 	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
+	# A signal that came to the stage and to this script at once can hide
+	# its status from bash (child.sh); its summary still has it.
+	[ "$rc" -le 128 ] || rc=$(jq -er .exit "$sum" 2>/dev/null || echo "$rc")
 	[ "$name" != send ] || undo_file
 	line=$(jq -r '.line // empty' "$sum" 2>/dev/null || true)
 	[ -z "$line" ] || say "${scope:+$scope: }$name: $line"

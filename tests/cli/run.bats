@@ -243,7 +243,7 @@ holds_every_change() {
 	[[ $output == *"stopped at gcu-resolve (exit 65): $BATS_TEST_TMPDIR/typo.csv:1: unknown column 'tittle'"* ]]
 }
 
-@test "run: a stage that dies before its summary is said to have left none, one whose summary names no reason says so, and its log is named" {
+@test "run: a stage that dies before its summary is said to have left none, even after a try that left one; one whose summary names no reason says so; one signalled as it ended is taken at its summary's status" {
 	fake=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$fake"
 	for p in "$GCU_BIN"/gcu-*; do ln -s "$p" "$fake/"; done
@@ -263,6 +263,18 @@ holds_every_change() {
 	echo "$output"
 	[ "$status" -eq 74 ]
 	[[ $output == *"stopped at gcu-merge (exit 74): no reason given"* ]]
+	# The summary of an earlier try is not taken for this one's.
+	printf '#!/bin/sh\nexit 70\n' >"$fake/gcu-merge"
+	GCU_BIN=$fake run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$dir-2" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 70 ]
+	[[ $output == *"stopped at gcu-merge (exit 70): it left no summary"* ]]
+	# Signalled as it ended, it is taken at the status its summary records.
+	printf '#!/bin/sh\nwhile [ $# -gt 1 ]; do [ "$1" != --summary ] || sum=$2; shift; done\necho '\''{"exit":75,"error":"interrupted by a signal"}'\'' >"$sum"\nkill -TERM $$\n' >"$fake/gcu-merge"
+	GCU_BIN=$fake run "$RUN" --plan --snapshot "$ROOT/testdata/org.ndjson" --run-dir "$dir-2" "$CHANGES"
+	echo "$output"
+	[ "$status" -eq 75 ]
+	[[ $output == *"non-routing: gcu-merge was interrupted; continue with"* ]]
 }
 
 @test "run: a flow-style config is read by run.sh and by the stages alike" {
