@@ -65,8 +65,9 @@ resume_hint() { die "$1" "${*:2}; continue with: run.sh --resume $run_dir"; }
 
 # --- children and signals -------------------------------------------------
 # A stage keeps the run folder's lock (fd 9), ends when this script does
-# and leaves Ctrl-C to it (child.sh): run.sh passes one SIGTERM on, the
-# stage drains what is in flight and exits 75, and the run can be resumed.
+# and leaves a Ctrl-C or a hangup to it (child.sh): run.sh passes one
+# SIGTERM on, the stage drains what is in flight and exits 75, and the run
+# can be resumed.
 # Its stderr is a log; its live progress line goes to the terminal through
 # GCU_PROGRESS_FD.
 # shellcheck source=lib/child.sh

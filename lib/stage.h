@@ -112,7 +112,8 @@ void gcu_stage_private(void);
  * that run.sh (it sets the variable for its children only): the kernel
  * sends SIGTERM when run.sh ends, however it ends, so that nothing of a
  * run outlives it, and SIGINT and SIGHUP are ignored, since run.sh passes
- * a Ctrl-C or a hangup on as one SIGTERM. Call once the SIGTERM handler (if any) is installed.
+ * a Ctrl-C or a hangup on as one SIGTERM. Call once the SIGTERM handler
+ * (if any) is installed.
  * Returns 0 (no such variable, or tied), 1 when run.sh is gone already
  * (SIGTERM has then been raised, so the program stops as if run.sh had
  * just died), -1 when the variable is not a process id.
