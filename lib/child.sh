@@ -7,8 +7,9 @@
 # SIGTERM or SIGHUP to the script is remembered in $interrupted and passed
 # to the running child as one SIGTERM; the child drains what it has in
 # flight and ends with a status of its own (75 for a stage), which is what
-# run_child returns, not the signal's. A script itself started by
-# run_child takes only SIGTERM. Sourced by bash; it sets three variables,
+# run_child returns, not the signal's. The child has a session of its own,
+# so that a signal to this script's process group reaches it only so; a
+# script itself started by run_child takes only SIGTERM. Sourced by bash; it sets three variables,
 # the traps, and functions.
 
 child='' interrupted='' child_gone=''
@@ -33,9 +34,13 @@ fi
 # run_child CMD...: runs CMD in the background, with GCU_RUN_PID naming this
 # script (a stage ends when it does), and returns CMD's exit status; or
 # 128 + the signal's number when CMD had ended already as the signal came.
+# CMD runs in a session of its own, so that a signal to this script's
+# process group (timeout(1), kill -- -PGID, a lost terminal) reaches it
+# only as the one SIGTERM passed on; setsid(1) does not fork here, as a
+# background command of a script leads no process group.
 run_child() {
 	local rc=0 again
-	GCU_RUN_PID=$$ "$@" &
+	GCU_RUN_PID=$$ setsid "$@" &
 	child=$! child_gone=''
 	wait "$child" || rc=$?
 	# A trapped signal ends the wait, not the child: wait again until the

@@ -6,7 +6,7 @@
 # simulator's state and counters show; against the demo's simulator it
 # continues from the org as the killed session left it. A hangup of the
 # run's process group (an ssh session that drops) is an interrupt: the
-# send drains and the run resumes.
+# send drains and the run resumes; so is a SIGTERM to the whole group.
 
 load faults
 
@@ -140,6 +140,25 @@ applied_once() {
 	sim_state >"$BATS_TEST_TMPDIR/after.ndjson"
 	applied_once "$ORG" "$BATS_TEST_TMPDIR/after.ndjson" "$dir/requests.non-routing.ndjson"
 	sim_stats | jq -e '.requests.by_route["PATCH /api/v2/users/{id}"] == 40'
+}
+
+@test "group SIGTERM: a SIGTERM to run.sh's whole process group (timeout(1), kill -- -PGID) reaches gcu-send once: it drains, and every request it sent is answered" {
+	local dir=$BATS_TEST_TMPDIR/run pid rc
+	fsim --latency 2000
+	export GCU_CONCURRENCY=20 GCU_PLATFORM_LIMIT=300
+	setsid "$RUN" --gap 0.5 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/first.out" 2>&1 &
+	pid=$!
+	wait_sent "$dir/results.non-routing.ndjson" 5
+	kill -TERM -- "-$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/first.out"
+	[ "$rc" -eq 75 ]
+	gone_within 5 "$dir"
+	[ "$(wc -l <"$dir/results.non-routing.ndjson")" -eq 50 ]
+	# Told twice, it would have stopped at once, leaving requests it sent
+	# unanswered (interrupted); told once, it waited for every answer.
+	jq -e '.exit == 75 and .sent > 5 and .results.ok == .sent' "$dir/send.non-routing.1.summary.json"
 }
 
 @test "kill -9: a killed demo leaves no simulator behind and resumes from the org as it was" {
