@@ -113,27 +113,33 @@ applied_once() {
 	[ "$(jq -s 'map(select(.verified == false)) | length' "$dir/verify.non-routing.ndjson" "$dir/verify.routing.ndjson")" -eq 0 ]
 }
 
-@test "hangup: an ssh session that drops mid-send stops the run as an interrupt, with a line for every request, and --resume applies every change once" {
-	local dir=$BATS_TEST_TMPDIR/run pid rc
+# signal_mid_send SIGNAL DIR: a run into DIR against a platform that answers
+# in 2 s, in a process group of its own (as a login shell gives a command),
+# SIGNAL to the whole group once 5 requests are answered. The run stops as
+# interrupted (75), nothing of it is left running, every request has its
+# line, and gcu-send, told once, drained: each request it sent was answered
+# (told twice, it stops at once, and what is in flight is interrupted).
+signal_mid_send() {
+	local sig=$1 dir=$2 pid rc=0
 	fsim --latency 2000
 	export GCU_CONCURRENCY=20 GCU_PLATFORM_LIMIT=300
-	# Its own process group, as a login shell gives a command: the hangup
-	# reaches run.sh and its stages at once.
 	setsid "$RUN" --gap 0.5 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/first.out" 2>&1 &
 	pid=$!
 	wait_sent "$dir/results.non-routing.ndjson" 5
-	kill -HUP -- "-$pid"
-	rc=0
+	kill "-$sig" -- "-$pid"
 	wait "$pid" || rc=$?
 	cat "$BATS_TEST_TMPDIR/first.out"
 	[ "$rc" -eq 75 ]
 	grep -q 'gcu-send was interrupted; continue with: run.sh --resume' "$BATS_TEST_TMPDIR/first.out"
 	gone_within 5 "$dir"
-	# gcu-send drained: every request has its line, and said so.
 	[ "$(wc -l <"$dir/results.non-routing.ndjson")" -eq 50 ]
-	jq -e '.exit == 75' "$dir/send.non-routing.1.summary.json"
+	jq -e '.exit == 75 and .sent > 5 and .results.ok == .sent' "$dir/send.non-routing.1.summary.json"
 	grep -qx 'non-routing=interrupted:send' "$dir/state"
+}
 
+@test "hangup: an ssh session that drops mid-send stops the run as an interrupt, with a line for every request, and --resume applies every change once" {
+	local dir=$BATS_TEST_TMPDIR/run
+	signal_mid_send HUP "$dir"
 	run "$RUN" --resume "$dir"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -143,22 +149,7 @@ applied_once() {
 }
 
 @test "group SIGTERM: a SIGTERM to run.sh's whole process group (timeout(1), kill -- -PGID) reaches gcu-send once: it drains, and every request it sent is answered" {
-	local dir=$BATS_TEST_TMPDIR/run pid rc
-	fsim --latency 2000
-	export GCU_CONCURRENCY=20 GCU_PLATFORM_LIMIT=300
-	setsid "$RUN" --gap 0.5 --no-report --run-dir "$dir" "$CHANGES" >"$BATS_TEST_TMPDIR/first.out" 2>&1 &
-	pid=$!
-	wait_sent "$dir/results.non-routing.ndjson" 5
-	kill -TERM -- "-$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	cat "$BATS_TEST_TMPDIR/first.out"
-	[ "$rc" -eq 75 ]
-	gone_within 5 "$dir"
-	[ "$(wc -l <"$dir/results.non-routing.ndjson")" -eq 50 ]
-	# Told twice, it would have stopped at once, leaving requests it sent
-	# unanswered (interrupted); told once, it waited for every answer.
-	jq -e '.exit == 75 and .sent > 5 and .results.ok == .sent' "$dir/send.non-routing.1.summary.json"
+	signal_mid_send TERM "$BATS_TEST_TMPDIR/run"
 }
 
 @test "kill -9: a killed demo leaves no simulator behind and resumes from the org as it was" {
