@@ -8,9 +8,10 @@
 # to the running child as one SIGTERM; the child drains what it has in
 # flight and ends with a status of its own (75 for a stage), which is what
 # run_child returns, not the signal's. The child has a session of its own,
-# so that a signal to this script's process group reaches it only so; a
-# script itself started by run_child takes only SIGTERM. Sourced by bash; it sets three variables,
-# the traps, and functions.
+# so that a signal to this script's process group (a Ctrl-C, a hangup,
+# timeout(1)) reaches it only so, also when the child is such a script
+# (run.sh under gcu-sim-run). Sourced by bash; it sets three variables, the
+# traps, and functions.
 
 child='' interrupted='' child_gone=''
 
@@ -20,16 +21,9 @@ on_signal() {
 	interrupted=$1
 	[ -z "$child" ] || kill -TERM "$child" 2>/dev/null || child_gone=1
 }
+trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
-# Started by such a script itself (run.sh under gcu-sim-run), it leaves a
-# Ctrl-C and a hangup to that one, as a stage does, which passes them on
-# as one SIGTERM; taken here too, a stage would be told twice.
-if [ -n "${GCU_RUN_PID:-}" ]; then
-	trap '' INT HUP
-else
-	trap 'on_signal INT' INT
-	trap 'on_signal HUP' HUP
-fi
+trap 'on_signal HUP' HUP
 
 # run_child CMD...: runs CMD in the background, with GCU_RUN_PID naming this
 # script (a stage ends when it does), and returns CMD's exit status; or
