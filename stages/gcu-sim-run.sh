@@ -131,9 +131,9 @@ export GCU_RUN_PLATFORM=sim GCU_API_BASE=$url \
 	GCU_CLIENT_ID=$GCU_SIM_CLIENT_ID GCU_CLIENT_SECRET=$GCU_SIM_CLIENT_SECRET
 
 # The command ends with this script too (setpriv, and GCU_RUN_PID for a
-# stage); a signal here reaches it as one SIGTERM (a background command
-# ignores the terminal's SIGINT). Told to stop before it began, it does
-# not begin: 75, as for a run interrupted.
+# stage); in a session of its own (run_child), it learns of a signal here
+# as one SIGTERM. Told to stop before it began, it does not begin: 75, as
+# for a run interrupted.
 bound=()
 command -v setpriv >/dev/null && bound=(setpriv --pdeathsig TERM --)
 rc=75
