@@ -6,10 +6,10 @@
 # between every two stages, waits the gap, runs the routing scope and
 # writes the report; its state file lets --resume go on where a run
 # stopped, and undo.ndjson is what --undo runs. Settings, the platform and
-# the token come from gcu-config, the C code the stages use; the token
-# reaches the stages in the environment, never on a command line. gcu-sim-run
-# hosts a run against the simulator. Every stage holds the run folder's lock
-# and ends when this script ends.
+# the token come from gcu-config, the C code the stages use (run_platform.sh
+# asks it); the token reaches the stages in the environment, never on a
+# command line. gcu-sim-run hosts a run against the simulator. Every stage
+# holds the run folder's lock and ends when this script ends (run_stage.sh).
 set -euo pipefail
 umask 077 # what a run writes holds personal data: 0700 folders, 0600 files
 
@@ -18,8 +18,15 @@ self=$here/$(basename "${BASH_SOURCE[0]}")
 bin=${GCU_BIN:-$here/bin}
 [ -n "${GCU_BIN:-}" ] || [ -x "$bin/gcu-partition" ] || bin=$here # installed beside them
 lib=$here/lib && [ -r "$lib/run_folder.sh" ] || lib=$here/../share/gcu # the source tree, or installed
+# The run folder, children through signals, the platform, one stage:
 # shellcheck source=lib/run_folder.sh
 . "$lib/run_folder.sh"
+# shellcheck source=lib/child.sh
+. "$lib/child.sh"
+# shellcheck source=lib/run_platform.sh
+. "$lib/run_platform.sh"
+# shellcheck source=lib/run_stage.sh
+. "$lib/run_stage.sh"
 scopes=(non-routing routing)
 
 # usage [STATUS]: the synopsis, on stdout for --help, else on stderr.
@@ -70,117 +77,10 @@ resume_hint() { die "$1" "${*:2}; continue with: run.sh --resume $run_dir"; }
 # can be resumed.
 # Its stderr is a log; its live progress line goes to the terminal through
 # GCU_PROGRESS_FD.
-# shellcheck source=lib/child.sh
-. "$lib/child.sh"
 progress_fd=''
 check_interrupted() { [ -z "$interrupted" ] || resume_hint 75 "interrupted (SIG$interrupted)"; }
 
-# --- the platform and the token -------------------------------------------
-# use_platform: gcu-config checks the platform (region, URL policy,
-# credentials) and names its API base. Without credentials, when asked, or
-# when the run began there, the run goes to gcu-sim: gcu-sim-run hosts it
-# and runs this script again, with GCU_RUN_PLATFORM=sim. The rollback of a
-# run against gcu-sim goes there too, starting from the org that run left.
-use_platform() {
-	local recorded rc=0
-	platform=${GCU_RUN_PLATFORM:-}
-	[ -z "$platform" ] || return 0
-	recorded=$(state_get platform)
-	if [ "$recorded" = sim ] && [ "$mode" != plan ]; then want_sim=1 sim_why=''; fi
-	if [ -n "$undo_of" ] && [ "$(state_get platform "$undo_of")" = sim ] && [ -z "$sim_org" ]; then
-		want_sim=1 sim_why="rolling back a run against gcu-sim: " sim_org=$undo_of/sim-org.ndjson
-	fi
-	if [ "$want_sim" = 0 ]; then
-		platform=$("$bin/gcu-config" "${cfg[@]}" -q --platform) || rc=$?
-		case $rc in 0) ;; 1) want_sim=1 sim_why='no credentials found; ' ;; *) exit "$rc" ;; esac
-	fi
-	if [ "$want_sim" = 1 ]; then # the sample org in the source tree, or installed
-		[ -n "$sim_org" ] || for sim_org in "$here/testdata/org.ndjson" "$here/../share/gcu/org.ndjson"; do
-			[ -r "$sim_org" ] && break
-		done
-		export GCU_BIN=$bin
-		exec "$bin/gcu-sim-run" --org "$sim_org" --why "$sim_why" --run-dir "$run_dir" \
-			-- "$self" --run-dir "$run_dir" "${argv[@]}"
-	fi
-	if [ -n "$recorded" ] && [ "$recorded" != "$platform" ] && [ "$mode" != plan ] &&
-		[ -n "$(state_get non-routing)$(state_get routing)" ]; then
-		die 64 "this run went to $recorded, not $platform; set the same platform to continue"
-	fi
-	printf 'gcu: running against %s\n' "$platform" >&2
-}
-
-# ensure_token: a token that lasts at least another 10 minutes, from
-# gcu-config, exported as GCU_ACCESS_TOKEN for every stage. The client
-# credentials stay in the environment, so that a stage can still renew it
-# after a 401; a GCU_ACCESS_TOKEN given without them is used as it is.
-token_until=0
-ensure_token() {
-	local answer token ttl=''
-	[ "$platform" != snapshot ] && [ $((token_until - $(now_ms))) -lt 600000 ] || return 0
-	answer=$("$bin/gcu-config" "${cfg[@]}" --token) || exit
-	token=${answer%%$'\n'*}
-	[ "$token" = "$answer" ] || ttl=${answer#*$'\n'}
-	export GCU_ACCESS_TOKEN=$token
-	token_until=$(($(now_ms) + ${ttl:-86400000} * 1000))
-}
-
-# --- stages ---------------------------------------------------------------
-stage_flags=()
-
-# stage NAME SCOPE OUT ARGS...: runs gcu-NAME with ARGS, stdout to OUT,
-# stderr to RUNDIR/NAME.SCOPE.log and its counts to NAME.SCOPE.summary.json
-# (gcu-send: send.SCOPE.N.summary.json, one per session; resolve and
-# partition, run once for both scopes, have SCOPE ''); says the summary
-# line that its summary keeps. Returns 0, also when some records failed
-# (exit 1, which its summary keeps for records_failed); stops the run with
-# the stage's code otherwise, saying the error its summary names.
-stage() {
-	local name=$1 scope=$2 out=$3 base log sum rc=0 n=1 line how=failed why
-	shift 3
-	base=$run_dir/$name${scope:+.$scope}
-	log=$base.log sum=$base.summary.json
-	if [ "$name" = send ]; then
-		while [ -e "$base.$n.summary.json" ]; do n=$((n + 1)); done
-		sum=$base.$n.summary.json
-	fi
-	printf -- '--- %s gcu-%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
-	rm -f "$sum" # what an earlier try left is not this one's
-	run_child "$bin/gcu-$name" "${cfg[@]}" "${stage_flags[@]}" --summary "$sum" "$@" >"$out" 2>>"$log" || rc=$?
-	# A signal that came to the stage and to this script at once can hide
-	# its status from bash (child.sh); its summary still has it.
-	[ "$rc" -le 128 ] || rc=$(jq -er .exit "$sum" 2>/dev/null || echo "$rc")
-	[ "$name" != send ] || undo_file
-	line=$(jq -r '.line // empty' "$sum" 2>/dev/null || true)
-	[ -z "$line" ] || say "${scope:+$scope: }$name: $line"
-	case $rc in 0 | 1) return 0 ;; esac
-	[ "$rc" != 75 ] || how=interrupted
-	[ -z "$scope" ] || state_set "$scope" "$how:$name"
-	[ "$how" = failed ] || resume_hint 75 "${scope:+$scope: }gcu-$name was interrupted"
-	why=$(jq -r '.error // "no reason given"' "$sum" 2>/dev/null || echo 'it left no summary')
-	warn "${scope:+$scope: }stopped at gcu-$name (exit $rc): $why"
-	resume_hint $((rc > 128 ? 75 : rc)) "${scope:+$scope: }the log is $log; fix the cause"
-}
-
-# step SCOPE NAME OUT ARGS...: stage NAME in SCOPE, unless the state says
-# it is done there (or the run was interrupted); then the state says so.
-step() {
-	local s=$1 name=$2
-	[ "$(state_get "$s.$name")" != 'done' ] || return 0
-	check_interrupted
-	[ "$name" = merge ] || ensure_token
-	stage "$name" "$s" "${@:3}"
-	[ "$name" != send ] || state_set "$s.send_ended" "$(now_ms)"
-	state_set "$s.$name" 'done'
-}
-
-# undo_file: RUNDIR/undo.ndjson, the undo records gcu-send wrote for each
-# scope sent so far (an empty file before any).
-undo_file() {
-	local s
-	for s in "${scopes[@]}"; do [ ! -f "$run_dir/undo.$s.ndjson" ] || cat "$run_dir/undo.$s.ndjson"; done >"$run_dir/.undo.tmp"
-	mv -f "$run_dir/.undo.tmp" "$run_dir/undo.ndjson"
-}
-
+# --- the schedule ---------------------------------------------------------
 # prepare: resolves the change file's emails and names once per run
 # folder (from the capture --directory gives, else from the platform,
 # keeping what was read in directory.ndjson for an offline plan; offline
@@ -262,14 +162,8 @@ wait_gap() {
 	[ -z "$progress_fd" ] || printf '\r\033[K' >&3
 }
 
-# records_failed SUMMARY...: 1 when a stage said, in its latest summary,
-# that some of its records failed or were rejected (its exit 1), or a
-# summary cannot be read, else 0; what an earlier session found still counts.
-records_failed() {
-	[ -e "${1:-}" ] || { echo 0; return; }
-	jq -s 'if any(.[]; .exit == 1) then 1 else 0 end' "$@" 2>/dev/null || echo 1
-}
-
+# report: gcu-report's report.txt and timeline.svg, unless --no-report,
+# and where they are.
 report() {
 	[ "$no_report" = 0 ] || return 0
 	"$bin/gcu-report" "$run_dir" || warn "gcu-report failed (exit $?)"

@@ -357,7 +357,7 @@ holds_every_change() {
 @test "run: run.sh, gcu-report and gcu-sim-run are shellcheck clean" {
 	command -v shellcheck >/dev/null || skip "shellcheck not installed"
 	cd "$ROOT"
-	shellcheck -x run.sh stages/gcu-report.sh stages/gcu-sim-run.sh lib/run_folder.sh lib/child.sh
+	shellcheck -x run.sh stages/gcu-report.sh stages/gcu-sim-run.sh lib/*.sh
 }
 
 @test "run: gcu-sim-run told to stop exits with its command's own status, also when the command ends at once" {
