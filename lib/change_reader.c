@@ -63,6 +63,7 @@ struct gcu_change_reader {
 	/* CSV state */
 	struct csv_parser csv;
 	int csv_ready;
+	char delimiter; /* between cells: csv.delimiter, or a tab for a .tsv file */
 	struct cell *cells;
 	size_t ncells, cap_cells;
 	int row_done; /* the row callback fired */
@@ -153,6 +154,7 @@ static int csv_reset(struct gcu_change_reader *r)
 		return -1;
 	r->csv_ready = 1;
 	csv_set_term_func(&r->csv, is_newline);
+	csv_set_delim(&r->csv, (unsigned char)r->delimiter);
 	return 0;
 }
 
@@ -173,8 +175,11 @@ struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int
 	}
 	r->cfg = c;
 	r->fmt = fmt;
+	r->delimiter = c->csv_delimiter;
+	if (has_suffix(name, ".tsv")) /* what its name says, whatever the config's CSV is */
+		r->delimiter = '\t';
 	if (fmt == GCU_FORMAT_AUTO) {
-		if (has_suffix(name, ".csv"))
+		if (has_suffix(name, ".csv") || has_suffix(name, ".tsv"))
 			r->fmt = GCU_FORMAT_CSV;
 		else if (has_suffix(name, ".ndjson") || has_suffix(name, ".jsonl") ||
 		         has_suffix(name, ".json"))
@@ -347,6 +352,35 @@ static long find_key_column(struct gcu_change_reader *r, char *err, size_t errle
 	return named;
 }
 
+/*
+ * A header read as one cell that holds another common delimiter is most
+ * likely a file whose cells that delimiter separates (an export of a
+ * spreadsheet set to a language that writes "1,5" uses ';'). Appends to
+ * err how to read it so; guesses nothing.
+ */
+static void delimiter_hint(const struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	static const char others[] = {';', '\t', '|', ','};
+	const char *h = r->nheader == 1 && r->header[0].text ? r->header[0].text : "";
+	size_t used = strlen(err);
+
+	for (size_t i = 0; i < sizeof others; i++) {
+		if (others[i] == r->delimiter || strchr(h, others[i]) == NULL)
+			continue;
+		if (others[i] == '\t')
+			snprintf(err + used, errlen - used,
+			         "; the header is one cell with tabs in it: for a file of "
+			         "tab-separated cells, name it .tsv or set csv.delimiter: tab");
+		else
+			snprintf(err + used, errlen - used,
+			         "; the header is one cell with '%c' in it: for a file of "
+			         "'%c'-separated cells, set csv.delimiter: '%c' (or "
+			         "GCU_CSV_DELIMITER)",
+			         others[i], others[i], others[i]);
+		return;
+	}
+}
+
 static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 {
 	const char *name = r->lines.name;
@@ -357,8 +391,10 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 		return -1;
 	}
 	long key = find_key_column(r, err, errlen);
-	if (key < 0)
+	if (key < 0) {
+		delimiter_hint(r, err, errlen);
 		return -1;
+	}
 	for (size_t i = 0; i < r->nheader; i++) {
 		struct column *col = &r->columns[i];
 		const char *h = r->header[i].text ? r->header[i].text : "";

@@ -18,7 +18,8 @@
 
 #include <yaml.h>
 
-enum setting_type { T_LONG, T_DOUBLE, T_STRING };
+/* T_DELIMITER: the one byte between CSV cells, given as itself or "tab". */
+enum setting_type { T_LONG, T_DOUBLE, T_STRING, T_DELIMITER };
 
 struct setting {
 	const char *key;
@@ -63,6 +64,7 @@ static const struct setting settings[] = {
     {"csv.id_column", T_STRING, OFF(csv_id_column), 0, 0, NULL, 0, "id"},
     {"csv.null", T_STRING, OFF(csv_null), 0, 0, NULL, 0, "\\N"},
     {"csv.separator", T_STRING, OFF(csv_separator), 0, 0, NULL, 0, ";"},
+    {"csv.delimiter", T_DELIMITER, OFF(csv_delimiter), 0, 0, NULL, 0, ","},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -148,6 +150,19 @@ static int set_value(struct gcu_config *c, const struct setting *s, const char *
 		memcpy(slot, &copy, sizeof copy);
 		return 0;
 	}
+	case T_DELIMITER:
+		/* Punctuation only: a letter, a digit or a space would split
+		 * ordinary text, a quote is CSV's own. */
+		if (strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0 || strcmp(text, "\t") == 0)
+			*slot = '\t';
+		else if (strlen(text) == 1 && ispunct((unsigned char)text[0]) && text[0] != '"')
+			*slot = text[0];
+		else
+			return fail(err, errlen,
+			            "%s: one punctuation character (, ; | and the like) or tab, "
+			            "not '%s'",
+			            s->key, text);
+		return 0;
 	}
 	return fail(err, errlen, "%s: unknown setting type", s->key);
 }
@@ -626,6 +641,12 @@ static void print_value(const struct gcu_config *c, const struct setting *s, FIL
 		fputs(s->secret ? (v && *v ? "(set)" : "") : (v ? v : ""), fp);
 		break;
 	}
+	case T_DELIMITER:
+		if (*slot == '\t')
+			fputs("tab", fp);
+		else
+			putc(*slot, fp);
+		break;
 	}
 }
 

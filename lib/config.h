@@ -73,6 +73,7 @@ struct gcu_config {
 	char *csv_id_column; /* csv.key's old name, still read */
 	char *csv_null;
 	char *csv_separator;
+	char csv_delimiter; /* between cells: ',' unless told (a .tsv file: tab) */
 	struct gcu_scope_field *scopes;
 	size_t nscopes;
 	struct gcu_column *columns;

@@ -8,7 +8,8 @@
 # the header's key column (one, or a usage error naming the header), NDJSON
 # keys, nothing read when everything is an id, a capture that resolves the
 # same offline, a row by email and a row by id for one user folded by
-# gcu-partition, a directory that cannot be read failing the stage, and the
+# gcu-partition, an export with ';' or tabs between cells, a directory
+# that cannot be read failing the stage, and the
 # acceptance: an org of 5,000 users, every valid change of an HR export
 # applied and no other user touched, at most 2.2 requests per user; the
 # same file planned offline from the captured directory gives the same
@@ -179,6 +180,38 @@ requests() {
 	run --separate-stderr gcu-resolve --directory "$TMP/bad.ndjson" "$HR"
 	[ "$status" -eq 65 ]
 	[[ $stderr == *"bad.ndjson:1: unknown kind 'planet'"* ]]
+}
+
+@test "resolve: an export with ';' between cells (csv.delimiter) or a .tsv reads as the same records; read with ',' it says how" {
+	local org=$ROOT/testdata/org.ndjson
+	printf '%s\n' 'email,title,department,skills,languages' \
+		'grace.cerf2@example.com,Team Lead,Technical Support,Technical:5;VIP:3;Escalations:\N,German:4' \
+		'ken.shaw4@example.com,,"Support, Tier 2",Chat:5;Email:4,Spanish:3' >"$TMP/comma.csv"
+	# As a spreadsheet set to German writes it: a byte-order mark, CRLF,
+	# ';' between cells, and quotes around the cells that hold one.
+	printf '%s\r\n' $'\xEF\xBB\xBF''email;title;department;skills;languages' \
+		'grace.cerf2@example.com;Team Lead;Technical Support;"Technical:5;VIP:3;Escalations:\N";German:4' \
+		'ken.shaw4@example.com;;Support, Tier 2;"Chat:5;Email:4";Spanish:3' >"$TMP/semi.csv"
+	printf '%s\n' 'email	title	department	skills	languages' \
+		'grace.cerf2@example.com	Team Lead	Technical Support	Technical:5;VIP:3;Escalations:\N	German:4' \
+		'ken.shaw4@example.com		Support, Tier 2	Chat:5;Email:4	Spanish:3' >"$TMP/tabs.tsv"
+	gcu-resolve -q --directory "$org" "$TMP/comma.csv" | jq -c 'del(.src)' >"$TMP/want"
+	[ "$(jq -s 'map(select(.changes.department == "Support, Tier 2" and (.changes.routingSkills | length) == 2)) | length' "$TMP/want")" -eq 1 ]
+	GCU_CSV_DELIMITER=';' gcu-resolve -q --directory "$org" "$TMP/semi.csv" | jq -c 'del(.src)' | diff "$TMP/want" -
+	printf 'csv:\n  delimiter: ";"\n' >"$TMP/semi.yaml"
+	gcu-resolve -q -c "$TMP/semi.yaml" --directory "$org" "$TMP/semi.csv" | jq -c 'del(.src)' | diff "$TMP/want" -
+	gcu-resolve -q --directory "$org" "$TMP/tabs.tsv" | jq -c 'del(.src)' | diff "$TMP/want" -
+	# Read with ',', the ';' file stops at its header, saying what reads it.
+	run --separate-stderr gcu-resolve --directory "$org" "$TMP/semi.csv"
+	[ "$status" -eq 65 ]
+	[[ $stderr == *"semi.csv:1: no column names the user"*"the header is one cell with ';' in it: for a file of ';'-separated cells, set csv.delimiter: ';' (or GCU_CSV_DELIMITER)"* ]]
+	cp "$TMP/tabs.tsv" "$TMP/tabs.csv"
+	run --separate-stderr gcu-resolve --directory "$org" "$TMP/tabs.csv"
+	[ "$status" -eq 65 ]
+	[[ $stderr == *"tabs.csv:1: "*"name it .tsv or set csv.delimiter: tab"* ]]
+	GCU_CSV_DELIMITER=x run --separate-stderr gcu-resolve --directory "$org" "$TMP/semi.csv"
+	[ "$status" -eq 64 ]
+	[[ $stderr == *"GCU_CSV_DELIMITER: csv.delimiter: one punctuation character"* ]]
 }
 
 @test "resolve: a row by email and a row by id for one user fold in gcu-partition, or are both rejected by their lines" {

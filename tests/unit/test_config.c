@@ -371,11 +371,50 @@ static void test_print(void)
 	gcu_config_free(&c);
 }
 
+static void test_delimiter(void)
+{
+	struct gcu_config c;
+	char err[512];
+	static const char *const refused[] = {"x", "7", " ", "\"", ";;", ""};
+
+	gcu_config_defaults(&c);
+	is_long(c.csv_delimiter, ',', "csv.delimiter: ',' by default");
+	ok(gcu_config_set(&c, "csv.delimiter", ";", err, sizeof err) == 0 && c.csv_delimiter == ';',
+	   "csv.delimiter ';'");
+	ok(gcu_config_set(&c, "csv.delimiter", "tab", err, sizeof err) == 0 &&
+	       c.csv_delimiter == '\t',
+	   "csv.delimiter tab");
+	is_str(printed(&c, "csv.delimiter"), "tab\n", "a tab is printed as the word");
+	ok(gcu_config_set(&c, "csv.delimiter", "\\t", err, sizeof err) == 0 &&
+	       c.csv_delimiter == '\t',
+	   "csv.delimiter \\t, as a YAML file in single quotes gives it");
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "csv.delimiter '%s' refused", refused[i]);
+		ok(gcu_config_set(&c, "csv.delimiter", refused[i], err, sizeof err) < 0 &&
+		       contains(err, "csv.delimiter: one punctuation character"),
+		   name);
+	}
+	is_long(c.csv_delimiter, '\t', "a refused value leaves the setting as it was");
+	gcu_config_free(&c);
+
+	ok(load(&c, "csv: {delimiter: '|'}\n", 0600, err, sizeof err) == 0 &&
+	       c.csv_delimiter == '|',
+	   "csv.delimiter from a file");
+	gcu_config_free(&c);
+	setenv("GCU_CSV_DELIMITER", "tab", 1);
+	ok(gcu_config_init(&c, NULL, err, sizeof err) == 0 && c.csv_delimiter == '\t',
+	   "GCU_CSV_DELIMITER sets it");
+	gcu_config_free(&c);
+	unsetenv("GCU_CSV_DELIMITER");
+}
+
 int main(void)
 {
-	static const char *const vars[] = {"GCU_CONFIG",      "GCU_THROTTLE_RESERVE",
-	                                   "GCU_CONCURRENCY", "GCU_RETRY_RATE_LIMIT_BASE",
-	                                   "GCU_CLIENT_ID",   "GCU_CLIENT_SECRET"};
+	static const char *const vars[] = {"GCU_CONFIG",       "GCU_THROTTLE_RESERVE",
+	                                   "GCU_CONCURRENCY",  "GCU_RETRY_RATE_LIMIT_BASE",
+	                                   "GCU_CLIENT_ID",    "GCU_CLIENT_SECRET",
+	                                   "GCU_CSV_DELIMITER"};
 	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
 		unsetenv(vars[i]);
 	if (mkdtemp(dir) == NULL)
@@ -387,6 +426,7 @@ int main(void)
 	test_env();
 	test_secret();
 	test_print();
+	test_delimiter();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -29,6 +29,11 @@
  * only the line it opened on; the lines it swallowed are read again, so
  * every line is a row or a named rejection, in order. A CR inside a line
  * does not split it into two rows.
+ *
+ * Delimiters: csv.delimiter ';' reads a spreadsheet's ';' export (a ';'
+ * inside a quoted cell is the list separator, a ',' needs no quotes); a
+ * .tsv file is read with tabs; a header read as one cell that holds ';',
+ * a tab or ',' says how to read the file so.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -483,6 +488,53 @@ static void test_ndjson(const struct gcu_config *c)
 	input_name = "t.csv";
 }
 
+static void test_delimiters(const struct gcu_config *defaults)
+{
+	struct gcu_config c = *defaults;
+
+	c.csv_delimiter = ';';
+	read_all(&c,
+	         "\xEF\xBB\xBFid;title;department;skills\r\n" U1 ";Lead;Support, Tier 2;\"" S1
+	         ":4;" S2 ":\\N\"\r\n" U2 ";\"a;b\";;\r\n",
+	         GCU_FORMAT_AUTO);
+	is_str(fatal, "", "csv.delimiter ';': a spreadsheet's ';' export is read");
+	is_long(nrows, 2, "both rows");
+	is_str(rows[0].changes,
+	       "{\"title\":\"Lead\",\"department\":\"Support, Tier 2\",\"routingSkills\":{\"" S1
+	       "\":4,\"" S2 "\":null}}",
+	       "a ',' is text, a quoted ';' separates the skills");
+	is_str(rows[1].changes, "{\"title\":\"a;b\"}", "a quoted ';' in a text cell is text");
+
+	read_all(&c, "id,title\n" U1 ",Lead\n", GCU_FORMAT_CSV);
+	ok(strstr(fatal, "t.csv:1: no column names the user") &&
+	       strstr(fatal, "set csv.delimiter: ','"),
+	   "csv.delimiter ';' on a ',' file: the header says how to read it");
+
+	input_name = "t.tsv";
+	read_all(defaults, "id\ttitle\tdepartment\n" U1 "\tLead\tSupport, Tier 2\n",
+	         GCU_FORMAT_AUTO);
+	is_long(format_seen, GCU_FORMAT_CSV, "AUTO with a .tsv name is CSV");
+	is_str(rows[0].changes, "{\"title\":\"Lead\",\"department\":\"Support, Tier 2\"}",
+	       "a .tsv file is read with tabs between cells");
+	input_name = "t.csv";
+
+	read_all(defaults, "email;title\nann@example.com;Lead\n", GCU_FORMAT_CSV);
+	is_str(fatal,
+	       "t.csv:1: no column names the user: the header needs one of id, email, username or "
+	       "employeeId (or csv.key in the config); the header is one cell with ';' in it: for "
+	       "a file of ';'-separated cells, set csv.delimiter: ';' (or GCU_CSV_DELIMITER)",
+	       "a ';' file read with ',' names the setting that reads it");
+	read_all(defaults, "id\ttitle\n" U1 "\tLead\n", GCU_FORMAT_CSV);
+	ok(strstr(fatal, "no column names the user") && strstr(fatal, "name it .tsv or set "
+	                                                              "csv.delimiter: tab"),
+	   "a tab file named .csv: name it .tsv");
+	read_all(defaults, "email,titel\nann@example.com,Lead\n", GCU_FORMAT_CSV);
+	is_str(fatal,
+	       "t.csv:1: unknown column 'titel' (name a field or map it under csv.columns in the "
+	       "config)",
+	       "a header of several cells gets no delimiter hint");
+}
+
 int main(void)
 {
 	struct gcu_config c;
@@ -501,6 +553,7 @@ int main(void)
 	test_recovery_long(&c);
 	test_fatal(&c);
 	test_keys(&c);
+	test_delimiters(&c);
 	test_number_column();
 	test_ndjson(&c);
 	gcu_config_free(&c);
