@@ -5,12 +5,13 @@
  * gcu_change_reader with the built-in config, once as CSV, once as NDJSON
  * and once with the format left to detection, so that the libcsv glue,
  * the column map, the cell conventions and the NDJSON path all see
- * arbitrary bytes; and once more as CSV with a 64-byte line limit, so
- * that the recovery after a malformed row (lines put back and read
- * again, overlong lines among them, quotes open past the limit) sees
- * them too. Every record is checked and split by scope as gcu-partition
- * does. A crash, a leak, undefined behaviour or a reader that does not
- * end is a bug.
+ * arbitrary bytes; and once more as CSV with a 64-byte line limit and
+ * ';' between cells, so that the recovery after a malformed row (lines
+ * put back and read again, overlong lines among them, quotes open past
+ * the limit) and another delimiter (and the header's hint) see them too.
+ * Every record is checked and split by scope as gcu-partition does. A
+ * crash, a leak, undefined behaviour or a reader that does not end is a
+ * bug.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * strings stay cfg's). */
 		short_lines = cfg;
 		short_lines.max_line = 64;
+		short_lines.csv_delimiter = ';';
 		cfg_ready = 1;
 	}
 	read_all(&cfg, data, size, GCU_FORMAT_CSV);
