@@ -63,7 +63,8 @@ struct gcu_change_reader {
 	/* CSV state */
 	struct csv_parser csv;
 	int csv_ready;
-	char delimiter; /* between cells: csv.delimiter, or a tab for a .tsv file */
+	char delimiter;    /* between cells: csv.delimiter, or a tab for a .tsv file */
+	int encoding_said; /* the hint on bytes that are not UTF-8 was given */
 	struct cell *cells;
 	size_t ncells, cap_cells;
 	int row_done; /* the row callback fired */
@@ -530,6 +531,25 @@ static int cells_are_text(const struct gcu_change_reader *r, char *err, size_t e
 }
 
 /*
+ * The first time a file holds bytes that are not UTF-8, appends to err
+ * what most often explains them: a file a spreadsheet saved in a
+ * single-byte encoding ("Caf\xE9"), and the command that converts it. Said
+ * once, not on every row; the rows are refused all the same.
+ */
+static void encoding_hint(struct gcu_change_reader *r, char *err, size_t errlen)
+{
+	size_t used = strlen(err);
+
+	if (r->encoding_said || strstr(err, "invalid UTF-8") == NULL)
+		return;
+	r->encoding_said = 1;
+	snprintf(err + used, errlen - used,
+	         "; if the file was saved as Windows-1252 or Latin-1, convert it first: iconv -f "
+	         "WINDOWS-1252 -t UTF-8 %s",
+	         r->lines.name);
+}
+
+/*
  * Turns the collected cells of one data row into {"id","changes"}. A row
  * with more or fewer cells than the header is refused: a short row is
  * more likely a cut-off export than a row meant to change less, and
@@ -541,8 +561,10 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 	json_object *changes = json_object_new_object(), *expect = NULL;
 	json_object_object_add(rec, "changes", changes);
 
-	if (cells_are_text(r, err, errlen) < 0)
+	if (cells_are_text(r, err, errlen) < 0) {
+		encoding_hint(r, err, errlen);
 		goto bad;
+	}
 	if (r->ncells != r->nheader) {
 		snprintf(err, errlen, "%zu cell%s where the header has %zu", r->ncells,
 		         r->ncells == 1 ? "" : "s", r->nheader);
@@ -801,6 +823,7 @@ static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 	}
 	if (cells_are_text(r, why, sizeof why) < 0) {
 		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start, why);
+		encoding_hint(r, err, errlen);
 		return -2;
 	}
 	r->header = r->cells;
@@ -879,12 +902,21 @@ static int next_ndjson(struct gcu_change_reader *r, struct gcu_change_item *item
 	}
 }
 
-/* Decides AUTO from the first non-blank line, which stays in the reader's
- * buffer to be consumed as the first record or header. */
-static int sniff(struct gcu_change_reader *r)
+/* UTF-16, as a spreadsheet's "Unicode text" export is: a byte-order mark
+ * (FF FE, FE FF), or text with a NUL byte after or before each letter. */
+static int is_utf16(const unsigned char *p, size_t n)
 {
-	if (r->fmt != GCU_FORMAT_AUTO)
-		return 0;
+	if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+		return 1;
+	return n >= 4 && ((p[0] && !p[1] && p[2] && !p[3]) || (!p[0] && p[1] && !p[2] && p[3]));
+}
+
+/* Looks at the start of the input, which stays in the reader's buffer to
+ * be consumed as the first record or header: refuses UTF-16 (returns -2
+ * with the way out in err), and decides AUTO from the first non-blank
+ * byte. Returns 0, or -1 with errno set. */
+static int sniff(struct gcu_change_reader *r, char *err, size_t errlen)
+{
 	/* Peek without consuming: fill the line reader's buffer. */
 	while (r->lines.buf_pos == r->lines.buf_end && !r->lines.eof) {
 		ssize_t n = read(r->lines.fd, r->lines.buf, 65536);
@@ -899,6 +931,15 @@ static int sniff(struct gcu_change_reader *r)
 	}
 	const char *p = r->lines.buf + r->lines.buf_pos;
 	const char *end = r->lines.buf + r->lines.buf_end;
+	if (is_utf16((const unsigned char *)p, (size_t)(end - p))) {
+		snprintf(err, errlen,
+		         "%s:1: the file is UTF-16 (as a spreadsheet's \"Unicode text\" is); gcu "
+		         "reads UTF-8: convert it first: iconv -f UTF-16 -t UTF-8 %s",
+		         r->lines.name, r->lines.name);
+		return -2;
+	}
+	if (r->fmt != GCU_FORMAT_AUTO)
+		return 0;
 	if (end - p >= 3 && memcmp(p, BOM, 3) == 0)
 		p += 3;
 	while (p < end && isspace((unsigned char)*p))
@@ -916,10 +957,11 @@ int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *
 	item->raw_len = 0;
 	if (!r->started) {
 		r->started = 1;
-		if (sniff(r) < 0) {
+		int rc = sniff(r, err, errlen);
+		if (rc == -1)
 			snprintf(err, errlen, "%s: %s", r->lines.name, strerror(errno));
-			return -1;
-		}
+		if (rc < 0)
+			return rc;
 	}
 	if (r->fmt == GCU_FORMAT_CSV)
 		return next_csv(r, item, err, errlen);

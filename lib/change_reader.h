@@ -57,7 +57,9 @@ struct gcu_change_reader *gcu_change_reader_open(const struct gcu_config *c, int
  * Fills item with the next record. Returns 1 when item is filled (good or
  * bad), 0 at the end, -1 on a fatal error (unreadable input, no memory),
  * -2 when the CSV header is unusable (an unknown column, no column or two
- * columns that name the user, malformed), with "name:line: why" in err.
+ * columns that name the user, malformed) or the input is UTF-16, with
+ * "name:line: why" in err. The first row (or header) with bytes that are
+ * not UTF-8 says how to convert a file saved as Windows-1252.
  */
 int gcu_change_reader_next(struct gcu_change_reader *r, struct gcu_change_item *item, char *err,
                            size_t errlen);

@@ -4,7 +4,9 @@
 # A NUL byte, invalid UTF-8, an escaped lone surrogate or a key written
 # twice must not slip through any stage, cut, replaced or half-read: each
 # is a rejected record naming file:line and the reason, the exit status is
-# 1, and the good records around it still come out. The NDJSON checks live
+# 1, and the good records around it still come out; the first such row of
+# a spreadsheet's Windows-1252 export says how to convert the file, and a
+# UTF-16 one is refused whole, saying so. The NDJSON checks live
 # in the parser every stage shares, so besides gcu-partition they are run
 # through gcu-merge, gcu-fetch --snapshot and gcu-send --dry-run. A CSV
 # quote that never closes must not swallow the rows after it, a short row
@@ -137,6 +139,25 @@ spoil() {
 	said "$W/u.csv:8" "invalid UTF-8 (bytes F4 90) in column 'title'"
 	[ "$(srcs <<<"$output")" = "$W/u.csv:2 $W/u.csv:9 " ]
 	[ "$(jq -r .changes.title <<<"$output" | head -1)" = "$(printf 'Zo\xc3\xab \xf0\x9f\x98\x80')" ]
+}
+
+@test "input: a spreadsheet's Windows-1252 or UTF-16 export says, once, how to convert it; converted, it reads" {
+	printf 'id,title\n%s,Caf\xe9 Lead\n%s,Cr\xe8me\n%s,Plain\n' "$U1" "$U2" "$U3" >"$W/cp.csv"
+	run --separate-stderr gcu-partition "$W/cp.csv"
+	[ "$status" -eq 1 ]
+	said "$W/cp.csv:2" "invalid UTF-8 (bytes E9 20) in column 'title'; if the file was saved as Windows-1252 or Latin-1, convert it first: iconv -f WINDOWS-1252 -t UTF-8 $W/cp.csv"
+	said "$W/cp.csv:3" "invalid UTF-8 (bytes E8 6D) in column 'title'"
+	[ "$(grep -c iconv <<<"$stderr")" -eq 1 ]
+	iconv -f WINDOWS-1252 -t UTF-8 "$W/cp.csv" >"$W/utf8.csv"
+	run --separate-stderr gcu-partition "$W/utf8.csv"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .changes.title <<<"$output" | head -1)" = "Café Lead" ]
+	# "Unicode text": UTF-16 with its byte-order mark, refused whole.
+	iconv -f UTF-8 -t UTF-16 "$W/utf8.csv" >"$W/u16.csv"
+	run --separate-stderr gcu-partition "$W/u16.csv"
+	[ "$status" -eq 65 ]
+	[[ $stderr == *"$W/u16.csv:1: the file is UTF-16 (as a spreadsheet's \"Unicode text\" is); gcu reads UTF-8: convert it first: iconv -f UTF-16 -t UTF-8 $W/u16.csv"* ]]
+	[ -z "$output" ]
 }
 
 @test "input: invalid UTF-8 in an NDJSON line is rejected by gcu-partition, gcu-merge and gcu-send" {

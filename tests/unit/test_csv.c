@@ -24,7 +24,9 @@
  * the row naming the column (a NUL no longer cuts the value short; a line
  * that starts with one is not taken for blank), in the header it is fatal,
  * and a JSON cell gets the checks of a JSON line (duplicate keys, lone
- * surrogates). Recovery: a quote that never closes, or closes badly lines
+ * surrogates). The first row with bytes that are not UTF-8 says how to
+ * convert a file saved as Windows-1252; a UTF-16 file is refused whole.
+ * Recovery: a quote that never closes, or closes badly lines
  * later, or runs into an overlong line or past max_line bytes, rejects
  * only the line it opened on; the lines it swallowed are read again, so
  * every line is a row or a named rejection, in order. A CR inside a line
@@ -277,8 +279,12 @@ static void test_not_text(const struct gcu_config *c)
 
 	READ_BYTES(c, "id,title\n" U1 ",bad\xFF\xFE\n" U2 ",\xC3\x28\n" U3 ",\xC0\xAF\n" U1
 	              ",\xED\xA0\x80\n" U2 ",cut \xE2\x82\n" U3 ",Zo\xC3\xAB \xF0\x9F\x98\x80\n");
-	is_str(rows[0].err, "invalid UTF-8 (byte FF) in column 'title'", "FF FE in a cell");
-	is_str(rows[1].err, "invalid UTF-8 (bytes C3 28) in column 'title'", "C3 28 in a cell");
+	is_str(rows[0].err,
+	       "invalid UTF-8 (byte FF) in column 'title'; if the file was saved as Windows-1252 "
+	       "or Latin-1, convert it first: iconv -f WINDOWS-1252 -t UTF-8 t.csv",
+	       "FF FE in a cell; the first such row says how to convert the file");
+	is_str(rows[1].err, "invalid UTF-8 (bytes C3 28) in column 'title'",
+	       "C3 28 in a cell; the rows after the first are not told again");
 	is_str(rows[2].err, "invalid UTF-8 (byte C0) in column 'title'", "overlong C0 AF");
 	is_str(rows[3].err, "invalid UTF-8 (bytes ED A0) in column 'title'",
 	       "UTF-8-encoded surrogate ED A0 80");
@@ -291,8 +297,28 @@ static void test_not_text(const struct gcu_config *c)
 	is_long(rc, -2, "a NUL byte in the header is fatal");
 	is_str(fatal, "t.csv:1: header: NUL byte in cell 2", "and names the cell");
 	rc = READ_BYTES(c, "id,t\xFFitle\n" U1 ",x\n");
-	is_str(fatal, "t.csv:1: header: invalid UTF-8 (byte FF) in cell 2",
-	       "invalid UTF-8 in the header too");
+	ok(strncmp(fatal,
+	           "t.csv:1: header: invalid UTF-8 (byte FF) in cell 2; if the file was saved as "
+	           "Windows-1252",
+	           88) == 0,
+	   "invalid UTF-8 in the header too, with the way out");
+
+	/* A spreadsheet's "Unicode text": UTF-16, with or without a BOM, CSV
+	   or NDJSON, is refused whole, saying how to convert it. */
+	static const char le_bom[] = "\xFF\xFEi\0d\0,\0t\0";
+	static const char be[] = "\0i\0d\0,\0t";
+	static const char le[] = "{\0\"\0i\0d\0";
+	rc = read_len(c, le_bom, sizeof le_bom - 1, GCU_FORMAT_CSV);
+	is_long(rc, -2, "UTF-16 with a byte-order mark is fatal");
+	is_str(fatal,
+	       "t.csv:1: the file is UTF-16 (as a spreadsheet's \"Unicode text\" is); gcu reads "
+	       "UTF-8: convert it first: iconv -f UTF-16 -t UTF-8 t.csv",
+	       "and says how to convert it");
+	rc = read_len(c, be, sizeof be - 1, GCU_FORMAT_AUTO);
+	ok(rc == -2 && strstr(fatal, "the file is UTF-16"), "big-endian UTF-16 without a mark");
+	rc = read_len(c, le, sizeof le - 1, GCU_FORMAT_NDJSON);
+	ok(rc == -2 && strstr(fatal, "the file is UTF-16") && nrows == 0,
+	   "UTF-16 NDJSON: nothing read");
 }
 
 static void test_recovery(const struct gcu_config *c)
