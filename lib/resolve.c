@@ -8,7 +8,6 @@
  */
 #include "resolve.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +17,11 @@
 #include "fields.h"
 #include "grow.h"
 #include "json_access.h"
+#include "near.h"
 #include "uuid.h"
 
 /* Matches kept to tell several apart; more are ambiguous anyway. */
 #define MAX_MATCHES 8
-/* Names longer than this get no near miss (the distance's rows are on
- * the stack). */
-#define NEAR_MAX 256
-
 /* Maps one reference of kind ref made in field to what goes in its
  * place (borrowed), or NULL with why. */
 typedef const char *(*ref_fn)(void *ctx, const char *field, enum gcu_ref_kind ref,
@@ -250,57 +246,12 @@ void gcu_resolve_needs_free(struct gcu_resolve_needs *n)
 
 /* --- near misses ------------------------------------------------------------- */
 
-unsigned gcu_resolve_distance(const char *a, const char *b, unsigned bound)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned rows[3][NEAR_MAX + 1];
-	unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-
-	if (la > NEAR_MAX || lb > NEAR_MAX)
-		return bound + 1;
-	if ((la > lb ? la - lb : lb - la) > bound)
-		return bound + 1;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned best = cur[0] = (unsigned)i;
-		int ca = tolower((unsigned char)a[i - 1]);
-		for (size_t j = 1; j <= lb; j++) {
-			int cb = tolower((unsigned char)b[j - 1]);
-			unsigned d = prev[j - 1] + (ca != cb);
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < d)
-				d = prev2[j - 2] + 1;
-			cur[j] = d;
-			if (d < best)
-				best = d;
-		}
-		if (best > bound)
-			return bound + 1;
-		unsigned *t = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = t;
-	}
-	return prev[lb] > bound ? bound + 1 : prev[lb];
-}
-
-/* How far a near miss may be: one edit for short names, three for long. */
-static unsigned near_bound(size_t len)
-{
-	return len <= 4 ? 1 : len <= 12 ? 2 : 3;
-}
-
 const char *gcu_resolve_nearest(const struct gcu_directory *d, enum gcu_ref_kind kind,
                                 enum gcu_key_kind key, const char *value)
 {
 	size_t n;
 	const struct gcu_dir_item *items = gcu_directory_items(d, &n);
-	unsigned bound = near_bound(strlen(value)), best = bound + 1;
+	unsigned bound = gcu_near_bound(strlen(value)), best = bound + 1;
 	const char *nearest = NULL;
 
 	if (kind == GCU_REF_USER && !gcu_directory_all_users(d))
@@ -309,7 +260,7 @@ const char *gcu_resolve_nearest(const struct gcu_directory *d, enum gcu_ref_kind
 		const char *v = kind == GCU_REF_USER ? items[i].keys[key] : items[i].name;
 		if (items[i].kind != kind || v == NULL)
 			continue;
-		unsigned dist = gcu_resolve_distance(value, v, best < bound ? best : bound);
+		unsigned dist = gcu_near_distance(value, v, best < bound ? best : bound);
 		if (dist < best || (dist == best && dist <= bound && strcmp(v, nearest) < 0)) {
 			best = dist;
 			nearest = v;

@@ -85,13 +85,6 @@ json_object *gcu_resolve_record(const struct gcu_config *cfg, const struct gcu_d
                                 char *notice, size_t noticelen, char *why, size_t whylen);
 
 /*
- * The restricted Damerau-Levenshtein distance of a and b in any letter
- * case (ASCII): insertions, deletions, substitutions and swaps of two
- * neighbours. Gives bound + 1 as soon as it is past bound.
- */
-unsigned gcu_resolve_distance(const char *a, const char *b, unsigned bound);
-
-/*
  * The nearest value to value that d holds: a user's key of kind key (when
  * kind is GCU_REF_USER; only when d read every user) or the name of an
  * entry of kind. Within a distance that grows with the length of value;

@@ -92,18 +92,6 @@ static const char *resolve(const struct gcu_directory *d, const char *text,
 	return line;
 }
 
-static void test_distance(void)
-{
-	is_long(gcu_resolve_distance("Technical", "Technical", 2), 0, "distance: the same is 0");
-	is_long(gcu_resolve_distance("technical", "TECHNICAL", 2), 0, "in any letter case");
-	is_long(gcu_resolve_distance("Techincal", "Technical", 2), 1,
-	        "two neighbours swapped are one edit");
-	is_long(gcu_resolve_distance("Tecnical", "Technical", 2), 1, "a letter left out is one");
-	is_long(gcu_resolve_distance("Billing", "Biling2", 2), 2, "one left out, one added: two");
-	is_long(gcu_resolve_distance("Sales", "Retention", 2), 3, "past the bound: bound + 1");
-	is_long(gcu_resolve_distance("a", "abcdef", 2), 3, "lengths too far apart: bound + 1");
-}
-
 static void test_keys(const struct gcu_directory *d)
 {
 	struct gcu_resolve_tally t = {{0}, {0}, 0};
@@ -362,7 +350,6 @@ int main(void)
 	if (gcu_config_defaults(&cfg) < 0)
 		return 2;
 	struct gcu_directory *d = org();
-	test_distance();
 	test_keys(d);
 	test_names(d);
 	test_partial();
