@@ -261,7 +261,7 @@ const char *gcu_resolve_nearest(const struct gcu_directory *d, enum gcu_ref_kind
 		if (items[i].kind != kind || v == NULL)
 			continue;
 		unsigned dist = gcu_near_distance(value, v, best < bound ? best : bound);
-		if (dist < best || (dist == best && dist <= bound && strcmp(v, nearest) < 0)) {
+		if (dist < best || (dist == best && nearest != NULL && strcmp(v, nearest) < 0)) {
 			best = dist;
 			nearest = v;
 		}
