@@ -32,6 +32,7 @@
 #include "grow.h"
 #include "json_access.h"
 #include "ndjson.h"
+#include "near.h"
 #include "text.h"
 
 #define BOM "\xEF\xBB\xBF"
@@ -52,6 +53,7 @@ struct column {
 	int is_json; /* implicit mapping of a structured field: the cell is JSON */
 	int members; /* queue memberships: "A;-B" joins A and leaves B */
 	int expect;  /* an expect.<field> column: a value expected, not a change */
+	int unnamed; /* an empty header cell: its cells must be empty too */
 };
 
 struct gcu_change_reader {
@@ -294,6 +296,38 @@ static long two_keys(const struct gcu_change_reader *r, size_t a, size_t b, char
 	return -1;
 }
 
+/* Keeps name in *nearest when it is nearer to h than *best so far. */
+static void nearer(const char *h, const char *name, unsigned bound, unsigned *best,
+                   const char **nearest)
+{
+	unsigned d = gcu_near_distance(h, name, *best < bound ? *best : bound);
+	if (d < *best) {
+		*best = d;
+		*nearest = name;
+	}
+}
+
+/*
+ * The name a header cell most likely meant, for a "did you mean": the
+ * nearest key name (id, email, username, employeeId), and unless
+ * keys_only, the nearest column of csv.columns or field of a scope,
+ * within the bound its length allows ("Title", "Employee ID", "title ");
+ * NULL when none is near. Never taken in its place.
+ */
+static const char *header_near(const struct gcu_config *c, const char *h, int keys_only)
+{
+	unsigned bound = gcu_near_bound(strlen(h)), best = bound + 1;
+	const char *nearest = NULL;
+
+	for (int k = 0; k < GCU_NKEYS; k++)
+		nearer(h, gcu_key_name((enum gcu_key_kind)k), bound, &best, &nearest);
+	for (size_t i = 0; i < c->ncolumns && !keys_only; i++)
+		nearer(h, c->columns[i].column, bound, &best, &nearest);
+	for (size_t i = 0; i < c->nscopes && !keys_only; i++)
+		nearer(h, c->scopes[i].field, bound, &best, &nearest);
+	return nearest;
+}
+
 /*
  * Finds the column that names the user: the one csv.key names, else id
  * when the header has it (email and username beside it are changes of
@@ -343,10 +377,19 @@ static long find_key_column(struct gcu_change_reader *r, char *err, size_t errle
 	if (second >= 0)
 		return two_keys(r, (size_t)named, (size_t)second, err, errlen);
 	if (named < 0) {
-		snprintf(err, errlen,
-		         "%s:%lu: no column names the user: the header needs one of id, email, "
-		         "username or employeeId (or csv.key in the config)",
-		         r->lines.name, r->row_start);
+		int w = snprintf(err, errlen,
+		                 "%s:%lu: no column names the user: the header needs one of id, "
+		                 "email, username or employeeId (or csv.key in the config)",
+		                 r->lines.name, r->row_start);
+		for (size_t i = 0; i < r->nheader && w > 0 && (size_t)w < errlen; i++) {
+			const char *h = r->header[i].text ? r->header[i].text : "";
+			const char *near = header_near(r->cfg, h, 1);
+			if (near != NULL) {
+				snprintf(err + w, errlen - (size_t)w,
+				         "; did you mean '%s' for the column '%s'?", near, h);
+				break;
+			}
+		}
 		return -1;
 	}
 	r->key_kind = (enum gcu_key_kind)gcu_key_parse(r->header[named].text);
@@ -402,6 +445,13 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 		col->name = h;
 		if ((long)i == key)
 			continue; /* field NULL: the key */
+		/* A spreadsheet's export often ends its header in empty cells
+		 * (columns once formatted): they name nothing, and so may hold
+		 * nothing. */
+		if (h[strspn(h, " ")] == '\0') {
+			col->unnamed = 1;
+			continue;
+		}
 		/* expect.<column>: the column read as ever, into "expect". */
 		if (strncmp(h, EXPECT_PREFIX, strlen(EXPECT_PREFIX)) == 0 &&
 		    h[strlen(EXPECT_PREFIX)] != '\0') {
@@ -424,10 +474,13 @@ static int setup_columns(struct gcu_change_reader *r, char *err, size_t errlen)
 			continue;
 		}
 		if (gcu_config_scope_of(r->cfg, h) == GCU_SCOPE_NONE) {
+			const char *near = header_near(r->cfg, h, 0);
 			snprintf(err, errlen,
 			         "%s:%lu: unknown column '%s' (name a field or map it under "
-			         "csv.columns in the config)",
-			         name, r->row_start, col->name);
+			         "csv.columns in the config)%s%s%s%s",
+			         name, r->row_start, col->name, near ? "; did you mean '" : "",
+			         near && col->expect ? EXPECT_PREFIX : "", near ? near : "",
+			         near ? "'?" : "");
 			return -1;
 		}
 		implicit_column(col, h);
@@ -573,6 +626,15 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct column *col = &r->columns[i];
 		char *text = r->cells[i].text;
+		if (col->unnamed) {
+			if (text != NULL && *gcu_cell_trim(text) != '\0') {
+				snprintf(err, errlen,
+				         "a value in column %zu, which the header leaves unnamed",
+				         i + 1);
+				goto bad;
+			}
+			continue;
+		}
 		if (text == NULL && col->field == NULL)
 			text = (char *)""; /* an empty key: named as such, not missing */
 		if (text == NULL)

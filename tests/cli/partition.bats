@@ -8,8 +8,10 @@
 # the exit codes a caller relies on: 0, 1, 64 usage, 65 bad input,
 # 66 missing input, 74 unwritable output. Fed gcu-resolve's records, it
 # keeps their src and key and names the change file's lines; fed names
-# where ids belong, it refuses them and points to gcu-resolve. Goldens were generated with the
-# programs and checked by eye; regenerate them only after the same check.
+# where ids belong, it refuses them and points to gcu-resolve. A
+# spreadsheet's header: a near miss is named, empty header cells hold
+# nothing. Goldens were generated with the programs and checked by eye;
+# regenerate them only after the same check.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -145,6 +147,21 @@ setup() {
 	[ "$status" -eq 65 ]
 	[ -z "$output" ]
 	[[ "$stderr" == *"u.csv:1: unknown column 'favouriteColour'"* ]]
+}
+
+@test "partition: a spreadsheet's header: a column in another case is named with its near miss; empty header cells hold nothing" {
+	printf 'id,Title\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01,Lead\n' >"$TMP/case.csv"
+	run --separate-stderr gcu-partition "$TMP/case.csv"
+	[ "$status" -eq 65 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"case.csv:1: unknown column 'Title' (name a field or map it under csv.columns in the config); did you mean 'title'?"* ]]
+	# Columns once formatted leave empty header cells, and empty cells
+	# under them, on every line: nothing to change, so nothing is refused.
+	printf 'id,title,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01,Lead,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02,Agent,,stray\r\n' >"$TMP/wide.csv"
+	run --separate-stderr gcu-partition "$TMP/wide.csv"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c .changes <<<"$output")" = '{"title":"Lead"}' ]
+	[[ "$stderr" == *"wide.csv:3: a value in column 4, which the header leaves unnamed"* ]]
 }
 
 @test "partition: any bad CSV header exits 65, not 74" {

@@ -18,7 +18,9 @@
  * (email beside it is a change), else the one email, username or
  * employeeId column; two of those, or employeeId beside id, or none is
  * fatal; csv.key names another column (and its kind), and csv.id_column,
- * its old name, still works.
+ * its old name, still works. A header that misses a key or a field by a
+ * letter case or a space says which it most likely meant; an empty header
+ * cell names nothing, and a value under it rejects its row.
  *
  * Bytes that are not text: a NUL byte or invalid UTF-8 in a cell rejects
  * the row naming the column (a NUL no longer cuts the value short; a line
@@ -412,6 +414,38 @@ static void test_fatal(const struct gcu_config *c)
 	is_long(rc, -2, "no column naming the user is fatal (-2: bad header)");
 	ok(strstr(fatal, "t.csv:1: no column names the user") != NULL, "and says so");
 
+	is_str(fatal,
+	       "t.csv:1: no column names the user: the header needs one of id, email, username or "
+	       "employeeId (or csv.key in the config)",
+	       "nothing near a key: no near miss");
+
+	/* A header as an export has it: near misses are said, never taken. */
+	rc = read_all(c, "Employee ID,title\nE1,a\n", GCU_FORMAT_CSV);
+	ok(rc == -2 && strstr(fatal, "; did you mean 'employeeId' for the column 'Employee ID'?"),
+	   "a key column in words: did you mean employeeId");
+	rc = read_all(c, "email,Title,department\nann@x.com,a,b\n", GCU_FORMAT_CSV);
+	is_str(fatal,
+	       "t.csv:1: unknown column 'Title' (name a field or map it under csv.columns in the "
+	       "config); did you mean 'title'?",
+	       "a field in another letter case: did you mean title");
+	rc = read_all(c, "id,Work Phone,expect.Titel\n" U1 ",1,a\n", GCU_FORMAT_CSV);
+	ok(rc == -2 && strstr(fatal, "did you mean 'workPhone'?"), "a csv.columns name in words");
+	rc = read_all(c, "id,expect.Titel\n" U1 ",a\n", GCU_FORMAT_CSV);
+	ok(rc == -2 && strstr(fatal, "unknown column 'expect.Titel'") &&
+	       strstr(fatal, "did you mean 'expect.title'?"),
+	   "an expect. column: did you mean expect.title");
+
+	/* Empty header cells (columns a spreadsheet once formatted) name
+	   nothing: empty under them is fine, a value is not. */
+	rc =
+	    read_all(c, "id,title,,  \n" U1 ",a,,\n" U2 ",b,x,\n" U3 ",c,\"\", \n", GCU_FORMAT_CSV);
+	is_str(fatal, "", "empty header cells are not unknown columns");
+	is_long(nrows, 3, "every row returned");
+	is_str(rows[0].changes, "{\"title\":\"a\"}", "nothing under them: the row is read");
+	is_str(rows[1].err, "a value in column 3, which the header leaves unnamed",
+	       "a value under an unnamed column rejects the row");
+	is_str(rows[2].changes, "{\"title\":\"c\"}", "a quoted empty cell or spaces are nothing");
+
 	rc = read_all(c, "", GCU_FORMAT_CSV);
 	is_long(rc, 0, "empty input: no records, no error");
 	rc = read_all(c, "id,title\n", GCU_FORMAT_CSV);
@@ -557,7 +591,7 @@ static void test_delimiters(const struct gcu_config *defaults)
 	read_all(defaults, "email,titel\nann@example.com,Lead\n", GCU_FORMAT_CSV);
 	is_str(fatal,
 	       "t.csv:1: unknown column 'titel' (name a field or map it under csv.columns in the "
-	       "config)",
+	       "config); did you mean 'title'?",
 	       "a header of several cells gets no delimiter hint");
 }
 
