@@ -96,7 +96,7 @@ int gcu_cell_skills(char *text, const char *sep, const char *null, json_object *
 	for (char *tok = next_item(text, sep, &save); tok; tok = next_item(NULL, sep, &save)) {
 		char *colon = strrchr(tok, ':');
 		if (colon == NULL) {
-			snprintf(err, errlen, "'%.80s' is not id:proficiency", tok);
+			snprintf(err, errlen, "'%.80s' is not name:proficiency (Technical:4)", tok);
 			goto refused;
 		}
 		*colon = '\0';

@@ -116,7 +116,7 @@ int main(void)
 	is_str(skills("Billing:4;Billing:5"),
 	       "error: 'Billing' is listed twice with different levels",
 	       "twice with different levels is refused");
-	is_str(skills("Billing"), "error: 'Billing' is not id:proficiency",
+	is_str(skills("Billing"), "error: 'Billing' is not name:proficiency (Technical:4)",
 	       "an item without a level is refused");
 	is_str(skills("Billing:high"), "error: 'high' is not a proficiency",
 	       "a level that is not a number is refused");

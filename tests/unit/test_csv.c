@@ -218,7 +218,7 @@ static void test_errors(const struct gcu_config *c)
 	is_str(rows[3].err, "column 'acdAutoAnswer': 'maybe' is not true or false",
 	       "boolean 'maybe' rejected");
 	is_str(rows[4].err, "column 'skills': 'y' is not a proficiency", "skills 'x:y' rejected");
-	is_str(rows[5].err, "column 'skills': 'nocolon' is not id:proficiency",
+	is_str(rows[5].err, "column 'skills': 'nocolon' is not name:proficiency (Technical:4)",
 	       "skills without a colon rejected");
 	is_str(rows[6].changes, "{\"routingSkills\":{\"" S1 "\":7}}",
 	       "range of proficiency is not the reader's job");
