@@ -619,8 +619,17 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 		goto bad;
 	}
 	if (r->ncells != r->nheader) {
-		snprintf(err, errlen, "%zu cell%s where the header has %zu", r->ncells,
-		         r->ncells == 1 ? "" : "s", r->nheader);
+		int w = snprintf(err, errlen, "%zu cell%s where the header has %zu", r->ncells,
+		                 r->ncells == 1 ? "" : "s", r->nheader);
+		/* The list separator as the delimiter too: a skills cell
+		 * "A:4;B:3" unquoted is two cells. */
+		if (r->ncells > r->nheader && strchr(r->cfg->csv_separator, r->delimiter) &&
+		    w > 0 && (size_t)w < errlen)
+			snprintf(err + w, errlen - (size_t)w,
+			         "; with '%c' between cells, a cell that holds '%c' (a skills or "
+			         "list cell) must be quoted, or csv.separator set to another, such "
+			         "as '|'",
+			         r->delimiter, r->delimiter);
 		goto bad;
 	}
 	for (size_t i = 0; i < r->ncells; i++) {

@@ -564,6 +564,11 @@ static void test_delimiters(const struct gcu_config *defaults)
 	       "\":4,\"" S2 "\":null}}",
 	       "a ',' is text, a quoted ';' separates the skills");
 	is_str(rows[1].changes, "{\"title\":\"a;b\"}", "a quoted ';' in a text cell is text");
+	read_all(&c, "id;skills\n" U1 ";" S1 ":4;" S2 ":3\n", GCU_FORMAT_CSV);
+	is_str(rows[0].err,
+	       "3 cells where the header has 2; with ';' between cells, a cell that holds ';' (a "
+	       "skills or list cell) must be quoted, or csv.separator set to another, such as '|'",
+	       "an unquoted skills cell in a ';' file: the row says to quote it");
 
 	read_all(&c, "id,title\n" U1 ",Lead\n", GCU_FORMAT_CSV);
 	ok(strstr(fatal, "t.csv:1: no column names the user") &&
