@@ -223,6 +223,8 @@ plan_text() {
 		fi
 		# The counts from gcu-merge's summary, the users from its output.
 		# A group request serves many users: its members are the users.
+		# The fields a user's PATCH carries are those that change: how
+		# many users each, to be checked against what the file meant.
 		line=$(jq -n -r --arg s "$s" --argjson rate "$rate" \
 			--slurpfile req "$(nd "$dir/requests.$s.ndjson")" \
 			--slurpfile sum "$(nd "$dir/merge.$s.summary.json")" '
@@ -234,12 +236,16 @@ plan_text() {
 				unchanged: ($req | map(select(.status == "unchanged")) | length),
 				failed: ($req | map(select(.status == "failed")) | length)}) as $m
 			| ($m.members_by_op // {}) as $members
+			| ($req | map(select(.op == "user") | .body // {} | keys[] | select(. != "id" and . != "version"))
+				| group_by(.) | map({k: .[0], n: length}) | sort_by(-.n, .k)
+				| map("\(.k) \(.n)") | join(", ")) as $fields
 			| ($m.requests_by_op | to_entries | sort_by(.key) | map("\(.key) \(.value)") | join(", ")) as $ops
 			| ((($users + 99) / 100 | floor) * 2) as $reads
 			| "\($s): \($users) users, \($m.requests) requests"
 			  + (if $ops != "" then " (\($ops))" else "" end)
 			  + ", \($m.unchanged) already true, \($m.failed) failed lookups"
 			  + (if ($m.conflict // 0) > 0 then ", \($m.conflict) changed since (conflicts, left alone)" else "" end)
+			  + (if $fields != "" then "\n  user fields: \($fields)" else "" end)
 			  + ([$members | to_entries | sort_by(.key)[]
 			      | "\n  \(.value) \(.key) changes: \($m.requests_by_op[.key]) requests"] | add // "")
 			  + "\t\(($m.requests + $reads) / $rate)"')
