@@ -87,10 +87,9 @@ static void help(void)
 	    "  -v, --verbose            name every failed request on stderr\n"
 	    "  -h, --help               this text\n"
 	    "  -V, --version            the version\n"
-	    "\n"
-	    "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
-	    "GCU_REGION or GCU_API_BASE (or the config's auth section). Any setting can\n"
-	    "be given as GCU_<KEY>, e.g. GCU_PLATFORM_WINDOW=3, GCU_RETRY_MAX_WAIT=60.\n"
+	    "\n" GCU_STAGE_CREDENTIALS_HELP
+	    "Any setting can be given as GCU_<KEY>, e.g. GCU_PLATFORM_WINDOW=3,\n"
+	    "GCU_RETRY_MAX_WAIT=60.\n"
 	    "SIGINT/SIGTERM: stop sending, let requests in flight finish, mark the rest\n"
 	    "interrupted, exit 75; a second signal stops at once.\n"
 	    "\n"

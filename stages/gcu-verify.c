@@ -77,10 +77,7 @@ static void help(void)
 	       "  -v, --verbose            more detail on stderr\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            the version\n"
-	       "\n"
-	       "Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"
-	       "GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
-	       "\n"
+	       "\n" GCU_STAGE_CREDENTIALS_HELP "\n"
 	       "Exit: 0 every change holds, 1 some do not, cannot be read, or records were\n"
 	       "rejected, 64 usage, 69 platform unavailable, 74 output could not be written,\n"
 	       "75 interrupted, 77 not authorised.\n");

@@ -6,7 +6,7 @@
  * notices, which clear the live progress line first), the error it stops
  * for, told both in the summary and on stderr, and the close of its output.
  *
- It lives beside the stages, not in lib/, because it prints and exits:
+ * It lives beside the stages, not in lib/, because it prints and exits:
  * each function stands for code the stage would write at the same place,
  * and its words and exit codes are the same for every stage (64 for a
  * usage error, as sysexits.h says). Every stage program links it; a stage
@@ -21,6 +21,12 @@
 #include "ndjson.h"
 #include "stage.h"
 #include "summary.h"
+
+/* The credentials paragraph of the --help of every stage that goes to the
+ * platform: one wording for the one way auth.c takes them. */
+#define GCU_STAGE_CREDENTIALS_HELP                                                                 \
+	"Credentials: GCU_ACCESS_TOKEN, or GCU_CLIENT_ID and GCU_CLIENT_SECRET with\n"             \
+	"GCU_REGION or GCU_API_BASE (or the config's auth section).\n"
 
 /*
  * The default branch of a stage's getopt loop, for ch and arg as
