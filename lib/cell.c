@@ -13,14 +13,32 @@
 #include <strings.h>
 
 #include "json_access.h"
+#include "text.h"
 
 char *gcu_cell_trim(char *s)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
+	size_t n;
+
+	for (;;) {
+		if (isspace((unsigned char)*s))
+			s++;
+		else if ((n = gcu_text_invisible(s)) > 0)
+			s += n;
+		else
+			break;
+	}
+	n = strlen(s);
+	for (;;) {
+		if (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		else if (n >= 2 && gcu_text_invisible(s + n - 2) == 2)
+			n -= 2;
+		else if (n >= 3 && gcu_text_invisible(s + n - 3) == 3)
+			n -= 3;
+		else
+			break;
+	}
+	s[n] = '\0';
 	return s;
 }
 

@@ -21,7 +21,8 @@
 
 #include <json-c/json.h>
 
-/* s without its leading and trailing white space: cut in place, a
+/* s without its leading and trailing white space, the invisible kinds
+ * too (a no-break space, a zero-width space: text.h): cut in place, a
  * pointer into s. */
 char *gcu_cell_trim(char *s);
 

@@ -18,6 +18,7 @@
 #include "grow.h"
 #include "json_access.h"
 #include "near.h"
+#include "text.h"
 #include "uuid.h"
 
 /* Matches kept to tell several apart; more are ambiguous anyway. */
@@ -314,27 +315,31 @@ static void not_one(const struct resolving *rs, const struct gcu_dir_item **m, l
                     const char *value, char *why, size_t whylen)
 {
 	const char *kname = gcu_ref_name(kind);
+	char shown[320];
 
+	/* Quoted as it is, but for what a terminal would hide: a no-break
+	 * space makes 'ann@x.com ' look like the near miss it is not. */
+	const char *said = gcu_text_shown(value, shown, sizeof shown);
 	if (n < 0 && kind == GCU_REF_USER) {
 		snprintf(why, whylen,
 		         "%s%s '%s' is not in the directory capture, which holds only the users "
 		         "searched for when it was made",
-		         prefix, gcu_key_name(key), value);
+		         prefix, gcu_key_name(key), said);
 	} else if (n < 0) {
 		snprintf(why, whylen, "%sthe directory capture holds no %ss", prefix, kname);
 	} else if (n == 0) {
 		const char *near = gcu_resolve_nearest(rs->d, kind, key, value);
 		int w = kind == GCU_REF_USER
 		            ? snprintf(why, whylen, "%sno user with %s '%s'", prefix,
-		                       gcu_key_name(key), value)
-		            : snprintf(why, whylen, "%sno %s '%s'", prefix, kname, value);
+		                       gcu_key_name(key), said)
+		            : snprintf(why, whylen, "%sno %s '%s'", prefix, kname, said);
 		if (near && w > 0 && (size_t)w < whylen)
 			snprintf(why + w, whylen - (size_t)w, "; did you mean '%s'?", near);
 	} else {
 		int w = kind == GCU_REF_USER ? snprintf(why, whylen, "%s%ld users have %s '%s' (",
-		                                        prefix, n, gcu_key_name(key), value)
+		                                        prefix, n, gcu_key_name(key), said)
 		                             : snprintf(why, whylen, "%s%ld %ss are named '%s' (",
-		                                        prefix, n, kname, value);
+		                                        prefix, n, kname, said);
 		for (long i = 0; i < n && i < 3 && m[i] && w > 0 && (size_t)w < whylen; i++)
 			w += snprintf(why + w, whylen - (size_t)w, "%s%s", i ? ", " : "", m[i]->id);
 		if (w > 0 && (size_t)w < whylen)

@@ -93,3 +93,52 @@ size_t gcu_text_check(const char *s, size_t len, char *why, size_t whylen)
 	}
 	return len;
 }
+
+size_t gcu_text_invisible(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (p[0] == 0xC2 && p[1] == 0xA0)
+		return 2;
+	if (p[0] == 0xE2 && p[1] == 0x80 &&
+	    ((p[2] >= 0x8B && p[2] <= 0x8D) || p[2] == 0x87 || p[2] == 0xAF))
+		return 3;
+	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		return 3;
+	return 0;
+}
+
+/* The code point of the n-byte UTF-8 sequence at p (n 1 to 3). */
+static unsigned code_point(const unsigned char *p, size_t n)
+{
+	if (n == 2)
+		return (p[0] & 0x1Fu) << 6 | (p[1] & 0x3Fu);
+	if (n == 3)
+		return (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+	return p[0];
+}
+
+const char *gcu_text_shown(const char *s, char *buf, size_t len)
+{
+	size_t w = 0;
+
+	if (len == 0)
+		return buf;
+	for (const char *p = s; *p && w + 1 < len;) {
+		size_t n = gcu_text_invisible(p);
+		if (n == 0 && (unsigned char)*p < 0x20)
+			n = 1;
+		if (n == 0) {
+			buf[w++] = *p++;
+			continue;
+		}
+		int k =
+		    snprintf(buf + w, len - w, "<U+%04X>", code_point((const unsigned char *)p, n));
+		if (k < 0 || (size_t)k >= len - w)
+			break;
+		w += (size_t)k;
+		p += n;
+	}
+	buf[w] = '\0';
+	return buf;
+}

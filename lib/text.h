@@ -26,4 +26,21 @@
  */
 size_t gcu_text_check(const char *s, size_t len, char *why, size_t whylen);
 
+/*
+ * The length in bytes of the character at s when it prints as nothing or
+ * as a plain space but is not one: a no-break space (U+00A0, U+2007,
+ * U+202F), a zero-width space, non-joiner or joiner (U+200B to U+200D), a
+ * byte-order mark (U+FEFF); else 0. Such characters come with text copied
+ * from a web page or a spreadsheet, and a terminal does not show them.
+ */
+size_t gcu_text_invisible(const char *s);
+
+/*
+ * s as a message should quote it: each character that gcu_text_invisible
+ * names, and each control character, written as <U+XXXX>, so that
+ * "no user with email 'ann@x.com<U+00A0>'" shows what a terminal hides.
+ * Writes into buf (cut to len bytes) and returns it.
+ */
+const char *gcu_text_shown(const char *s, char *buf, size_t len);
+
 #endif

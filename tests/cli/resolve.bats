@@ -8,7 +8,8 @@
 # the header's key column (one, or a usage error naming the header), NDJSON
 # keys, nothing read when everything is an id, a capture that resolves the
 # same offline, a row by email and a row by id for one user folded by
-# gcu-partition, an export with ';' or tabs between cells, a directory
+# gcu-partition, an export with ';' or tabs between cells, invisible
+# spaces a paste leaves (dropped around keys, shown in messages), a directory
 # that cannot be read failing the stage, and the
 # acceptance: an org of 5,000 users, every valid change of an HR export
 # applied and no other user touched, at most 2.2 requests per user; the
@@ -212,6 +213,17 @@ requests() {
 	GCU_CSV_DELIMITER=x run --separate-stderr gcu-resolve --directory "$org" "$TMP/semi.csv"
 	[ "$status" -eq 64 ]
 	[[ $stderr == *"GCU_CSV_DELIMITER: csv.delimiter: one punctuation character"* ]]
+}
+
+@test "resolve: no-break and zero-width spaces a paste leaves around a key or a skill are dropped; in a manager cell they are shown" {
+	local org=$ROOT/testdata/org.ndjson
+	printf 'email,skills,manager\n%s,%s,\n%s,,%s\n' \
+		$'grace.cerf2@example.com\xc2\xa0' $'\xe2\x80\x8bTechnical:4' \
+		ken.shaw4@example.com $'alan.hamilton1@example.com\xc2\xa0' >"$TMP/pasted.csv"
+	run --separate-stderr gcu-resolve --directory "$org" "$TMP/pasted.csv"
+	[ "$status" -eq 1 ]
+	jq -e --arg g "$GRACE" --arg t "$TECHNICAL" '.id == $g and .changes.routingSkills[$t] == 4' <<<"$output"
+	[[ $stderr == *"pasted.csv:3: manager: no user with email 'alan.hamilton1@example.com<U+00A0>'; did you mean 'alan.hamilton1@example.com'?"* ]]
 }
 
 @test "resolve: a row by email and a row by id for one user fold in gcu-partition, or are both rejected by their lines" {

@@ -81,6 +81,11 @@ int main(void)
 	char padded[] = " \t Lead  \r";
 
 	is_str(gcu_cell_trim(padded), "Lead", "trim drops white space on both sides, CR included");
+	char pasted[] = "\xC2\xA0\xE2\x80\x8B ann@x.com\xE2\x80\xAF\xEF\xBB\xBF\xC2\xA0";
+	is_str(gcu_cell_trim(pasted), "ann@x.com",
+	       "and the invisible kinds a paste brings: no-break, zero-width, a byte-order mark");
+	char inside[] = "Ann\xC2\xA0Lee\xE2\x80\x8C";
+	is_str(gcu_cell_trim(inside), "Ann\xC2\xA0Lee", "what is inside stays");
 
 	is_str(number("42"), "42", "a whole number is an integer");
 	is_str(number("-7"), "-7", "a negative one too");

@@ -129,6 +129,9 @@ static void test_keys(const struct gcu_directory *d)
 	resolve(d, "{\"email\":\"an@x.com\",\"changes\":{\"title\":\"A\"}}", NULL);
 	is_str(why, "no user with email 'an@x.com'; did you mean 'ann@x.com'?",
 	       "a near miss is suggested");
+	resolve(d, "{\"email\":\"ann@x.com\\u00a0\",\"changes\":{\"title\":\"A\"}}", NULL);
+	is_str(why, "no user with email 'ann@x.com<U+00A0>'; did you mean 'ann@x.com'?",
+	       "what a terminal hides is shown: a no-break space");
 	resolve(d, "{\"email\":\"gone@x.com\",\"changes\":{\"title\":\"A\"}}", NULL);
 	is_str(why, "no user with email 'gone@x.com'", "a deleted user is not found");
 
