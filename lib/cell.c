@@ -38,7 +38,8 @@ char *gcu_cell_trim(char *s)
 		else
 			break;
 	}
-	s[n] = '\0';
+	if (s[n] != '\0') /* nothing to cut: s may be a literal, never written */
+		s[n] = '\0';
 	return s;
 }
 

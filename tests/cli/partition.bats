@@ -163,11 +163,13 @@ refused() {
 		":1: unknown column 'Title' (name a field or map it under csv.columns in the config); did you mean 'title'?"
 	# Columns once formatted leave empty header cells, and empty cells
 	# under them, on every line: nothing to change, so nothing is refused.
-	printf 'id,title,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01,Lead,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02,Agent,,stray\r\n' >"$TMP/wide.csv"
+	printf 'id,title,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e01,Lead,,\r\n6f1b1a2e-0c2d-4b8e-9a41-0a1b2c3d4e02,Agent,,stray\r\n,Nobody,,\r\n' >"$TMP/wide.csv"
 	run --separate-stderr gcu-partition "$TMP/wide.csv"
 	[ "$status" -eq 1 ]
 	[ "$(jq -c .changes <<<"$output")" = '{"title":"Lead"}' ]
 	[[ "$stderr" == *"wide.csv:3: a value in column 4, which the header leaves unnamed"* ]]
+	# A row whose key cell is empty is refused, not read.
+	[[ "$stderr" == *"wide.csv:4: id: expected a non-empty string"* ]]
 }
 
 @test "partition: any bad CSV header exits 65, not 74" {

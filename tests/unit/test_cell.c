@@ -84,6 +84,7 @@ int main(void)
 	char pasted[] = "\xC2\xA0\xE2\x80\x8B ann@x.com\xE2\x80\xAF\xEF\xBB\xBF\xC2\xA0";
 	is_str(gcu_cell_trim(pasted), "ann@x.com",
 	       "and the invisible kinds a paste brings: no-break, zero-width, a byte-order mark");
+	is_str(gcu_cell_trim((char *)""), "", "nothing to cut, nothing written: a literal is safe");
 	char inside[] = "Ann\xC2\xA0Lee\xE2\x80\x8C";
 	is_str(gcu_cell_trim(inside), "Ann\xC2\xA0Lee", "what is inside stays");
 
