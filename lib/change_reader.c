@@ -563,8 +563,9 @@ static int cell_value(struct gcu_change_reader *r, const struct column *col, cha
 /*
  * Checks that every cell of the current row is text (see text.h): a NUL
  * byte would cut the value short, invalid UTF-8 would reach the platform
- * mangled. Returns 0, or -1 with "NUL byte in column 'title'" in err
- * (or "in cell 3" before the columns are known or past them).
+ * mangled. Returns 0, or -1 (a NUL byte) or -2 (bytes that are not
+ * UTF-8) with "NUL byte in column 'title'" in err (or "in cell 3" before
+ * the columns are known or past them).
  */
 static int cells_are_text(const struct gcu_change_reader *r, char *err, size_t errlen)
 {
@@ -572,28 +573,31 @@ static int cells_are_text(const struct gcu_change_reader *r, char *err, size_t e
 
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
-		if (c->text == NULL || gcu_text_check(c->text, c->len, why, sizeof why) == c->len)
+		size_t at;
+		if (c->text == NULL ||
+		    (at = gcu_text_check(c->text, c->len, why, sizeof why)) == c->len)
 			continue;
 		if (r->columns != NULL && i < r->nheader)
 			snprintf(err, errlen, "%s in column '%s'", why, r->columns[i].name);
 		else
 			snprintf(err, errlen, "%s in cell %zu", why, i + 1);
-		return -1;
+		return c->text[at] == '\0' ? -1 : -2;
 	}
 	return 0;
 }
 
 /*
- * The first time a file holds bytes that are not UTF-8, appends to err
- * what most often explains them: a file a spreadsheet saved in a
- * single-byte encoding ("Caf\xE9"), and the command that converts it. Said
- * once, not on every row; the rows are refused all the same.
+ * The first time a file holds bytes that are not UTF-8 (cells_are_text
+ * gave -2), appends to err what most often explains them: a file a
+ * spreadsheet saved in a single-byte encoding ("Caf\xE9"), and the command
+ * that converts it. Said once, not on every row; the rows are refused all
+ * the same.
  */
 static void encoding_hint(struct gcu_change_reader *r, char *err, size_t errlen)
 {
 	size_t used = strlen(err);
 
-	if (r->encoding_said || strstr(err, "invalid UTF-8") == NULL)
+	if (r->encoding_said)
 		return;
 	r->encoding_said = 1;
 	snprintf(err + used, errlen - used,
@@ -614,8 +618,10 @@ static json_object *row_record(struct gcu_change_reader *r, char *err, size_t er
 	json_object *changes = json_object_new_object(), *expect = NULL;
 	json_object_object_add(rec, "changes", changes);
 
-	if (cells_are_text(r, err, errlen) < 0) {
-		encoding_hint(r, err, errlen);
+	int not_text = cells_are_text(r, err, errlen);
+	if (not_text < 0) {
+		if (not_text == -2)
+			encoding_hint(r, err, errlen);
 		goto bad;
 	}
 	if (r->ncells != r->nheader) {
@@ -892,9 +898,11 @@ static int read_header(struct gcu_change_reader *r, char *err, size_t errlen)
 		         r->row_err);
 		return -2;
 	}
-	if (cells_are_text(r, why, sizeof why) < 0) {
+	int not_text = cells_are_text(r, why, sizeof why);
+	if (not_text < 0) {
 		snprintf(err, errlen, "%s:%lu: header: %s", r->lines.name, r->row_start, why);
-		encoding_hint(r, err, errlen);
+		if (not_text == -2)
+			encoding_hint(r, err, errlen);
 		return -2;
 	}
 	r->header = r->cells;
